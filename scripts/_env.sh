@@ -1,0 +1,30 @@
+# Shared by scripts/demo and scripts/test: a project virtualenv with the given extras.
+# Usage: source scripts/_env.sh EXTRAS   (EXTRAS like "demo" or "dev")
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${SIGMASIGHT_VENV:-$ROOT/.venv}"
+
+find_python() {
+    for candidate in python3.13 python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    echo "error: SigmaSight needs Python 3.11 or newer on PATH" >&2
+    return 1
+}
+
+ensure_venv() {
+    local extras="$1"
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo "==> creating virtualenv $VENV"
+        "$(find_python)" -m venv "$VENV"
+    fi
+    if [ ! -x "$VENV/bin/uv" ]; then
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv>=0.4"
+    fi
+    echo "==> installing sigmasight[$extras]"
+    "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -e "$ROOT[$extras]"
+}

@@ -1,0 +1,3 @@
+from sigmasight.cli.main import main
+
+main()

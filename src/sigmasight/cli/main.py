@@ -1,0 +1,43 @@
+"""The ``sigmasight`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sigmasight import __version__
+from sigmasight.cli import db, demo
+
+app = typer.Typer(
+    name="sigmasight",
+    help="SigmaSight: point-in-time portfolio risk analytics. "
+    "Start with `sigmasight demo`, then `sigmasight --help` for every command.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.command(name="demo")(demo.demo)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"sigmasight {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """SigmaSight command line."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Domain vocabulary: enums, value objects and the conventions every layer shares."""

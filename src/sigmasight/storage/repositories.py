@@ -1,0 +1,243 @@
+"""Repositories: the only place that builds queries. They never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sigmasight.storage.models import (
+    Base,
+    DailyPrice,
+    EquityChange,
+    Portfolio,
+    Position,
+    Security,
+    Tag,
+    User,
+)
+from sigmasight.storage.types import utcnow
+
+PRICE_COLUMNS = ("symbol", "date", "open", "high", "low", "close", "adj_close", "volume", "source")
+#: Rows per INSERT statement; keeps SQLite under its bound-parameter limit (32,766).
+UPSERT_CHUNK = 2_000
+
+
+def upsert_rows(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str],
+) -> int:
+    """Insert ``rows`` or update them where ``key`` already exists (SQLite and PostgreSQL).
+
+    One ``INSERT .. ON CONFLICT (key) DO UPDATE`` per chunk, executed as a multi-row
+    statement: no ORM objects, no row-by-row round trips.
+    """
+    if not rows:
+        return 0
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    builder: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if builder is None:  # pragma: no cover - parse_database_url rejects other backends
+        raise NotImplementedError(f"upsert is not implemented for {dialect}")
+    columns = list(rows[0].keys())
+    updates = [c for c in columns if c not in key]
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = list(rows[start : start + UPSERT_CHUNK])
+        statement = builder(table).values(chunk)
+        if updates:
+            excluded = statement.excluded
+            statement = statement.on_conflict_do_update(
+                index_elements=list(key), set_={c: excluded[c] for c in updates}
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=list(key))
+        session.execute(statement)
+    return len(rows)
+
+
+class UserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, user: User) -> User:
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def get(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def get_by_email(self, email: str) -> User | None:
+        return self.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+class PortfolioRepository:
+    """Portfolios, always scoped to their owner; soft-deleted ones are invisible."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _owned_live(owner_id: int) -> ColumnElement[bool]:
+        return and_(Portfolio.owner_id == owner_id, Portfolio.deleted_at.is_(None))
+
+    def add(self, portfolio: Portfolio) -> Portfolio:
+        self.session.add(portfolio)
+        self.session.flush()
+        return portfolio
+
+    def get(self, owner_id: int, portfolio_id: int) -> Portfolio | None:
+        return self.session.scalar(
+            select(Portfolio).where(self._owned_live(owner_id), Portfolio.id == portfolio_id)
+        )
+
+    def get_by_name(self, owner_id: int, name: str) -> Portfolio | None:
+        return self.session.scalar(
+            select(Portfolio).where(self._owned_live(owner_id), Portfolio.name == name)
+        )
+
+    def list_owned(self, owner_id: int) -> list[Portfolio]:
+        query = select(Portfolio).where(self._owned_live(owner_id)).order_by(Portfolio.id)
+        return list(self.session.scalars(query))
+
+    def list_all_live(self) -> list[Portfolio]:
+        """Every live portfolio of every owner: for the batch, never for a user request."""
+        query = select(Portfolio).where(Portfolio.deleted_at.is_(None)).order_by(Portfolio.id)
+        return list(self.session.scalars(query))
+
+    def soft_delete(self, portfolio: Portfolio, when: datetime) -> None:
+        portfolio.deleted_at = when
+        self.session.flush()
+
+
+class PositionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_many(self, positions: Iterable[Position]) -> list[Position]:
+        added = list(positions)
+        self.session.add_all(added)
+        self.session.flush()
+        return added
+
+    def for_portfolio(self, portfolio_id: int, *, held_on: date | None = None) -> list[Position]:
+        """Live positions; with ``held_on``, only those held at that day's close.
+
+        Held on D means entered on or before D and not exited on or before D.
+        """
+        query = select(Position).where(
+            Position.portfolio_id == portfolio_id, Position.deleted_at.is_(None)
+        )
+        if held_on is not None:
+            query = query.where(
+                Position.entry_date <= held_on,
+                (Position.exit_date.is_(None)) | (Position.exit_date > held_on),
+            )
+        return list(self.session.scalars(query.order_by(Position.id)))
+
+    def count(self, portfolio_id: int) -> int:
+        query = select(func.count()).where(
+            Position.portfolio_id == portfolio_id, Position.deleted_at.is_(None)
+        )
+        return int(self.session.scalar(query) or 0)
+
+
+class TagRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, tag: Tag) -> Tag:
+        self.session.add(tag)
+        self.session.flush()
+        return tag
+
+    def for_user(self, user_id: int) -> list[Tag]:
+        query = select(Tag).where(Tag.user_id == user_id).order_by(Tag.name)
+        return list(self.session.scalars(query))
+
+
+class EquityChangeRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, change: EquityChange) -> EquityChange:
+        self.session.add(change)
+        self.session.flush()
+        return change
+
+    def for_portfolio(self, portfolio_id: int, *, until: date | None = None) -> list[EquityChange]:
+        query = select(EquityChange).where(EquityChange.portfolio_id == portfolio_id)
+        if until is not None:
+            query = query.where(EquityChange.change_date <= until)
+        return list(self.session.scalars(query.order_by(EquityChange.change_date)))
+
+
+class SecurityRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def upsert(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        now = utcnow()
+        stamped = [{**row, "updated_at": row.get("updated_at", now)} for row in rows]
+        return upsert_rows(self.session, Security, stamped, key=("symbol",))
+
+    def get(self, symbol: str) -> Security | None:
+        return self.session.get(Security, symbol)
+
+    def find(self, symbols: Sequence[str] | None = None) -> list[Security]:
+        query = select(Security).order_by(Security.symbol)
+        if symbols is not None:
+            query = query.where(Security.symbol.in_(list(symbols)))
+        return list(self.session.scalars(query))
+
+
+class PriceRepository:
+    """Daily prices keyed by (symbol, date)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def upsert_frame(self, frame: pd.DataFrame) -> int:
+        """Bulk upsert a long frame with :data:`PRICE_COLUMNS` (missing optional ones = NULL)."""
+        if frame.empty:
+            return 0
+        data = frame.reindex(columns=list(PRICE_COLUMNS))
+        data = data.astype(object).where(pd.notna(data), None)
+        rows: list[dict[str, Any]] = data.to_dict("records")  # type: ignore[assignment]
+        for row in rows:
+            if isinstance(row["date"], pd.Timestamp | datetime):
+                row["date"] = row["date"].date()
+            if row["volume"] is not None:
+                row["volume"] = int(row["volume"])
+        return upsert_rows(self.session, DailyPrice, rows, key=("symbol", "date"))
+
+    def stored_dates(self, symbols: Sequence[str], start: date, end: date) -> dict[str, set[date]]:
+        query = select(DailyPrice.symbol, DailyPrice.date).where(
+            DailyPrice.symbol.in_(list(symbols)), DailyPrice.date.between(start, end)
+        )
+        found: dict[str, set[date]] = {symbol: set() for symbol in symbols}
+        for symbol, day in self.session.execute(query):
+            found[symbol].add(day)
+        return found
+
+    def close_panel(self, symbols: Sequence[str], start: date, end: date) -> pd.DataFrame:
+        """Closes as a date x symbol frame (adjusted close where known), NaN where missing."""
+        price = func.coalesce(DailyPrice.adj_close, DailyPrice.close)
+        query = select(DailyPrice.date, DailyPrice.symbol, price.label("price")).where(
+            DailyPrice.symbol.in_(list(symbols)), DailyPrice.date.between(start, end)
+        )
+        rows = self.session.execute(query).all()
+        frame = pd.DataFrame(rows, columns=["date", "symbol", "price"])
+        panel = frame.pivot(index="date", columns="symbol", values="price")
+        return panel.reindex(columns=list(symbols)).sort_index()
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(DailyPrice)) or 0)
