@@ -280,11 +280,11 @@ def test_price_upsert_inserts_then_updates(uow_factory: UowFactory) -> None:
         }
     )
     with uow_factory() as uow:
-        assert uow.prices.upsert_frame(frame) == 10
+        assert uow.prices.upsert_prices(frame) == 10
         uow.commit()
     revised = frame.iloc[:2].assign(close=[42.0, 43.0], adj_close=[41.5, 42.5], source="fix")
     with uow_factory() as uow:
-        uow.prices.upsert_frame(revised)
+        uow.prices.upsert_prices(revised)
         uow.commit()
     with uow_factory() as uow:
         assert uow.prices.count() == 10
@@ -305,8 +305,8 @@ def test_price_upsert_in_many_chunks(uow_factory: UowFactory) -> None:
         {"symbol": "SPY", "date": days.date, "close": range(1, 5_001), "source": "test"}
     )
     with uow_factory() as uow:
-        uow.prices.upsert_frame(frame)
-        uow.prices.upsert_frame(frame)
+        uow.prices.upsert_prices(frame)
+        uow.prices.upsert_prices(frame)
         uow.commit()
     with uow_factory() as uow:
         assert uow.prices.count() == 5_000
@@ -317,7 +317,7 @@ def test_non_positive_close_is_refused(uow_factory: UowFactory) -> None:
         {"symbol": ["X"], "date": [date(2022, 1, 3)], "close": [0.0], "source": "test"}
     )
     with uow_factory() as uow, pytest.raises(IntegrityError):
-        uow.prices.upsert_frame(frame)
+        uow.prices.upsert_prices(frame)
 
 
 def test_security_upsert(uow_factory: UowFactory) -> None:

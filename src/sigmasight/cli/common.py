@@ -13,9 +13,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from sigmasight.config import ConfigurationError, Settings
-from sigmasight.storage.db import DatabaseConfigError, make_engine
+from sigmasight.storage import migrate
+from sigmasight.storage.db import DatabaseConfigError, make_engine, make_session_factory
+from sigmasight.storage.uow import UnitOfWork
 
 T = TypeVar("T")
+UowFactory = Callable[[], UnitOfWork]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -70,5 +73,25 @@ def with_engine(settings: Settings, action: Callable[[Engine], T]) -> T:
     try:
         with database_errors():
             return action(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def unit_of_work_factory(settings: Settings, *, upgrade: bool = False) -> Iterator[UowFactory]:
+    """A unit-of-work factory over the configured database.
+
+    With ``upgrade`` the schema is migrated to head first; otherwise a database that is
+    not at head is refused with the command that fixes it.
+    """
+    engine = engine_for(settings)
+    try:
+        with database_errors():
+            if upgrade:
+                migrate.upgrade(engine)
+            elif migrate.current_revision(engine) != migrate.head_revision(engine):
+                fail("the database schema is not up to date; run `sigmasight db upgrade` first")
+            factory = make_session_factory(engine)
+            yield lambda: UnitOfWork(factory)
     finally:
         engine.dispose()

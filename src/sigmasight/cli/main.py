@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from sigmasight import __version__
-from sigmasight.cli import db, demo
+from sigmasight.cli import data, db, demo, portfolio
 
 app = typer.Typer(
     name="sigmasight",
@@ -18,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(portfolio.app, name="portfolio")
+app.add_typer(data.app, name="data")
 app.command(name="demo")(demo.demo)
 
 

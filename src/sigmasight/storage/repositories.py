@@ -24,8 +24,8 @@ from sigmasight.storage.models import (
 from sigmasight.storage.types import utcnow
 
 PRICE_COLUMNS = ("symbol", "date", "open", "high", "low", "close", "adj_close", "volume", "source")
-#: Rows per INSERT statement; keeps SQLite under its bound-parameter limit (32,766).
-UPSERT_CHUNK = 2_000
+#: Rows handed to one executemany call (bounds the memory of parameter lists).
+UPSERT_CHUNK = 10_000
 
 
 def upsert_rows(
@@ -37,8 +37,8 @@ def upsert_rows(
 ) -> int:
     """Insert ``rows`` or update them where ``key`` already exists (SQLite and PostgreSQL).
 
-    One ``INSERT .. ON CONFLICT (key) DO UPDATE`` per chunk, executed as a multi-row
-    statement: no ORM objects, no row-by-row round trips.
+    One ``INSERT .. ON CONFLICT (key) DO UPDATE`` executed with many parameter sets,
+    which SQLAlchemy sends as multi-row batches: no ORM objects, no row-by-row round trips.
     """
     if not rows:
         return 0
@@ -49,17 +49,18 @@ def upsert_rows(
         raise NotImplementedError(f"upsert is not implemented for {dialect}")
     columns = list(rows[0].keys())
     updates = [c for c in columns if c not in key]
+    statement = builder(table)
+    if updates:
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key), set_={c: excluded[c] for c in updates}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
     for start in range(0, len(rows), UPSERT_CHUNK):
-        chunk = list(rows[start : start + UPSERT_CHUNK])
-        statement = builder(table).values(chunk)
-        if updates:
-            excluded = statement.excluded
-            statement = statement.on_conflict_do_update(
-                index_elements=list(key), set_={c: excluded[c] for c in updates}
-            )
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=list(key))
-        session.execute(statement)
+        # executemany form: SQLAlchemy batches it into multi-row statements
+        # ("insertmanyvalues") without compiling a giant VALUES clause per chunk.
+        session.execute(statement, list(rows[start : start + UPSERT_CHUNK]))
     return len(rows)
 
 
@@ -205,7 +206,7 @@ class PriceRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def upsert_frame(self, frame: pd.DataFrame) -> int:
+    def upsert_prices(self, frame: pd.DataFrame) -> int:
         """Bulk upsert a long frame with :data:`PRICE_COLUMNS` (missing optional ones = NULL)."""
         if frame.empty:
             return 0
@@ -238,6 +239,34 @@ class PriceRepository:
         frame = pd.DataFrame(rows, columns=["date", "symbol", "price"])
         panel = frame.pivot(index="date", columns="symbol", values="price")
         return panel.reindex(columns=list(symbols)).sort_index()
+
+    def frame(self, symbols: Sequence[str] | None, start: date, end: date) -> pd.DataFrame:
+        """Stored rows as a long price frame (columns :data:`PRICE_COLUMNS`)."""
+        table = DailyPrice.__table__
+        query = select(*(table.c[c] for c in PRICE_COLUMNS)).where(
+            DailyPrice.date.between(start, end)
+        )
+        if symbols is not None:
+            query = query.where(DailyPrice.symbol.in_(list(symbols)))
+        rows = self.session.execute(query.order_by(DailyPrice.symbol, DailyPrice.date)).all()
+        frame = pd.DataFrame(rows, columns=list(PRICE_COLUMNS))
+        floats = ["open", "high", "low", "close", "adj_close", "volume"]
+        frame[floats] = frame[floats].astype("float64")
+        return frame
+
+    def coverage(self) -> list[tuple[str, date, date, int]]:
+        """(symbol, first date, last date, rows) for every stored symbol."""
+        query = (
+            select(
+                DailyPrice.symbol,
+                func.min(DailyPrice.date),
+                func.max(DailyPrice.date),
+                func.count(),
+            )
+            .group_by(DailyPrice.symbol)
+            .order_by(DailyPrice.symbol)
+        )
+        return [(s, a, b, int(n)) for s, a, b, n in self.session.execute(query)]
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(DailyPrice)) or 0)

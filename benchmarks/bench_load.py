@@ -1,0 +1,139 @@
+"""Load the whole demo universe (1990-2022) into SQLite and PostgreSQL.
+
+Prints rows per second and peak memory for the bulk load through the price cache
+(provider -> quality checks -> INSERT .. ON CONFLICT), and, side by side in the same run,
+the ratio against a reference: row-by-row ORM inserts on a sample.
+
+    .venv/bin/python benchmarks/bench_load.py [--postgres postgresql://postgres@127.0.0.1/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sigmasight.marketdata.calendar import TradingCalendar
+from sigmasight.marketdata.chain import ProviderChain
+from sigmasight.marketdata.demo import DemoProvider
+from sigmasight.services.market_data import ensure_prices
+from sigmasight.storage.db import make_engine, make_session_factory
+from sigmasight.storage.migrate import upgrade
+from sigmasight.storage.models import DailyPrice
+from sigmasight.storage.uow import UnitOfWork
+
+START, END = date(1990, 1, 2), date(2022, 12, 28)
+SAMPLE = 3_000
+
+
+@contextmanager
+def temporary_database(kind: str, admin_url: str | None) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    assert admin_url
+    name = f"sigmasight_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(action: Callable[[], int]) -> tuple[int, float, float]:
+    tracemalloc.start()
+    began = time.perf_counter()
+    rows = action()
+    elapsed = time.perf_counter() - began
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return rows, elapsed, peak
+
+
+def run(kind: str, admin_url: str | None, calendar: TradingCalendar) -> None:
+    provider = DemoProvider()
+    universe = provider.universe()
+    with temporary_database(kind, admin_url) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        factory = make_session_factory(engine)
+
+        def bulk() -> int:
+            report = ensure_prices(
+                lambda: UnitOfWork(factory),
+                ProviderChain([provider]),
+                calendar,
+                universe,
+                START,
+                END,
+            )
+            return report.rows_stored
+
+        rows, seconds, peak = measure(bulk)
+        sample = provider.prices(["AAPL"], date(1990, 1, 2), END).head(SAMPLE)
+        with UnitOfWork(factory) as uow:
+            uow.session.execute(text("DELETE FROM daily_prices WHERE symbol = 'AAPL'"))
+            uow.commit()
+
+        def row_by_row() -> int:
+            with UnitOfWork(factory) as uow:
+                for record in sample.to_dict("records"):
+                    uow.session.add(
+                        DailyPrice(
+                            symbol="AAPL",
+                            date=record["date"],
+                            close=record["close"],
+                            adj_close=record["adj_close"],
+                            source="bench",
+                        )
+                    )
+                    uow.session.flush()
+                uow.commit()
+            return len(sample)
+
+        ref_rows, ref_seconds, _ = measure(row_by_row)
+        engine.dispose()
+    ours = rows / seconds
+    reference = ref_rows / ref_seconds
+    print(
+        f"{kind:<10} {rows:>9,} rows in {seconds:6.2f} s = {ours:>9,.0f} rows/s "
+        f"(peak {peak:6.1f} MiB) | ORM row-by-row {reference:>7,.0f} rows/s "
+        f"-> {ours / reference:5.1f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "SIGMASIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    calendar = TradingCalendar(start=date(1989, 12, 1), end=date(2023, 12, 31))
+    run("sqlite", None, calendar)
+    if not args.skip_postgres:
+        run("postgresql", args.postgres, calendar)
+
+
+if __name__ == "__main__":
+    main()

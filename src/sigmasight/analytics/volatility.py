@@ -1,0 +1,315 @@
+"""Realized volatility, HAR volatility forecast, trend and percentile.
+
+Conventions (docs/methodology.md): daily simple returns; sample standard deviation
+(ddof = 1) over a trailing window counted in trading days; annualised by
+:math:`\\sqrt{252}`. A portfolio's volatility is computed from its own return series
+(:func:`~sigmasight.analytics.returns.portfolio_returns`), never by averaging position
+volatilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sigmasight.analytics._typing import (
+    ArrayLike,
+    FloatArray,
+    IntArray,
+    Reason,
+    ReasonArray,
+    as_float_2d,
+    prefix_sum,
+    window_diff,
+)
+from sigmasight.analytics.regression import solve_normal_equations
+from sigmasight.domain.conventions import (
+    TRADING_DAYS_PER_MONTH,
+    TRADING_DAYS_PER_WEEK,
+    TRADING_DAYS_PER_YEAR,
+)
+
+#: Lags of the HAR components (daily, weekly, monthly) in trading days.
+HAR_LAGS: tuple[int, int, int] = (1, TRADING_DAYS_PER_WEEK, 22)
+
+
+@dataclass(frozen=True, slots=True)
+class VolResult:
+    """Annualised volatility with its observation count; NaN where ``reason`` != OK."""
+
+    volatility: FloatArray
+    n_obs: IntArray
+    reason: ReasonArray
+
+
+def _squeeze(a: FloatArray | IntArray | ReasonArray, one_d: bool) -> FloatArray:
+    return a[..., 0] if one_d else a  # type: ignore[return-value]
+
+
+def _vol_from_sums(
+    n: FloatArray, s: FloatArray, ss: FloatArray, min_obs: int, ppy: int
+) -> VolResult:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.maximum(ss - s * s / n, 0.0) / (n - 1.0)
+    reason = np.where(n >= max(min_obs, 2), Reason.OK, Reason.INSUFFICIENT_DATA).astype(np.uint8)
+    vol = np.where(
+        reason == Reason.OK, np.sqrt(np.where(reason == Reason.OK, var, 0.0) * ppy), np.nan
+    )
+    return VolResult(volatility=vol, n_obs=n.astype(np.int64), reason=reason)
+
+
+def realized_volatility(
+    returns: ArrayLike,
+    window: int = TRADING_DAYS_PER_MONTH,
+    min_obs: int | None = None,
+    periods_per_year: int = TRADING_DAYS_PER_YEAR,
+) -> VolResult:
+    r"""Annualised realized volatility over the last ``window`` rows of each column.
+
+    .. math:: \sigma = \sqrt{\tfrac{252}{n-1} \sum_{t} (r_t - \bar r)^2}
+
+    Parameters
+    ----------
+    returns : ndarray of shape (T,) or (T, N)
+        Daily returns (NaN = missing, skipped).
+    window : int, default 21
+        Trading days; 63 gives the quarterly figure.
+    min_obs : int, optional
+        Minimum finite returns in the window (default: ``window``).
+
+    Returns
+    -------
+    VolResult
+        Fields (N,) or 0-d for 1-D input.
+    """
+    R, one_d = as_float_2d(returns)
+    R = R[-window:]
+    mask = np.isfinite(R)
+    n = mask.sum(axis=0).astype(np.float64)
+    mean = np.where(mask, R, 0.0).sum(axis=0) / np.maximum(n, 1.0)
+    dev = np.where(mask, R - mean, 0.0)
+    res = _vol_from_sums(n, dev.sum(0), (dev * dev).sum(0), min_obs or window, periods_per_year)
+    return VolResult(*(_squeeze(a, one_d) for a in (res.volatility, res.n_obs, res.reason)))  # type: ignore[arg-type]
+
+
+def rolling_volatility(
+    returns: ArrayLike,
+    window: int = TRADING_DAYS_PER_MONTH,
+    min_obs: int | None = None,
+    periods_per_year: int = TRADING_DAYS_PER_YEAR,
+) -> VolResult:
+    """:func:`realized_volatility` for the window ending at every row, fields (T, N).
+
+    Prefix sums of mean-shifted returns and their squares, O(T x N) for any window.
+    """
+    R, one_d = as_float_2d(returns)
+    mask = np.isfinite(R)
+    centre = np.where(mask, R, 0.0).sum(axis=0) / np.maximum(mask.sum(axis=0), 1)
+    dev = np.where(mask, R - centre, 0.0)
+    n = window_diff(prefix_sum(mask.astype(np.float64)), window)
+    s = window_diff(prefix_sum(dev), window)
+    ss = window_diff(prefix_sum(dev * dev), window)
+    res = _vol_from_sums(n, s, ss, min_obs or window, periods_per_year)
+    return VolResult(*(_squeeze(a, one_d) for a in (res.volatility, res.n_obs, res.reason)))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class HARForecast:
+    """HAR fit on daily squared returns and its iterated multi-step forecast.
+
+    Attributes
+    ----------
+    coef : ndarray of shape (4, N)
+        Constant, daily, weekly and monthly coefficients.
+    path : ndarray of shape (horizon, N)
+        Forecast daily variance (squared return) for each of the next ``horizon`` days.
+    variance : ndarray of shape (N,)
+        Sum of ``path``: the forecast variance of the ``horizon``-day return.
+    volatility : ndarray of shape (N,)
+        Annualised: :math:`\\sqrt{252 \\cdot variance / horizon}`.
+    n_obs, reason : ndarray of shape (N,)
+    """
+
+    coef: FloatArray
+    path: FloatArray
+    variance: FloatArray
+    volatility: FloatArray
+    n_obs: IntArray
+    reason: ReasonArray
+
+
+def _har_design(y: FloatArray) -> tuple[list[FloatArray], FloatArray, np.ndarray]:
+    """Regressors (daily, weekly, monthly means of past values), target and row mask."""
+    T, L = y.shape[0], HAR_LAGS[-1]
+    ok = np.isfinite(y)
+    y0 = np.where(ok, y, 0.0)
+    csum, cbad = prefix_sum(y0), prefix_sum((~ok).astype(np.float64))
+    regs = [(csum[L:T] - csum[L - k : T - k]) / k for k in HAR_LAGS]
+    clean = (cbad[L:T] - cbad[0 : T - L]) == 0
+    return regs, y0[L:], clean & ok[L:]
+
+
+def har_forecast(
+    returns: ArrayLike,
+    horizon: int = TRADING_DAYS_PER_MONTH,
+    min_obs: int = TRADING_DAYS_PER_YEAR,
+    periods_per_year: int = TRADING_DAYS_PER_YEAR,
+) -> HARForecast:
+    r"""Fit a HAR model to daily squared returns and forecast the next ``horizon`` days.
+
+    .. math::
+        r_t^2 = c + \beta_d\, r_{t-1}^2 + \beta_w \tfrac{1}{5}\sum_{i=1}^{5} r_{t-i}^2
+        + \beta_m \tfrac{1}{22}\sum_{i=1}^{22} r_{t-i}^2 + \varepsilon_t
+
+    fitted by OLS on every row whose target and 22 lags are finite (all columns at once,
+    batched normal equations). The forecast is **iterated**: each day's prediction feeds
+    the lags of the next, for ``horizon`` steps; the ``horizon``-day variance is the sum of
+    the path, so the 21-day figure is a genuine 21-day horizon.
+
+    Parameters
+    ----------
+    returns : ndarray of shape (T,) or (T, N)
+        Daily returns up to the as-of date; the whole array is the fit sample.
+    horizon : int, default 21
+    min_obs : int, default 252
+        Minimum usable rows for the fit.
+
+    Returns
+    -------
+    HARForecast
+    """
+    R, one_d = as_float_2d(returns)
+    y = R * R
+    regs, target, mask = _har_design(y)
+    coef, n, reason = _har_fit(regs, target, mask, min_obs)
+    path = _har_iterate(coef, y, horizon)
+    variance = path.sum(axis=0)
+    tail_ok = np.isfinite(y[-HAR_LAGS[-1] :]).all(axis=0) & (y.shape[0] >= HAR_LAGS[-1])
+    reason[(reason == Reason.OK) & ~tail_ok] = Reason.INSUFFICIENT_DATA
+    reason[(reason == Reason.OK) & ~(variance > 0)] = Reason.NONPOSITIVE_FORECAST
+    bad = reason != Reason.OK
+    variance = np.where(bad, np.nan, variance)
+    with np.errstate(invalid="ignore"):
+        vol = np.sqrt(variance * periods_per_year / horizon)
+    out = HARForecast(coef, np.where(bad, np.nan, path), variance, vol, n.astype(np.int64), reason)
+    if one_d:
+        parts = (out.coef, out.path, out.variance, out.volatility, out.n_obs, out.reason)
+        return HARForecast(*(p[..., 0] for p in parts))  # type: ignore[arg-type]
+    return out
+
+
+def _har_fit(
+    regs: list[FloatArray], target: FloatArray, mask: np.ndarray, min_obs: int
+) -> tuple[FloatArray, FloatArray, ReasonArray]:
+    m = mask.astype(np.float64)
+    n = m.sum(axis=0)
+    nn = np.maximum(n, 1.0)
+    means = [(m * a).sum(axis=0) / nn for a in regs]
+    ybar = (m * target).sum(axis=0) / nn
+    dev = [m * (a - mu) for a, mu in zip(regs, means, strict=True)]
+    ydev = m * (target - ybar)
+    K = len(dev)
+    gram = np.empty((n.size, K, K))
+    for i in range(K):
+        for j in range(i, K):
+            gram[:, i, j] = gram[:, j, i] = (dev[i] * dev[j]).sum(axis=0)
+    cross = np.stack([(d * ydev).sum(axis=0) for d in dev], axis=1)
+    cyy = (ydev * ydev).sum(axis=0)
+    slopes, _, _, reason = solve_normal_equations(gram, cross, cyy, n, 0.0, max(min_obs, K + 2))
+    const = ybar - sum(slopes[:, k] * means[k] for k in range(K))
+    return np.vstack([const, slopes.T]), n, reason
+
+
+def _har_iterate(coef: FloatArray, y: FloatArray, horizon: int) -> FloatArray:
+    L = HAR_LAGS[-1]
+    buf = np.full((L + horizon, y.shape[1]), np.nan)
+    tail = y[-L:]
+    buf[L - tail.shape[0] : L] = tail
+    for h in range(horizon):
+        end = L + h
+        comps = [buf[end - k : end].mean(axis=0) for k in HAR_LAGS]
+        buf[end] = coef[0] + sum(coef[k + 1] * comps[k] for k in range(len(HAR_LAGS)))
+    out: FloatArray = buf[L:]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class VolTrend:
+    """Direction (+1 increasing, -1 decreasing, 0 stable) and strength, shape (N,).
+
+    ``strength`` is :math:`\\sigma_{short} / \\sigma_{long} - 1` (0.25 = short-term
+    volatility 25 % above the longer window's).
+    """
+
+    direction: IntArray
+    strength: FloatArray
+    reason: ReasonArray
+
+    @property
+    def label(self) -> np.ndarray:
+        """``"increasing"``, ``"decreasing"``, ``"stable"`` or ``""`` (no value)."""
+        names = np.array(["decreasing", "stable", "increasing", ""])
+        return names[np.where(self.reason == Reason.OK, self.direction + 1, 3)]
+
+
+def volatility_trend(
+    returns: ArrayLike,
+    short_window: int = TRADING_DAYS_PER_MONTH,
+    long_window: int = 3 * TRADING_DAYS_PER_MONTH,
+    threshold: float = 0.10,
+) -> VolTrend:
+    """Trend of volatility: the 21-day realized volatility against the 63-day one.
+
+    Increasing when the ratio exceeds ``1 + threshold``, decreasing below
+    ``1 - threshold``, stable otherwise. ``returns`` (T, N) or (T,).
+    """
+    s = np.asarray(realized_volatility(returns, short_window).volatility)
+    lv = realized_volatility(returns, long_window)
+    ok = np.isfinite(s) & np.isfinite(lv.volatility) & (lv.volatility > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        strength = np.where(ok, s / lv.volatility - 1.0, np.nan)
+        direction = np.where(strength > threshold, 1, np.where(strength < -threshold, -1, 0))
+    reason = np.where(ok, Reason.OK, Reason.INSUFFICIENT_DATA).astype(np.uint8)
+    return VolTrend(direction=direction.astype(np.int64), strength=strength, reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class VolPercentile:
+    """Percentile (0-100) of the current volatility in the past year, shape (N,)."""
+
+    percentile: FloatArray
+    n_obs: IntArray
+    reason: ReasonArray
+
+
+def volatility_percentile(
+    returns: ArrayLike,
+    window: int = TRADING_DAYS_PER_MONTH,
+    lookback: int = TRADING_DAYS_PER_YEAR,
+) -> VolPercentile:
+    """Where today's ``window``-day volatility ranks among those of the last ``lookback`` days.
+
+    .. math:: pct = 100 \\cdot \\frac{\\#\\{s : \\sigma_s \\le \\sigma_t\\}}{\\#\\{s\\}}
+
+    over the dates s of the trailing ``lookback`` rows (today included) that have a
+    ``window``-day volatility. Needs at least ``lookback`` returns (one year, 252): pass
+    the history, not only the last window. With fewer than
+    ``lookback - window + 1`` volatility values the result is NaN with
+    ``INSUFFICIENT_DATA``.
+    """
+    R, one_d = as_float_2d(returns)
+    span = R[-(lookback + window - 1) :]
+    vols = rolling_volatility(span, window).volatility[-lookback:]
+    current = vols[-1]
+    valid = np.isfinite(vols)
+    count = valid.sum(axis=0)
+    below = (valid & (vols <= current)).sum(axis=0)
+    ok = (count >= lookback - window + 1) & np.isfinite(current) & (R.shape[0] >= lookback)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(ok, 100.0 * below / count, np.nan)
+    reason = np.where(ok, Reason.OK, Reason.INSUFFICIENT_DATA).astype(np.uint8)
+    out = VolPercentile(pct, count.astype(np.int64), reason)
+    if one_d:
+        return VolPercentile(*(p[..., 0] for p in (out.percentile, out.n_obs, out.reason)))  # type: ignore[arg-type]
+    return out

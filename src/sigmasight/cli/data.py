@@ -1,0 +1,45 @@
+"""``sigmasight data``: inspect stored market data."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
+from sigmasight.marketdata.calendar import TradingCalendar
+from sigmasight.services.market_data import check_stored_prices
+
+app = typer.Typer(help="Check the market data in the database.", no_args_is_help=True)
+
+
+@app.command()
+def check(
+    symbols: Annotated[
+        list[str] | None, typer.Argument(help="Symbols to check (default: all).")
+    ] = None,
+    start: Annotated[str, typer.Option(help="First date (YYYY-MM-DD).")] = "1990-01-02",
+    end: Annotated[str, typer.Option(help="Last date (YYYY-MM-DD).")] = "2099-12-31",
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+) -> None:
+    """Report NaN or non-positive prices, duplicates, gaps, stale series, short
+    histories and split-like jumps. Exits 1 when an error is found."""
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as exc:
+        fail(f"bad date: {exc}")
+    settings = load_settings(database_url)
+    calendar = TradingCalendar(end=max(last, first.replace(year=first.year + 1)))
+    with unit_of_work_factory(settings) as uow_factory:
+        report = check_stored_prices(uow_factory, calendar, symbols or None, first, last)
+    table = Table(title="Data quality")
+    for column in ("symbol", "date", "severity", "code", "message"):
+        table.add_column(column)
+    for finding in report:
+        day = finding.date.isoformat() if finding.date else "-"
+        table.add_row(finding.symbol, day, finding.severity.value, finding.code, finding.message)
+    console.print(table if len(table.rows) else "No findings: the stored prices look clean.")
+    if not report.ok:
+        raise typer.Exit(1)

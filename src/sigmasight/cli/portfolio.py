@@ -1,0 +1,155 @@
+"""``sigmasight portfolio``: import, template, list, show."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
+from sigmasight.domain.enums import AccountType
+from sigmasight.services.demo import DEMO_EMAIL
+from sigmasight.services.portfolio_import import RowError, portfolio_template_csv
+from sigmasight.services.portfolios import (
+    PortfolioSpec,
+    UowFactory,
+    import_portfolio,
+    list_portfolios,
+    show_portfolio,
+)
+
+app = typer.Typer(help="Import and inspect portfolios.", no_args_is_help=True)
+
+OwnerOption = Annotated[
+    str, typer.Option("--owner", help="E-mail of the portfolio owner (default: the demo user).")
+]
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", help="Database to use (default: SQLite).")
+]
+
+
+def _owner_id(uow_factory: UowFactory, email: str) -> int:
+    with uow_factory() as uow:
+        user = uow.users.get_by_email(email)
+        if user is None:
+            fail(f"no user {email!r}; run `sigmasight demo` to create the demo user")
+        return user.id
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV file (see `sigmasight portfolio template`).")],
+    name: Annotated[str, typer.Option("--name", help="Name of the new portfolio.")],
+    account_type: Annotated[
+        AccountType, typer.Option("--account-type", help="Account type.")
+    ] = AccountType.TAXABLE,
+    equity: Annotated[
+        str, typer.Option("--equity", help="Equity (NAV) of the account at inception.")
+    ] = "0",
+    today: Annotated[
+        str | None,
+        typer.Option("--today", help="Date that counts as today for validation (YYYY-MM-DD)."),
+    ] = None,
+    owner: OwnerOption = DEMO_EMAIL,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create a portfolio from FILE. Any bad row means nothing is written; every bad row
+    is listed with its line, column, code and message."""
+    if not file.is_file():
+        fail(f"no such file: {file}")
+    try:
+        equity_balance = Decimal(equity)
+        as_of = date.fromisoformat(today) if today else date.today()
+    except (InvalidOperation, ValueError) as exc:
+        fail(f"bad option value: {exc}")
+    settings = load_settings(database_url)
+    with unit_of_work_factory(settings) as uow_factory:
+        spec = PortfolioSpec(name, account_type, equity_balance)
+        outcome = import_portfolio(
+            uow_factory, _owner_id(uow_factory, owner), spec, file.read_bytes(), today=as_of
+        )
+    if not outcome.ok:
+        _print_errors(outcome.errors)
+        fail(f"{len(outcome.errors)} error(s) in {file}; nothing was imported", code=1)
+    console.print(f"Imported {outcome.positions} positions into portfolio {outcome.portfolio_id}.")
+
+
+def _print_errors(errors: tuple[RowError, ...]) -> None:
+    table = Table(title="Import errors")
+    for column in ("line", "column", "code", "message"):
+        table.add_column(column)
+    for error in errors:
+        table.add_row(str(error.row or "-"), error.column or "-", error.code, error.message)
+    console.print(table)
+
+
+@app.command()
+def template(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write an annotated example portfolio file."""
+    text = portfolio_template_csv()
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {output}")
+
+
+@app.command("list")
+def list_(owner: OwnerOption = DEMO_EMAIL, database_url: DatabaseOption = None) -> None:
+    """List the owner's portfolios."""
+    settings = load_settings(database_url)
+    with unit_of_work_factory(settings) as uow_factory:
+        summaries = list_portfolios(uow_factory, _owner_id(uow_factory, owner))
+    table = Table(title=f"Portfolios of {owner}")
+    for column in ("id", "name", "account", "equity", "benchmark", "positions"):
+        table.add_column(column)
+    for s in summaries:
+        table.add_row(
+            str(s.id),
+            s.name,
+            s.account_type.value,
+            f"{s.equity_balance:,.2f}",
+            s.benchmark,
+            str(s.positions),
+        )
+    console.print(table)
+
+
+@app.command()
+def show(
+    portfolio_id: Annotated[int, typer.Argument(help="Portfolio id (see `portfolio list`).")],
+    owner: OwnerOption = DEMO_EMAIL,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Show one portfolio and its positions."""
+    settings = load_settings(database_url)
+    with unit_of_work_factory(settings) as uow_factory:
+        found = show_portfolio(uow_factory, _owner_id(uow_factory, owner), portfolio_id)
+    if found is None:
+        fail(f"no portfolio {portfolio_id} for {owner}")
+    summary, positions = found
+    table = Table(title=f"{summary.name} ({summary.account_type.value}, {summary.benchmark})")
+    for column in ("symbol", "type", "class", "quantity", "entry", "entry date", "exit", "option"):
+        table.add_column(column)
+    for p in positions:
+        option = f"{p.underlying_symbol} {p.strike:f} {p.expiry}" if p.expiry else ""
+        exit_ = f"{p.exit_price:f} on {p.exit_date}" if p.exit_date else ""
+        table.add_row(
+            p.symbol,
+            p.position_type,
+            p.investment_class,
+            f"{p.quantity.normalize():f}",
+            f"{p.entry_price.normalize():f}",
+            p.entry_date.isoformat(),
+            exit_,
+            option,
+        )
+    console.print(table)

@@ -1,0 +1,99 @@
+"""Market data into storage: the price cache's store, securities, and data checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from sigmasight.marketdata.cache import CachedPriceService, CacheReport
+from sigmasight.marketdata.calendar import TradingCalendar
+from sigmasight.marketdata.chain import ProviderChain
+from sigmasight.marketdata.quality import QualityReport, check_prices
+from sigmasight.storage.uow import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+class UowPriceStore:
+    """The price cache's :class:`~sigmasight.marketdata.protocol.PriceStore` over storage.
+
+    Each upsert is its own unit of work, committed when it succeeds: a load interrupted
+    half-way keeps the chunks already stored, and a rerun fetches only the rest.
+    """
+
+    def __init__(self, uow_factory: UowFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def stored_dates(self, symbols: Sequence[str], start: date, end: date) -> dict[str, set[date]]:
+        with self._uow_factory() as uow:
+            return uow.prices.stored_dates(symbols, start, end)
+
+    def upsert_prices(self, frame: pd.DataFrame) -> int:
+        with self._uow_factory() as uow:
+            written = uow.prices.upsert_prices(frame)
+            uow.commit()
+            return written
+
+
+def ensure_prices(
+    uow_factory: UowFactory,
+    chain: ProviderChain,
+    calendar: TradingCalendar,
+    symbols: Sequence[str],
+    start: date,
+    end: date,
+) -> CacheReport:
+    """Fetch only the sessions not yet stored, check them, store the good rows."""
+    service = CachedPriceService(chain, UowPriceStore(uow_factory), calendar)
+    return service.ensure_prices(symbols, start, end)
+
+
+def store_profiles(uow_factory: UowFactory, chain: ProviderChain, symbols: Sequence[str]) -> int:
+    """Upsert the securities table from the providers' profiles; returns rows written."""
+    profiles = chain.profiles(symbols)
+    rows = [
+        {
+            "symbol": p.symbol,
+            "name": p.name,
+            "asset_type": p.asset_type,
+            "sector": p.sector,
+            "industry": p.industry,
+            "market_cap": p.market_cap,
+            "currency": p.currency,
+            "is_etf": p.is_etf,
+        }
+        for p in profiles
+    ]
+    with uow_factory() as uow:
+        written = uow.securities.upsert(rows)
+        uow.commit()
+    return written
+
+
+@dataclass(frozen=True)
+class StoredSeries:
+    symbol: str
+    first: date
+    last: date
+    rows: int
+
+
+def stored_series(uow_factory: UowFactory) -> list[StoredSeries]:
+    with uow_factory() as uow:
+        return [StoredSeries(*row) for row in uow.prices.coverage()]
+
+
+def check_stored_prices(
+    uow_factory: UowFactory,
+    calendar: TradingCalendar,
+    symbols: Sequence[str] | None,
+    start: date,
+    end: date,
+) -> QualityReport:
+    """Run the data-quality checks over prices already in the database."""
+    with uow_factory() as uow:
+        frame = uow.prices.frame(symbols, start, end)
+    return check_prices(frame, calendar)

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from arch.univariate import HARX
+
+from sigmasight.analytics._typing import Reason
+from sigmasight.analytics.returns import portfolio_returns
+from sigmasight.analytics.volatility import (
+    har_forecast,
+    realized_volatility,
+    rolling_volatility,
+    volatility_percentile,
+    volatility_trend,
+)
+
+
+def test_realized_volatility_equals_numpy_std_annualised(stock_returns) -> None:
+    for window in (21, 63):
+        res = realized_volatility(stock_returns, window)
+        expected = stock_returns[-window:].std(axis=0, ddof=1) * np.sqrt(252)
+        np.testing.assert_allclose(res.volatility, expected, rtol=1e-12)
+        assert (res.n_obs == window).all()
+
+
+def test_volatility_is_annualised_not_daily(market_returns) -> None:
+    # Pitfall: volatility shown unannualised (Portfolio Performance #631).
+    daily = market_returns[-63:].std(ddof=1)
+    assert float(realized_volatility(market_returns, 63).volatility) == pytest.approx(
+        daily * 15.874507866387544, rel=1e-12
+    )
+
+
+def test_rolling_volatility_equals_direct_per_window(stock_returns) -> None:
+    R = stock_returns[-600:]
+    roll = rolling_volatility(R, 63)
+    for t in (62, 300, 599):
+        np.testing.assert_allclose(
+            roll.volatility[t], R[t - 62 : t + 1].std(axis=0, ddof=1) * np.sqrt(252), rtol=1e-11
+        )
+    assert np.isnan(roll.volatility[:62]).all()
+    assert (roll.reason[:62] == Reason.INSUFFICIENT_DATA).all()
+
+
+def test_rolling_volatility_skips_missing_returns(stock_returns) -> None:
+    R = stock_returns[-100:, :3].copy()
+    R[[10, 50, 90], 1] = np.nan
+    roll = rolling_volatility(R, 63, min_obs=60)
+    col = R[37:100, 1]
+    np.testing.assert_allclose(
+        roll.volatility[99, 1], np.nanstd(col, ddof=1) * np.sqrt(252), rtol=1e-11
+    )
+    assert roll.n_obs[99, 1] == 61
+
+
+def test_two_asset_portfolio_shows_exact_diversification(stock_returns) -> None:
+    R = stock_returns[-63:, [0, 12]]
+    w = np.array([[0.6, 0.4]])
+    port = realized_volatility(portfolio_returns(w, R), 63).volatility[0]
+    s1, s2 = R.std(axis=0, ddof=1) * np.sqrt(252)
+    rho = np.corrcoef(R.T)[0, 1]
+    theory = np.sqrt(0.36 * s1**2 + 0.16 * s2**2 + 2 * 0.24 * rho * s1 * s2)
+    assert port == pytest.approx(theory, rel=1e-12)
+    assert port < 0.6 * s1 + 0.4 * s2  # never the weighted average when rho < 1
+
+
+def _arch_har(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        res = HARX(y, lags=[1, 5, 22], rescale=False).fit(disp="off")
+    path = res.forecast(horizon=21, reindex=False).mean.to_numpy()[0]
+    return res.params.to_numpy()[:4], path
+
+
+@pytest.mark.parametrize("cols", [[0, 3, 8], [15, 19]])
+def test_har_equals_arch_harx_and_its_21_day_forecast(stock_returns, cols) -> None:
+    R = stock_returns[-1500:, cols] * 100.0  # percent returns: arch's preferred scale
+    har = har_forecast(R)
+    for k, _ in enumerate(cols):
+        params, path = _arch_har(R[:, k] ** 2)
+        np.testing.assert_allclose(har.coef[:, k], params, rtol=1e-10)
+        np.testing.assert_allclose(har.path[:, k], path, rtol=1e-10)
+        assert har.variance[k] == pytest.approx(path.sum(), rel=1e-10)
+        assert har.volatility[k] == pytest.approx(np.sqrt(path.sum() * 12), rel=1e-10)
+    assert (har.n_obs == 1500 - 22).all()
+
+
+def test_har_forecast_is_iterated_not_one_step_relabelled(market_returns) -> None:
+    har = har_forecast(market_returns[-2000:])
+    y = market_returns[-2000:] ** 2
+    c, bd, bw, bm = har.coef
+    one_step = c + bd * y[-1] + bw * y[-5:].mean() + bm * y[-22:].mean()
+    assert har.path[0] == pytest.approx(one_step, rel=1e-12)
+    ext = np.concatenate([y[-22:], har.path[:1]])
+    second = c + bd * ext[-1] + bw * ext[-5:].mean() + bm * ext[-22:].mean()
+    assert har.path[1] == pytest.approx(second, rel=1e-12)
+    assert har.variance != pytest.approx(21 * har.path[0], rel=1e-6)
+
+
+def test_har_short_or_gappy_input_gives_reason(stock_returns) -> None:
+    R = stock_returns[-300:, :3].copy()
+    R[-5, 1] = np.nan
+    har = har_forecast(R[-100:])
+    assert (har.reason == Reason.INSUFFICIENT_DATA).all()
+    har2 = har_forecast(R)
+    assert har2.reason.tolist() == [Reason.OK, Reason.INSUFFICIENT_DATA, Reason.OK]
+    assert np.isnan(har2.volatility[1])
+    assert np.isfinite(har2.volatility[[0, 2]]).all()
+
+
+def test_volatility_trend_labels(stock_returns) -> None:
+    calm = np.tile(np.array([0.01, -0.01]), 42)
+    rising = np.concatenate([calm, np.tile(np.array([0.03, -0.03]), 11)[:21]])
+    falling = np.concatenate([np.tile(np.array([0.03, -0.03]), 21), calm[:21]])
+    trend = volatility_trend(np.column_stack([calm[-63:], rising[-63:], falling[-63:]]))
+    assert trend.label.tolist() == ["stable", "increasing", "decreasing"]
+    s21 = rising[-21:].std(ddof=1)
+    s63 = rising[-63:].std(ddof=1)
+    assert trend.strength[1] == pytest.approx(s21 / s63 - 1, rel=1e-12)
+    short = volatility_trend(stock_returns[-30:, :2])
+    assert (short.reason == Reason.INSUFFICIENT_DATA).all()
+    assert short.label.tolist() == ["", ""]
+
+
+def test_volatility_percentile_against_direct_ranking(stock_returns) -> None:
+    R = stock_returns[-400:, :4]
+    pct = volatility_percentile(R)
+    vols = np.array([R[t - 20 : t + 1].std(axis=0, ddof=1) for t in range(len(R) - 252, len(R))])
+    expected = 100.0 * (vols <= vols[-1]).sum(axis=0) / 252
+    np.testing.assert_allclose(pct.percentile, expected, rtol=1e-12)
+    assert (pct.n_obs == 252).all()
+
+
+def test_volatility_percentile_needs_a_year(stock_returns) -> None:
+    pct = volatility_percentile(stock_returns[-200:, :2])
+    assert (pct.reason == Reason.INSUFFICIENT_DATA).all()
+    assert np.isnan(pct.percentile).all()

@@ -1,0 +1,1 @@
+"""Tests of the portfolio CSV import (parsing and validation)."""
