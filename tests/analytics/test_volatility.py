@@ -66,12 +66,12 @@ def test_two_asset_portfolio_shows_exact_diversification(stock_returns) -> None:
     assert port < 0.6 * s1 + 0.4 * s2  # never the weighted average when rho < 1
 
 
-def _arch_har(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _arch_har(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)
         res = HARX(y, lags=[1, 5, 22], rescale=False).fit(disp="off")
     path = res.forecast(horizon=21, reindex=False).mean.to_numpy()[0]
-    return res.params.to_numpy()[:4], path
+    return res.params.to_numpy()[:4], path, float(res.rsquared)
 
 
 @pytest.mark.parametrize("cols", [[0, 3, 8], [15, 19]])
@@ -79,8 +79,9 @@ def test_har_equals_arch_harx_and_its_21_day_forecast(stock_returns, cols) -> No
     R = stock_returns[-1500:, cols] * 100.0  # percent returns: arch's preferred scale
     har = har_forecast(R)
     for k, _ in enumerate(cols):
-        params, path = _arch_har(R[:, k] ** 2)
+        params, path, r2 = _arch_har(R[:, k] ** 2)
         np.testing.assert_allclose(har.coef[:, k], params, rtol=1e-10)
+        assert har.r_squared[k] == pytest.approx(r2, rel=1e-9)
         np.testing.assert_allclose(har.path[:, k], path, rtol=1e-10)
         assert har.variance[k] == pytest.approx(path.sum(), rel=1e-10)
         assert har.volatility[k] == pytest.approx(np.sqrt(path.sum() * 12), rel=1e-10)
@@ -137,3 +138,29 @@ def test_volatility_percentile_needs_a_year(stock_returns) -> None:
     pct = volatility_percentile(stock_returns[-200:, :2])
     assert (pct.reason == Reason.INSUFFICIENT_DATA).all()
     assert np.isnan(pct.percentile).all()
+
+
+def test_rolling_percentile_and_trend_equal_the_single_date_functions(stock_returns) -> None:
+    from sigmasight.analytics.volatility import (
+        rolling_volatility,
+        rolling_volatility_percentile,
+        trend_from_volatilities,
+        volatility_percentile,
+        volatility_trend,
+    )
+
+    R = stock_returns[-600:, :5]
+    v21 = rolling_volatility(R, 21).volatility
+    v63 = rolling_volatility(R, 63).volatility
+    rows = slice(200, 600)
+    pct = rolling_volatility_percentile(v21, rows)
+    trend = trend_from_volatilities(v21[rows], v63[rows])
+    for t in (200, 250, 251, 252, 400, 599):
+        single = volatility_percentile(R[: t + 1])
+        np.testing.assert_allclose(pct.percentile[t - 200], single.percentile, rtol=1e-12)
+        np.testing.assert_array_equal(pct.reason[t - 200], single.reason)
+        direct = volatility_trend(R[: t + 1])
+        np.testing.assert_allclose(trend.strength[t - 200], direct.strength, rtol=1e-9)
+        np.testing.assert_array_equal(trend.direction[t - 200], direct.direction)
+    assert np.isnan(pct.percentile[0]).all()  # 201 returns: less than a year
+    assert np.isfinite(pct.percentile[-1]).all()

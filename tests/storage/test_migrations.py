@@ -18,17 +18,25 @@ EXPECTED_TABLES = {
     "securities",
     "tags",
     "users",
+    "security_market_betas",
+    "security_volatility",
+    "portfolio_snapshots",
+    "benchmark_sector_weights",
+    "batch_runs",
 }
+
+VIEWS = {"position_market_betas", "position_volatility"}
 
 
 def _tables(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names())
+    inspector = inspect(engine)
+    return set(inspector.get_table_names()) | set(inspector.get_view_names())
 
 
 def test_upgrade_downgrade_upgrade(empty_engine: Engine) -> None:
     assert _tables(empty_engine) == set()
     migrate.upgrade(empty_engine)
-    assert _tables(empty_engine) == EXPECTED_TABLES | {"alembic_version"}
+    assert _tables(empty_engine) == EXPECTED_TABLES | VIEWS | {"alembic_version"}
     assert migrate.current_revision(empty_engine) == migrate.head_revision(empty_engine)
 
     migrate.downgrade(empty_engine, "base")
@@ -36,7 +44,7 @@ def test_upgrade_downgrade_upgrade(empty_engine: Engine) -> None:
     assert migrate.current_revision(empty_engine) is None
 
     migrate.upgrade(empty_engine)
-    assert _tables(empty_engine) == EXPECTED_TABLES | {"alembic_version"}
+    assert _tables(empty_engine) == EXPECTED_TABLES | VIEWS | {"alembic_version"}
 
 
 def test_models_and_migrations_do_not_drift(engine: Engine) -> None:

@@ -83,3 +83,47 @@ def black_scholes_delta(
     delta = np.where(live, live_delta, expired)
     reason = np.where(valid, Reason.OK, Reason.INVALID_INPUT).astype(np.uint8)
     return DeltaResult(delta=np.where(valid, delta, np.nan), reason=reason)
+
+
+def black_scholes_price(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    years_to_expiry: ArrayLike,
+    volatility: ArrayLike,
+    is_call: ArrayLike,
+    rate: ArrayLike = 0.0,
+    dividend_yield: ArrayLike = 0.0,
+) -> FloatArray:
+    r"""Black-Scholes-Merton value of one European option on one share, shape (M,).
+
+    .. math::
+        C = S e^{-q\tau} N(d_1) - K e^{-r\tau} N(d_2),\qquad
+        P = K e^{-r\tau} N(-d_2) - S e^{-q\tau} N(-d_1),\qquad d_2 = d_1 - \sigma\sqrt\tau
+
+    At or past expiry (:math:`\tau \le 0`) the value is the intrinsic value. NaN where an
+    input is missing or out of its domain (as for :func:`black_scholes_delta`).
+    """
+    S, K, tau, vol, r, q = np.broadcast_arrays(
+        *(
+            np.asarray(a, dtype=np.float64)
+            for a in (spot, strike, years_to_expiry, volatility, rate, dividend_yield)
+        )
+    )
+    call = np.broadcast_to(np.asarray(is_call, dtype=bool), S.shape)
+    valid = np.isfinite(S) & np.isfinite(K) & np.isfinite(tau) & (S > 0) & (K > 0)
+    live = valid & (tau > 0)
+    valid &= ~live | (np.isfinite(vol) & (vol > 0))
+    intrinsic = np.where(call, np.maximum(S - K, 0.0), np.maximum(K - S, 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.maximum(tau, 0.0)
+        sq = vol * np.sqrt(t)
+        d1 = (np.log(S / K) + (r - q + 0.5 * vol * vol) * t) / sq
+        d2 = d1 - sq
+        fwd_s, disc_k = S * np.exp(-q * t), K * np.exp(-r * t)
+        value = np.where(
+            call,
+            fwd_s * ndtr(d1) - disc_k * ndtr(d2),
+            disc_k * ndtr(-d2) - fwd_s * ndtr(-d1),
+        )
+    out: FloatArray = np.where(valid, np.where(live, value, intrinsic), np.nan)
+    return out

@@ -129,6 +129,8 @@ class HARForecast:
     volatility : ndarray of shape (N,)
         Annualised: :math:`\\sqrt{252 \\cdot variance / horizon}`.
     n_obs, reason : ndarray of shape (N,)
+    r_squared : ndarray of shape (N,)
+        In-sample R² of the fit on squared returns.
     """
 
     coef: FloatArray
@@ -137,6 +139,7 @@ class HARForecast:
     volatility: FloatArray
     n_obs: IntArray
     reason: ReasonArray
+    r_squared: FloatArray
 
 
 def _har_design(y: FloatArray) -> tuple[list[FloatArray], FloatArray, np.ndarray]:
@@ -182,7 +185,7 @@ def har_forecast(
     R, one_d = as_float_2d(returns)
     y = R * R
     regs, target, mask = _har_design(y)
-    coef, n, reason = _har_fit(regs, target, mask, min_obs)
+    coef, n, reason, r2 = _har_fit(regs, target, mask, min_obs)
     path = _har_iterate(coef, y, horizon)
     variance = path.sum(axis=0)
     tail_ok = np.isfinite(y[-HAR_LAGS[-1] :]).all(axis=0) & (y.shape[0] >= HAR_LAGS[-1])
@@ -192,16 +195,18 @@ def har_forecast(
     variance = np.where(bad, np.nan, variance)
     with np.errstate(invalid="ignore"):
         vol = np.sqrt(variance * periods_per_year / horizon)
-    out = HARForecast(coef, np.where(bad, np.nan, path), variance, vol, n.astype(np.int64), reason)
+    r2 = np.where(bad, np.nan, r2)
+    path = np.where(bad, np.nan, path)
+    out = HARForecast(coef, path, variance, vol, n.astype(np.int64), reason, r2)
     if one_d:
-        parts = (out.coef, out.path, out.variance, out.volatility, out.n_obs, out.reason)
+        parts = (out.coef, out.path, out.variance, out.volatility, out.n_obs, out.reason, r2)
         return HARForecast(*(p[..., 0] for p in parts))  # type: ignore[arg-type]
     return out
 
 
 def _har_fit(
     regs: list[FloatArray], target: FloatArray, mask: np.ndarray, min_obs: int
-) -> tuple[FloatArray, FloatArray, ReasonArray]:
+) -> tuple[FloatArray, FloatArray, ReasonArray, FloatArray]:
     m = mask.astype(np.float64)
     n = m.sum(axis=0)
     nn = np.maximum(n, 1.0)
@@ -216,9 +221,9 @@ def _har_fit(
             gram[:, i, j] = gram[:, j, i] = (dev[i] * dev[j]).sum(axis=0)
     cross = np.stack([(d * ydev).sum(axis=0) for d in dev], axis=1)
     cyy = (ydev * ydev).sum(axis=0)
-    slopes, _, _, reason = solve_normal_equations(gram, cross, cyy, n, 0.0, max(min_obs, K + 2))
+    slopes, _, r2, reason = solve_normal_equations(gram, cross, cyy, n, 0.0, max(min_obs, K + 2))
     const = ybar - sum(slopes[:, k] * means[k] for k in range(K))
-    return np.vstack([const, slopes.T]), n, reason
+    return np.vstack([const, slopes.T]), n, reason, r2
 
 
 def _har_iterate(coef: FloatArray, y: FloatArray, horizon: int) -> FloatArray:
@@ -264,11 +269,22 @@ def volatility_trend(
     Increasing when the ratio exceeds ``1 + threshold``, decreasing below
     ``1 - threshold``, stable otherwise. ``returns`` (T, N) or (T,).
     """
-    s = np.asarray(realized_volatility(returns, short_window).volatility)
-    lv = realized_volatility(returns, long_window)
-    ok = np.isfinite(s) & np.isfinite(lv.volatility) & (lv.volatility > 0)
+    short = np.asarray(realized_volatility(returns, short_window).volatility)
+    long = np.asarray(realized_volatility(returns, long_window).volatility)
+    return trend_from_volatilities(short, long, threshold)
+
+
+def trend_from_volatilities(short: ArrayLike, long: ArrayLike, threshold: float = 0.10) -> VolTrend:
+    """:func:`volatility_trend` from precomputed short and long volatilities (any shape).
+
+    Lets a caller that already holds rolling 21- and 63-day volatilities for every date
+    classify all dates at once.
+    """
+    s = np.asarray(short, dtype=np.float64)
+    lv = np.asarray(long, dtype=np.float64)
+    ok = np.isfinite(s) & np.isfinite(lv) & (lv > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        strength = np.where(ok, s / lv.volatility - 1.0, np.nan)
+        strength = np.where(ok, s / lv - 1.0, np.nan)
         direction = np.where(strength > threshold, 1, np.where(strength < -threshold, -1, 0))
     reason = np.where(ok, Reason.OK, Reason.INSUFFICIENT_DATA).astype(np.uint8)
     return VolTrend(direction=direction.astype(np.int64), strength=strength, reason=reason)
@@ -313,3 +329,35 @@ def volatility_percentile(
     if one_d:
         return VolPercentile(*(p[..., 0] for p in (out.percentile, out.n_obs, out.reason)))  # type: ignore[arg-type]
     return out
+
+
+def rolling_volatility_percentile(
+    vols: ArrayLike,
+    rows: slice,
+    window: int = TRADING_DAYS_PER_MONTH,
+    lookback: int = TRADING_DAYS_PER_YEAR,
+) -> VolPercentile:
+    """:func:`volatility_percentile` for each row in ``rows`` at once.
+
+    ``vols`` (T, N) are rolling ``window``-day volatilities of a return panel whose row t
+    is the return of date t (NaN where the window is incomplete). Row t of the result
+    equals ``volatility_percentile(returns[: t + 1])``. Only the requested rows are
+    materialised (a (rows, N, lookback) view), so memory stays bounded.
+    """
+    V = np.asarray(vols, dtype=np.float64)
+    start, stop, _ = rows.indices(V.shape[0])
+    lo = max(start - lookback + 1, 0)
+    pad = np.full((lookback - 1 - (start - lo), V.shape[1]), np.nan)
+    block = np.concatenate([pad, V[lo:stop]], axis=0)
+    windows = np.lib.stride_tricks.sliding_window_view(block, lookback, axis=0)
+    current = V[start:stop]
+    valid = np.isfinite(windows)
+    count = valid.sum(axis=2)
+    with np.errstate(invalid="ignore"):
+        below = (valid & (windows <= current[:, :, None])).sum(axis=2)
+    have_year = (np.arange(start, stop) + 1 >= lookback)[:, None]
+    ok = (count >= lookback - window + 1) & np.isfinite(current) & have_year
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(ok, 100.0 * below / count, np.nan)
+    reason = np.where(ok, Reason.OK, Reason.INSUFFICIENT_DATA).astype(np.uint8)
+    return VolPercentile(pct, count.astype(np.int64), reason)

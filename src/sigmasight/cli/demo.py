@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from sigmasight.cli.batch import execute
 from sigmasight.cli.common import console, load_settings, unit_of_work_factory
 from sigmasight.services import demo as demo_service
+from sigmasight.services.batch import RiskSummary, risk_summaries
 from sigmasight.services.market_data import stored_series
 from sigmasight.services.portfolios import list_portfolios
 
@@ -28,6 +30,13 @@ def demo(
             report = demo_service.load_demo(uow_factory)
         _print_prices(report, stored_series(uow_factory))
         _print_portfolios(uow_factory, report)
+    batch_report = execute(
+        demo_service.DEMO_BACKFILL_START, demo_service.DEMO_AS_OF, None, None, database_url
+    )
+    with unit_of_work_factory(settings) as uow_factory:
+        _print_risk(risk_summaries(uow_factory, report.user_id, demo_service.DEMO_AS_OF))
+    if not batch_report.ok:
+        raise typer.Exit(1)
     console.print(
         f"Demo login: [bold]{demo_service.DEMO_EMAIL}[/] / [bold]{demo_service.DEMO_PASSWORD}[/]"
         f"   data as of {demo_service.DEMO_AS_OF.isoformat()}"
@@ -64,4 +73,54 @@ def _print_portfolios(
             str(summary.positions),
             status,
         )
+    console.print(table)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _fixed(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _print_risk(summaries: list[RiskSummary]) -> None:
+    table = Table(title=f"Risk on {demo_service.DEMO_AS_OF.isoformat()} (point in time)")
+    table.add_column("metric")
+    for item in summaries:
+        table.add_column(item.name, justify="right")
+    snaps = [item.snapshot for item in summaries]
+    lines: list[tuple[str, list[str]]] = [
+        ("NAV", [_fixed(s.nav, 0) for s in snaps]),
+        ("day P&L", [_fixed(s.daily_pnl, 0) for s in snaps]),
+        (
+            "long / short",
+            [f"{_fixed(s.long_exposure, 0)} / {_fixed(s.short_exposure, 0)}" for s in snaps],
+        ),
+        ("gross leverage", [_fixed(s.leverage) for s in snaps]),
+        (
+            "beta weighted (R²)",
+            [f"{_fixed(s.beta_weighted)} ({_fixed(s.beta_weighted_r_squared)})" for s in snaps],
+        ),
+        (
+            "beta direct (n)",
+            [f"{_fixed(s.beta_direct)} ({s.beta_direct_observations})" for s in snaps],
+        ),
+        (
+            "volatility 21d / 63d",
+            [f"{_pct(s.volatility_21d)} / {_pct(s.volatility_63d)}" for s in snaps],
+        ),
+        ("HAR forecast 21d", [_pct(s.volatility_expected_21d) for s in snaps]),
+        (
+            "trend, percentile",
+            [f"{s.volatility_trend or '-'}, {_fixed(s.volatility_percentile, 0)}" for s in snaps],
+        ),
+        (
+            "HHI (effective N)",
+            [f"{_fixed(s.hhi, 0)} ({_fixed(s.effective_positions, 1)})" for s in snaps],
+        ),
+        ("top 3 weight", [_pct(s.top3_weight) for s in snaps]),
+    ]
+    for label, values in lines:
+        table.add_row(label, *values)
     console.print(table)

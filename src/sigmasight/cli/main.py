@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from sigmasight import __version__
-from sigmasight.cli import data, db, demo, portfolio
+from sigmasight.cli import batch, bench, data, db, demo, portfolio
+from sigmasight.logging import configure_logging
 
 app = typer.Typer(
     name="sigmasight",
@@ -20,6 +22,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(portfolio.app, name="portfolio")
 app.add_typer(data.app, name="data")
+app.add_typer(batch.app, name="batch")
+app.add_typer(bench.app, name="bench")
 app.command(name="demo")(demo.demo)
 
 
@@ -39,6 +43,8 @@ def root(
     ] = False,
 ) -> None:
     """SigmaSight command line."""
+    level = os.environ.get("SIGMASIGHT_LOG_LEVEL", "WARNING").upper()
+    configure_logging(level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "WARNING")
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ DEMO_AS_OF = date(2022, 12, 28)
 #: First date loaded by default: enough history for a year of backfill with a full
 #: year of returns behind every volatility percentile.
 DEMO_START = date(2019, 1, 2)
+#: The demo's backfill: the last year of the bundled data.
+DEMO_BACKFILL_START = date(2022, 1, 3)
 DEMO_EMAIL = "demo@sigmasight.dev"
 #: A published demo credential for the local demo database only.
 DEMO_PASSWORD = "sigmasight-demo"

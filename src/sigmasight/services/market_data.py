@@ -8,10 +8,15 @@ from datetime import date
 
 import pandas as pd
 
+from sigmasight.config import Settings
 from sigmasight.marketdata.cache import CachedPriceService, CacheReport
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
+from sigmasight.marketdata.demo import DemoProvider
+from sigmasight.marketdata.fmp import FMPProvider
+from sigmasight.marketdata.protocol import MarketDataProvider
 from sigmasight.marketdata.quality import QualityReport, check_prices
+from sigmasight.marketdata.yahoo import YahooProvider
 from sigmasight.storage.uow import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -97,3 +102,18 @@ def check_stored_prices(
     with uow_factory() as uow:
         frame = uow.prices.frame(symbols, start, end)
     return check_prices(frame, calendar)
+
+
+def build_provider_chain(settings: Settings) -> ProviderChain:
+    """The providers named in ``SIGMASIGHT_MARKET_DATA_PROVIDERS``, in order."""
+    providers: list[MarketDataProvider] = []
+    for name in (n.strip().lower() for n in settings.market_data_providers.split(",")):
+        if name == "demo":
+            providers.append(DemoProvider())
+        elif name == "fmp":
+            providers.append(FMPProvider(settings.fmp_api_key.get_secret_value()))
+        elif name == "yahoo":
+            providers.append(YahooProvider(enabled=settings.yahoo_enabled))
+        elif name:
+            raise ValueError(f"unknown market-data provider {name!r} (use demo, fmp, yahoo)")
+    return ProviderChain(providers)

@@ -1,0 +1,1 @@
+"""The daily batch: prices -> valuations -> security analytics -> portfolio snapshots."""

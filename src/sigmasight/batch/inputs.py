@@ -1,0 +1,111 @@
+"""Everything one batch computation needs, as arrays (no ORM objects past this point)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Lot kinds.
+PUBLIC, OPTION, PRIVATE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Lots:
+    """Every position lot of the portfolios in a run, arrays of shape (M,)."""
+
+    position_id: IntArray
+    portfolio: IntArray  # row in Portfolios
+    symbol: npt.NDArray[np.object_]
+    column: IntArray  # price column of the instrument or its underlying; -1 for private
+    kind: IntArray  # PUBLIC / OPTION / PRIVATE
+    position_type: npt.NDArray[np.object_]
+    investment_class: npt.NDArray[np.object_]
+    quantity: FloatArray  # signed
+    entry_price: FloatArray
+    entry_date: npt.NDArray[np.datetime64]
+    exit_price: FloatArray  # NaN when open
+    exit_date: npt.NDArray[np.datetime64]  # NaT when open
+    strike: FloatArray
+    expiry: npt.NDArray[np.datetime64]
+    is_call: npt.NDArray[np.bool_]
+
+    def take(self, mask: npt.NDArray[np.bool_], portfolio_map: IntArray) -> Lots:
+        """The lots selected by ``mask`` with portfolio rows renumbered by ``portfolio_map``."""
+        fields = {name: getattr(self, name)[mask] for name in self.__dataclass_fields__}
+        fields["portfolio"] = portfolio_map[self.portfolio[mask]]
+        return Lots(**fields)
+
+
+@dataclass(frozen=True)
+class Portfolios:
+    """Portfolios of a run, arrays of shape (P,)."""
+
+    id: IntArray
+    name: npt.NDArray[np.object_]
+    equity: FloatArray  # starting equity (equity balance at inception)
+    benchmark: npt.NDArray[np.object_]
+
+
+@dataclass(frozen=True)
+class Flow:
+    portfolio: int  # row
+    day: date
+    amount: float  # contribution positive, withdrawal negative
+
+
+@dataclass(frozen=True)
+class BatchInputs:
+    """Prices on the session calendar plus the books to value, for dates up to ``end``."""
+
+    sessions: npt.NDArray[np.datetime64]  # (T,) datetime64[D]
+    symbols: tuple[str, ...]  # (S,) price columns; the market index included
+    market_column: int
+    prices: FloatArray  # (T, S) closes, forward filled at most a few sessions
+    filled: npt.NDArray[np.bool_]  # (T, S) True where a price was carried forward
+    sectors: tuple[str | None, ...]  # (S,)
+    is_etf: npt.NDArray[np.bool_]  # (S,)
+    portfolios: Portfolios
+    lots: Lots
+    flows: tuple[Flow, ...]
+    #: Benchmark sector weight snapshots: (as_of, {sector: weight}) ascending by date.
+    benchmark_weights: tuple[tuple[date, dict[str, float]], ...] = field(default=())
+
+    def rows_for(self, start: date, end: date) -> slice:
+        """Rows of the sessions in ``[start, end]``."""
+        lo = int(np.searchsorted(self.sessions, np.datetime64(start, "D"), "left"))
+        hi = int(np.searchsorted(self.sessions, np.datetime64(end, "D"), "right"))
+        return slice(lo, hi)
+
+    def subset(self, rows: IntArray) -> BatchInputs:
+        """The same inputs restricted to the portfolios at ``rows`` (for partitions)."""
+        P = self.portfolios.id.size
+        mapping = np.full(P, -1, dtype=np.int64)
+        mapping[rows] = np.arange(rows.size)
+        keep = mapping[self.lots.portfolio] >= 0
+        portfolios = Portfolios(
+            *(getattr(self.portfolios, f)[rows] for f in ("id", "name", "equity", "benchmark"))
+        )
+        flows = tuple(
+            Flow(int(mapping[f.portfolio]), f.day, f.amount)
+            for f in self.flows
+            if mapping[f.portfolio] >= 0
+        )
+        return BatchInputs(
+            self.sessions,
+            self.symbols,
+            self.market_column,
+            self.prices,
+            self.filled,
+            self.sectors,
+            self.is_etf,
+            portfolios,
+            self.lots.take(keep, mapping),
+            flows,
+            self.benchmark_weights,
+        )

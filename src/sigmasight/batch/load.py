@@ -1,0 +1,162 @@
+"""Read a run's books, prices and benchmark weights from storage into :class:`BatchInputs`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from sigmasight.analytics.returns import fill_limited
+from sigmasight.batch.inputs import OPTION, PRIVATE, PUBLIC, BatchInputs, Flow, Lots, Portfolios
+from sigmasight.batch.security import LOOKBACK_SESSIONS
+from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
+from sigmasight.domain.enums import EquityChangeType, InvestmentClass, PositionType
+from sigmasight.marketdata.calendar import TradingCalendar
+from sigmasight.storage.history import BenchmarkSectorWeight
+from sigmasight.storage.models import EquityChange, Portfolio, Position
+from sigmasight.storage.uow import UnitOfWork
+
+#: Sessions a missing close may be carried forward (docs/methodology.md).
+MAX_FILL_SESSIONS = 3
+
+
+@dataclass(frozen=True)
+class Books:
+    portfolios: list[Portfolio]
+    positions: list[Position]
+    changes: list[EquityChange]
+
+    @property
+    def symbols(self) -> list[str]:
+        """Price series the books need: held instruments, option underlyings, the market."""
+        found = {MARKET_INDEX_SYMBOL}
+        for p in self.positions:
+            if p.investment_class is InvestmentClass.OPTIONS and p.underlying_symbol:
+                found.add(p.underlying_symbol)
+            elif p.investment_class is InvestmentClass.PUBLIC:
+                found.add(p.symbol)
+        return sorted(found)
+
+    def first_entry(self) -> date | None:
+        return min((p.entry_date for p in self.positions), default=None)
+
+
+def read_books(uow: UnitOfWork, portfolio_ids: Sequence[int] | None) -> Books:
+    """Live portfolios (all owners: the batch is a system job) and their live positions."""
+    query = select(Portfolio).where(Portfolio.deleted_at.is_(None)).order_by(Portfolio.id)
+    if portfolio_ids is not None:
+        query = query.where(Portfolio.id.in_(list(portfolio_ids)))
+    portfolios = list(uow.session.scalars(query))
+    ids = [p.id for p in portfolios]
+    positions = list(
+        uow.session.scalars(
+            select(Position)
+            .where(Position.portfolio_id.in_(ids), Position.deleted_at.is_(None))
+            .order_by(Position.id)
+        )
+    )
+    changes = list(
+        uow.session.scalars(select(EquityChange).where(EquityChange.portfolio_id.in_(ids)))
+    )
+    # Detach the loaded rows: the unit of work rolls back on exit, which would expire them.
+    uow.session.expunge_all()
+    return Books(portfolios, positions, changes)
+
+
+def load_start(books: Books, calendar: TradingCalendar, start: date) -> date:
+    """First session to load: the lookback before ``start`` or the first entry if earlier."""
+    back = calendar.window_start(calendar.previous_session(start), LOOKBACK_SESSIONS)
+    first = books.first_entry()
+    return min(back, first) if first else back
+
+
+def build_inputs(
+    uow: UnitOfWork, books: Books, calendar: TradingCalendar, first: date, end: date
+) -> BatchInputs:
+    symbols = books.symbols
+    sessions = np.asarray(calendar.sessions(first, end), dtype="datetime64[D]")
+    panel = uow.prices.close_panel(symbols, first, end)
+    panel.index = pd.to_datetime(panel.index)
+    grid = panel.reindex(pd.DatetimeIndex(sessions)).to_numpy(dtype=np.float64)
+    aligned = fill_limited(grid, MAX_FILL_SESSIONS)
+    securities = {s.symbol: s for s in uow.securities.find(symbols)}
+    column = {s: i for i, s in enumerate(symbols)}
+    row = {p.id: i for i, p in enumerate(books.portfolios)}
+    weights = uow.session.execute(
+        select(BenchmarkSectorWeight).where(
+            BenchmarkSectorWeight.benchmark == MARKET_INDEX_SYMBOL,
+            BenchmarkSectorWeight.as_of <= end,
+        )
+    ).scalars()
+    snapshots: dict[date, dict[str, float]] = {}
+    for w in weights:
+        snapshots.setdefault(w.as_of, {})[w.sector] = w.weight
+    return BatchInputs(
+        sessions=sessions,
+        symbols=tuple(symbols),
+        market_column=column[MARKET_INDEX_SYMBOL],
+        prices=aligned.prices,
+        filled=aligned.filled,
+        sectors=tuple(securities[s].sector if s in securities else None for s in symbols),
+        is_etf=np.array(
+            [bool(securities[s].is_etf) if s in securities else False for s in symbols]
+        ),
+        portfolios=Portfolios(
+            id=np.array([p.id for p in books.portfolios], dtype=np.int64),
+            name=np.array([p.name for p in books.portfolios], dtype=object),
+            equity=np.array([float(p.equity_balance) for p in books.portfolios]),
+            benchmark=np.array([p.primary_benchmark for p in books.portfolios], dtype=object),
+        ),
+        lots=_lots(books.positions, row, column),
+        flows=tuple(
+            Flow(
+                row[c.portfolio_id],
+                c.change_date,
+                float(c.amount) * (1 if c.change_type is EquityChangeType.CONTRIBUTION else -1),
+            )
+            for c in books.changes
+        ),
+        benchmark_weights=tuple(sorted(snapshots.items())),
+    )
+
+
+def _lots(positions: list[Position], row: dict[int, int], column: dict[str, int]) -> Lots:
+    def kind(p: Position) -> int:
+        if p.investment_class is InvestmentClass.OPTIONS:
+            return OPTION
+        return PRIVATE if p.investment_class is InvestmentClass.PRIVATE else PUBLIC
+
+    def col(p: Position) -> int:
+        if p.investment_class is InvestmentClass.OPTIONS:
+            return column.get(p.underlying_symbol or "", -1)
+        return -1 if p.investment_class is InvestmentClass.PRIVATE else column[p.symbol]
+
+    def days(values: list[date | None]) -> np.ndarray:
+        return np.array([v if v else "NaT" for v in values], dtype="datetime64[D]")
+
+    def num(values: list[object]) -> np.ndarray:
+        return np.array([float(v) if v is not None else np.nan for v in values])  # type: ignore[arg-type]
+
+    return Lots(
+        position_id=np.array([p.id for p in positions], dtype=np.int64),
+        portfolio=np.array([row[p.portfolio_id] for p in positions], dtype=np.int64),
+        symbol=np.array([p.symbol for p in positions], dtype=object),
+        column=np.array([col(p) for p in positions], dtype=np.int64),
+        kind=np.array([kind(p) for p in positions], dtype=np.int64),
+        position_type=np.array([p.position_type.value for p in positions], dtype=object),
+        investment_class=np.array([p.investment_class.value for p in positions], dtype=object),
+        quantity=num([p.quantity for p in positions]),
+        entry_price=num([p.entry_price for p in positions]),
+        entry_date=days([p.entry_date for p in positions]),
+        exit_price=num([p.exit_price for p in positions]),
+        exit_date=days([p.exit_date for p in positions]),
+        strike=num([p.strike for p in positions]),
+        expiry=days([p.expiry for p in positions]),
+        is_call=np.array(
+            [p.position_type in (PositionType.LC, PositionType.SC) for p in positions], dtype=bool
+        ),
+    )

@@ -1,0 +1,248 @@
+"""Batch runs: daily run and backfill, idempotent and crash-safe.
+
+Every write is an upsert on a natural key, computed only from data up to its own date,
+so a run killed anywhere and started again converges to the state of an uninterrupted
+run. Steps and their timings are recorded in ``batch_runs``.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import numpy as np
+import structlog
+from sqlalchemy import update
+
+from sigmasight.batch.compute import PartitionResult
+from sigmasight.batch.executor import Executor, LocalExecutor
+from sigmasight.batch.inputs import BatchInputs
+from sigmasight.batch.load import build_inputs, load_start, read_books
+from sigmasight.batch.security import aligned_returns, beta_rows, security_metrics, volatility_rows
+from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
+from sigmasight.marketdata.calendar import TradingCalendar
+from sigmasight.marketdata.chain import ProviderChain
+from sigmasight.services.market_data import ensure_prices
+from sigmasight.storage.history import (
+    BatchRun,
+    BenchmarkSectorWeight,
+    PortfolioSnapshot,
+    SecurityMarketBeta,
+    SecurityVolatility,
+)
+from sigmasight.storage.repositories import upsert_rows
+from sigmasight.storage.uow import UnitOfWork
+
+log = structlog.get_logger("sigmasight.batch")
+UowFactory = Callable[[], UnitOfWork]
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+
+SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
+BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
+VOL_KEY = ("symbol", "calc_date")
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    start: date
+    end: date
+    status: str = "running"
+    portfolios: int = 0
+    snapshots: int = 0
+    security_rows: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    portfolio_ids: Sequence[int] | None = None
+    partition_size: int = 250
+    fetch_prices: bool = True
+
+
+@contextmanager
+def _timed(report: RunReport, step: str) -> Iterator[None]:
+    began = time.perf_counter()
+    yield
+    report.timings[step] = round(time.perf_counter() - began, 4)
+    log.info("batch.step", run_id=report.run_id, step=step, seconds=report.timings[step])
+
+
+def run_batch(
+    uow_factory: UowFactory,
+    chain: ProviderChain,
+    calendar: TradingCalendar,
+    start: date,
+    end: date,
+    *,
+    options: BatchOptions | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Compute and persist every figure for the sessions in ``[start, end]``."""
+    options = options or BatchOptions()
+    executor = executor or LocalExecutor()
+    report = RunReport(str(uuid.uuid4()), start, end)
+    _open_run(uow_factory, report, "backfill" if start < end else "daily")
+    try:
+        _execute(uow_factory, chain, calendar, report, options, executor, progress)
+    except Exception as exc:
+        report.status = "failed"
+        report.errors[0] = f"{type(exc).__name__}: {exc}"
+        log.error("batch.failed", run_id=report.run_id, error=report.errors[0])
+    _close_run(uow_factory, report)
+    return report
+
+
+def _execute(
+    uow_factory: UowFactory,
+    chain: ProviderChain,
+    calendar: TradingCalendar,
+    report: RunReport,
+    options: BatchOptions,
+    executor: Executor,
+    progress: Progress | None,
+) -> None:
+    step = progress or (lambda *_: None)
+    with uow_factory() as uow:
+        books = read_books(uow, options.portfolio_ids)
+        first = load_start(books, calendar, report.start)
+    report.portfolios = len(books.portfolios)
+    if options.fetch_prices:
+        with _timed(report, "prices"):
+            step("prices", 0, 1)
+            ensure_prices(uow_factory, chain, calendar, books.symbols, first, report.end)
+            _store_benchmark_weights(uow_factory, chain, report.end)
+    with _timed(report, "load"), uow_factory() as uow:
+        inputs = build_inputs(uow, books, calendar, first, report.end)
+    rows = inputs.rows_for(report.start, report.end)
+    if rows.stop <= rows.start:
+        raise ValueError(f"no trading session between {report.start} and {report.end}")
+    with _timed(report, "security_analytics"):
+        step("security analytics", 0, 1)
+        returns = aligned_returns(inputs.prices)
+        metrics = security_metrics(inputs, returns, rows)
+        security = (beta_rows(inputs, metrics), volatility_rows(inputs, metrics))
+    with _timed(report, "persist_securities"), uow_factory() as uow:
+        upsert_rows(uow.session, SecurityMarketBeta, security[0], key=BETA_KEY)
+        upsert_rows(uow.session, SecurityVolatility, security[1], key=VOL_KEY)
+        uow.commit()
+    report.security_rows = len(security[0]) + len(security[1])
+    with _timed(report, "portfolios"):
+        results = _portfolios(inputs, returns, metrics, options, executor, step)
+    with _timed(report, "persist_snapshots"):
+        _persist_snapshots(uow_factory, results, report)
+    report.status = "partial" if report.errors else "succeeded"
+
+
+def _portfolios(
+    inputs: BatchInputs,
+    returns: np.ndarray,
+    metrics: object,
+    options: BatchOptions,
+    executor: Executor,
+    step: Progress,
+) -> list[PartitionResult]:
+    P = inputs.portfolios.id.size
+    size = max(options.partition_size, 1)
+    parts = [inputs.subset(np.arange(i, min(i + size, P))) for i in range(0, P, size)]
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        step("portfolios", done, P)
+
+    step("portfolios", 0, P)
+    return executor.map_partitions(parts, returns, metrics, advance)  # type: ignore[arg-type]
+
+
+def _persist_snapshots(
+    uow_factory: UowFactory, results: list[PartitionResult], report: RunReport
+) -> None:
+    """All good snapshots in one transaction; on a write error, portfolio by portfolio."""
+    for result in results:
+        report.errors.update(result.errors)
+    rows = [row for result in results for row in result.rows]
+    try:
+        with uow_factory() as uow:
+            upsert_rows(uow.session, PortfolioSnapshot, rows, key=SNAPSHOT_KEY)
+            uow.commit()
+        report.snapshots = len(rows)
+        return
+    except Exception as exc:
+        log.warning("batch.bulk_write_failed", run_id=report.run_id, error=str(exc))
+    by_portfolio: dict[int, list[dict[str, object]]] = {}
+    for row in rows:
+        by_portfolio.setdefault(int(row["portfolio_id"]), []).append(row)
+    for portfolio_id, own in by_portfolio.items():
+        try:
+            with uow_factory() as uow:
+                upsert_rows(uow.session, PortfolioSnapshot, own, key=SNAPSHOT_KEY)
+                uow.commit()
+            report.snapshots += len(own)
+        except Exception as exc:
+            report.errors[portfolio_id] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def _store_benchmark_weights(uow_factory: UowFactory, chain: ProviderChain, end: date) -> None:
+    weights = chain.sector_weights(MARKET_INDEX_SYMBOL, end)
+    rows = [
+        {
+            "benchmark": w.benchmark,
+            "as_of": w.as_of,
+            "sector": w.sector,
+            "weight": w.weight,
+            "market_cap": w.market_cap,
+            "constituents": w.constituents,
+            "source": w.source,
+        }
+        for w in weights
+    ]
+    with uow_factory() as uow:
+        upsert_rows(uow.session, BenchmarkSectorWeight, rows, key=("benchmark", "as_of", "sector"))
+        uow.commit()
+
+
+def _open_run(uow_factory: UowFactory, report: RunReport, kind: str) -> None:
+    with uow_factory() as uow:
+        # A run that never finished (killed) is marked as such; its writes were upserts.
+        uow.session.execute(
+            update(BatchRun).where(BatchRun.status == "running").values(status="abandoned")
+        )
+        uow.session.add(
+            BatchRun(
+                id=report.run_id,
+                kind=kind,
+                start_date=report.start,
+                end_date=report.end,
+                started_at=datetime.now(UTC),
+                status="running",
+                timings={},
+                errors={},
+            )
+        )
+        uow.commit()
+
+
+def _close_run(uow_factory: UowFactory, report: RunReport) -> None:
+    with uow_factory() as uow:
+        run = uow.session.get(BatchRun, report.run_id)
+        assert run is not None
+        run.status = report.status
+        run.finished_at = datetime.now(UTC)
+        run.timings = dict(report.timings)
+        run.errors = {str(k): v for k, v in report.errors.items()}
+        run.portfolios = report.portfolios
+        run.failed = len([k for k in report.errors if k != 0])
+        uow.commit()

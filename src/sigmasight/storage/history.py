@@ -1,0 +1,128 @@
+"""History tables written by the batch: one row per key, every rerun an upsert.
+
+Security-level analytics (beta, volatility) are stored once per symbol and date and
+joined to positions by the views ``position_market_betas`` and ``position_volatility``
+(see the migration), instead of one row per position per portfolio per day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sigmasight.storage.models import SYMBOL, Base
+from sigmasight.storage.types import UTCDateTime
+
+
+class SecurityMarketBeta(Base):
+    __tablename__ = "security_market_betas"
+
+    symbol: Mapped[str] = mapped_column(String(SYMBOL), primary_key=True)
+    calc_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    method: Mapped[str] = mapped_column(String(16), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)
+    market_index: Mapped[str] = mapped_column(String(SYMBOL), primary_key=True)
+    beta: Mapped[float | None] = mapped_column(Float)
+    beta_uncapped: Mapped[float | None] = mapped_column(Float)
+    capped: Mapped[bool] = mapped_column(Boolean)
+    alpha: Mapped[float | None] = mapped_column(Float)
+    r_squared: Mapped[float | None] = mapped_column(Float)
+    std_error: Mapped[float | None] = mapped_column(Float)
+    t_stat: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    observations: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(24))
+
+
+class SecurityVolatility(Base):
+    __tablename__ = "security_volatility"
+
+    symbol: Mapped[str] = mapped_column(String(SYMBOL), primary_key=True)
+    calc_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    realized_21d: Mapped[float | None] = mapped_column(Float)
+    realized_63d: Mapped[float | None] = mapped_column(Float)
+    har_const: Mapped[float | None] = mapped_column(Float)
+    har_daily: Mapped[float | None] = mapped_column(Float)
+    har_weekly: Mapped[float | None] = mapped_column(Float)
+    har_monthly: Mapped[float | None] = mapped_column(Float)
+    expected_21d: Mapped[float | None] = mapped_column(Float)
+    trend: Mapped[str | None] = mapped_column(String(12))
+    trend_strength: Mapped[float | None] = mapped_column(Float)
+    percentile: Mapped[float | None] = mapped_column(Float)
+    observations: Mapped[int] = mapped_column(Integer)
+    model_r_squared: Mapped[float | None] = mapped_column(Float)
+
+
+class PortfolioSnapshot(Base):
+    __tablename__ = "portfolio_snapshots"
+
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("portfolios.id", ondelete="CASCADE"), primary_key=True
+    )
+    snapshot_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    nav: Mapped[float] = mapped_column(Float)
+    cash: Mapped[float] = mapped_column(Float)
+    long_exposure: Mapped[float] = mapped_column(Float)
+    short_exposure: Mapped[float] = mapped_column(Float)
+    gross_exposure: Mapped[float] = mapped_column(Float)
+    net_exposure: Mapped[float] = mapped_column(Float)
+    leverage: Mapped[float | None] = mapped_column(Float)
+    daily_pnl: Mapped[float] = mapped_column(Float)
+    daily_return: Mapped[float | None] = mapped_column(Float)
+    cumulative_pnl: Mapped[float] = mapped_column(Float)
+    flows: Mapped[float] = mapped_column(Float)
+    n_positions: Mapped[int] = mapped_column(Integer)
+    n_long: Mapped[int] = mapped_column(Integer)
+    n_short: Mapped[int] = mapped_column(Integer)
+    n_options: Mapped[int] = mapped_column(Integer)
+    n_private: Mapped[int] = mapped_column(Integer)
+    beta_weighted: Mapped[float | None] = mapped_column(Float)
+    beta_weighted_r_squared: Mapped[float | None] = mapped_column(Float)
+    beta_weighted_positions: Mapped[int] = mapped_column(Integer)
+    beta_direct: Mapped[float | None] = mapped_column(Float)
+    beta_direct_r_squared: Mapped[float | None] = mapped_column(Float)
+    beta_direct_observations: Mapped[int] = mapped_column(Integer)
+    volatility_21d: Mapped[float | None] = mapped_column(Float)
+    volatility_63d: Mapped[float | None] = mapped_column(Float)
+    volatility_expected_21d: Mapped[float | None] = mapped_column(Float)
+    volatility_trend: Mapped[str | None] = mapped_column(String(12))
+    volatility_percentile: Mapped[float | None] = mapped_column(Float)
+    sector_exposure: Mapped[dict[str, Any]] = mapped_column(JSON)
+    hhi: Mapped[float | None] = mapped_column(Float)
+    effective_positions: Mapped[float | None] = mapped_column(Float)
+    top3_weight: Mapped[float | None] = mapped_column(Float)
+    top10_weight: Mapped[float | None] = mapped_column(Float)
+    #: False when any held public position lacked a price or any metric lacked data.
+    is_complete: Mapped[bool] = mapped_column(Boolean)
+    notes: Mapped[list[str]] = mapped_column(JSON)
+
+
+class BenchmarkSectorWeight(Base):
+    __tablename__ = "benchmark_sector_weights"
+
+    benchmark: Mapped[str] = mapped_column(String(SYMBOL), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    sector: Mapped[str] = mapped_column(String(64), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    market_cap: Mapped[float | None] = mapped_column(Float)
+    constituents: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300))
+
+
+class BatchRun(Base):
+    __tablename__ = "batch_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    timings: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    errors: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    portfolios: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
