@@ -27,9 +27,13 @@ def chain() -> ProviderChain:
     return ProviderChain([DemoProvider()])
 
 
+def load_demo_into(uow_factory: UowFactory, calendar: TradingCalendar) -> None:
+    load_demo(uow_factory, calendar=calendar, start=LOAD_START)
+
+
 @pytest.fixture
 def demo_db(uow_factory: UowFactory, calendar: TradingCalendar) -> UowFactory:
-    load_demo(uow_factory, calendar=calendar, start=LOAD_START)
+    load_demo_into(uow_factory, calendar)
     return uow_factory
 
 

@@ -145,6 +145,8 @@ def _rows_for_date(
         rows_sector = {
             "benchmark_as_of": as_of.isoformat() if as_of else None,
             "gross": _num(sectors.gross[p]),
+            "long_total": float(lot_exposure[(pos.portfolio == p) & (lot_exposure > 0)].sum()),
+            "short_total": float(lot_exposure[(pos.portfolio == p) & (lot_exposure < 0)].sum()),
             "buckets": list(BUCKETS),
             **{
                 view: [_num(v) for v in getattr(sectors, view)[p]]
