@@ -24,7 +24,8 @@ DAY = date(2022, 12, 28)
 @pytest.fixture(scope="module")
 def closes() -> pd.DataFrame:
     spec = importlib.util.find_spec("skfolio")
-    assert spec is not None and spec.submodule_search_locations
+    assert spec is not None
+    assert spec.submodule_search_locations
     folder = Path(spec.submodule_search_locations[0]) / "datasets" / "data"
     stocks = pd.read_csv(folder / "sp500_dataset.csv.gz", index_col=0, parse_dates=True)
     etfs = pd.read_csv(folder / "factors_dataset.csv.gz", index_col=0, parse_dates=True)
