@@ -37,7 +37,13 @@ def test_default_secret_refused_outside_development(environment: str) -> None:
         Settings(environment=environment, _env_file=None)  # type: ignore[call-arg]
 
 
+def test_short_secret_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="at least 32 characters"):
+        Settings(environment="production", jwt_secret="too-short", _env_file=None)  # type: ignore[call-arg]
+
+
 def test_private_secret_accepted_in_production() -> None:
-    settings = Settings(environment="production", jwt_secret="s3cr3t-from-vault", _env_file=None)  # type: ignore[call-arg]
+    secret = "s3cr3t-from-vault-0123456789abcdef"
+    settings = Settings(environment="production", jwt_secret=secret, _env_file=None)  # type: ignore[call-arg]
     assert settings.jwt_secret.get_secret_value() != DEFAULT_JWT_SECRET
     assert "s3cr3t" not in repr(settings)

@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 #: The built-in JWT secret. Only acceptable in development; refused anywhere else.
 DEFAULT_JWT_SECRET = "dev-only-insecure-secret-change-me"
 
+#: Shortest JWT secret accepted outside development (256 bits of HS256 key).
+MIN_SECRET_LENGTH = 32
+
 Environment = Literal["development", "test", "staging", "production"]
 
 
@@ -53,6 +56,14 @@ class Settings(BaseSettings):
             raise ConfigurationError(
                 f"SIGMASIGHT_JWT_SECRET must be set to a private value when "
                 f"SIGMASIGHT_ENVIRONMENT={self.environment}"
+            )
+        if (
+            self.environment in ("staging", "production")
+            and len(self.jwt_secret.get_secret_value()) < MIN_SECRET_LENGTH
+        ):
+            raise ConfigurationError(
+                f"SIGMASIGHT_JWT_SECRET needs at least {MIN_SECRET_LENGTH} characters "
+                f"when SIGMASIGHT_ENVIRONMENT={self.environment}"
             )
         return self
 

@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "portfolio_snapshots",
     "benchmark_sector_weights",
     "batch_runs",
+    "revoked_tokens",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}
