@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sigmasight.storage.models import (
@@ -207,18 +208,27 @@ class PriceRepository:
         self.session = session
 
     def upsert_prices(self, frame: pd.DataFrame) -> int:
-        """Bulk upsert a long frame with :data:`PRICE_COLUMNS` (missing optional ones = NULL)."""
+        """Bulk upsert a long frame with :data:`PRICE_COLUMNS` (missing optional ones = NULL).
+
+        Prices are the one high-volume table, so this bypasses ORM parameter handling:
+        PostgreSQL gets ``COPY`` into a temporary table and one ``INSERT .. SELECT .. ON
+        CONFLICT``; SQLite gets the driver's ``executemany`` of one prepared upsert.
+        """
         if frame.empty:
             return 0
-        data = frame.reindex(columns=list(PRICE_COLUMNS))
-        data = data.astype(object).where(pd.notna(data), None)
-        rows: list[dict[str, Any]] = data.to_dict("records")  # type: ignore[assignment]
-        for row in rows:
-            if isinstance(row["date"], pd.Timestamp | datetime):
-                row["date"] = row["date"].date()
-            if row["volume"] is not None:
-                row["volume"] = int(row["volume"])
-        return upsert_rows(self.session, DailyPrice, rows, key=("symbol", "date"))
+        rows = _price_tuples(frame)
+        connection = self.session.connection()
+        dbapi = connection.dialect.loaded_dbapi
+        driver = connection.connection.driver_connection
+        try:
+            if connection.dialect.name == "postgresql":
+                _copy_upsert_prices(driver, rows)
+            else:
+                driver.cursor().executemany(_PRICE_UPSERT, rows)  # type: ignore[union-attr]
+        except dbapi.IntegrityError as exc:
+            # Same exception type as the ORM paths, so callers handle one kind.
+            raise IntegrityError("upsert daily_prices", None, exc) from exc
+        return len(rows)
 
     def stored_dates(self, symbols: Sequence[str], start: date, end: date) -> dict[str, set[date]]:
         query = select(DailyPrice.symbol, DailyPrice.date).where(
@@ -270,3 +280,43 @@ class PriceRepository:
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(DailyPrice)) or 0)
+
+
+_PRICE_COLUMN_LIST = ", ".join(PRICE_COLUMNS)
+_PRICE_UPDATES = ", ".join(f"{c} = excluded.{c}" for c in PRICE_COLUMNS[2:])
+_PRICE_MARKS = ", ".join("?" * len(PRICE_COLUMNS))
+_PRICE_UPSERT = (
+    f"INSERT INTO daily_prices ({_PRICE_COLUMN_LIST}) VALUES ({_PRICE_MARKS}) "
+    f"ON CONFLICT (symbol, date) DO UPDATE SET {_PRICE_UPDATES}"
+)
+
+
+def _price_tuples(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows as plain Python tuples (NaN -> None, dates as ``datetime.date``)."""
+    data = frame.reindex(columns=list(PRICE_COLUMNS))
+    days = pd.to_datetime(data["date"]).dt.date.tolist()
+    columns: list[list[Any]] = [data["symbol"].astype(str).tolist(), days]
+    for name in ("open", "high", "low", "close", "adj_close"):
+        values = data[name].astype("float64")
+        columns.append(values.astype(object).where(values.notna(), None).tolist())
+    volume = data["volume"].astype("float64")
+    columns.append([None if v != v else int(v) for v in volume.tolist()])
+    columns.append(data["source"].astype(str).tolist())
+    return list(zip(*columns, strict=True))
+
+
+def _copy_upsert_prices(connection: Any, rows: list[tuple[Any, ...]]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS price_load "
+            "(LIKE daily_prices INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY price_load ({_PRICE_COLUMN_LIST}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO daily_prices ({_PRICE_COLUMN_LIST}) "
+            f"SELECT DISTINCT ON (symbol, date) {_PRICE_COLUMN_LIST} FROM price_load "
+            f"ON CONFLICT (symbol, date) DO UPDATE SET {_PRICE_UPDATES}"
+        )
+        cursor.execute("DELETE FROM price_load")
