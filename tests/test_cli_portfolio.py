@@ -15,7 +15,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'demo.db'}"
-    result = runner.invoke(app, ["demo", "--database-url", url])
+    result = runner.invoke(app, ["demo", "--no-serve", "--database-url", url])
     assert result.exit_code == 0, result.output
     assert "Long/Short Equity Fund" in result.stdout
     assert "demo@sigmasight.dev" in result.stdout
@@ -23,7 +23,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_demo_twice_reports_already_loaded(demo_database: str) -> None:
-    result = runner.invoke(app, ["demo", "--database-url", demo_database])
+    result = runner.invoke(app, ["demo", "--no-serve", "--database-url", demo_database])
     assert result.exit_code == 0, result.output
     assert "prices: 0 rows stored now" in result.stdout
     assert result.stdout.count("already loaded") == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,9 +27,12 @@ MAX_FILL_SESSIONS = 3
 
 @dataclass(frozen=True)
 class Books:
-    portfolios: list[Portfolio]
-    positions: list[Position]
-    changes: list[EquityChange]
+    """Rows of the portfolios, positions and equity changes of a run (column attributes
+    as on the ORM models)."""
+
+    portfolios: list[Any]
+    positions: list[Any]
+    changes: list[Any]
 
     @property
     def symbols(self) -> list[str]:
@@ -46,24 +50,27 @@ class Books:
 
 
 def read_books(uow: UnitOfWork, portfolio_ids: Sequence[int] | None) -> Books:
-    """Live portfolios (all owners: the batch is a system job) and their live positions."""
-    query = select(Portfolio).where(Portfolio.deleted_at.is_(None)).order_by(Portfolio.id)
+    """Live portfolios (all owners: the batch is a system job) and their live positions.
+
+    Read as plain rows (Core selects), not ORM objects: a daily run over thousands of
+    portfolios reads tens of thousands of positions and needs no identity map.
+    """
+    portfolio = Portfolio.__table__
+    query = select(portfolio).where(portfolio.c.deleted_at.is_(None)).order_by(portfolio.c.id)
     if portfolio_ids is not None:
-        query = query.where(Portfolio.id.in_(list(portfolio_ids)))
-    portfolios = list(uow.session.scalars(query))
+        query = query.where(portfolio.c.id.in_(list(portfolio_ids)))
+    portfolios = list(uow.session.execute(query))
     ids = [p.id for p in portfolios]
+    position = Position.__table__
     positions = list(
-        uow.session.scalars(
-            select(Position)
-            .where(Position.portfolio_id.in_(ids), Position.deleted_at.is_(None))
-            .order_by(Position.id)
+        uow.session.execute(
+            select(position)
+            .where(position.c.portfolio_id.in_(ids), position.c.deleted_at.is_(None))
+            .order_by(position.c.id)
         )
     )
-    changes = list(
-        uow.session.scalars(select(EquityChange).where(EquityChange.portfolio_id.in_(ids)))
-    )
-    # Detach the loaded rows: the unit of work rolls back on exit, which would expire them.
-    uow.session.expunge_all()
+    change = EquityChange.__table__
+    changes = list(uow.session.execute(select(change).where(change.c.portfolio_id.in_(ids))))
     return Books(portfolios, positions, changes)
 
 
@@ -124,13 +131,13 @@ def build_inputs(
     )
 
 
-def _lots(positions: list[Position], row: dict[int, int], column: dict[str, int]) -> Lots:
-    def kind(p: Position) -> int:
+def _lots(positions: list[Any], row: dict[int, int], column: dict[str, int]) -> Lots:
+    def kind(p: Any) -> int:
         if p.investment_class is InvestmentClass.OPTIONS:
             return OPTION
         return PRIVATE if p.investment_class is InvestmentClass.PRIVATE else PUBLIC
 
-    def col(p: Position) -> int:
+    def col(p: Any) -> int:
         if p.investment_class is InvestmentClass.OPTIONS:
             return column.get(p.underlying_symbol or "", -1)
         return -1 if p.investment_class is InvestmentClass.PRIVATE else column[p.symbol]

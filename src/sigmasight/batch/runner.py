@@ -73,9 +73,11 @@ class BatchOptions:
 @contextmanager
 def _timed(report: RunReport, step: str) -> Iterator[None]:
     began = time.perf_counter()
-    yield
-    report.timings[step] = round(time.perf_counter() - began, 4)
-    log.info("batch.step", run_id=report.run_id, step=step, seconds=report.timings[step])
+    try:
+        yield
+    finally:  # a failed step's time is recorded too
+        report.timings[step] = round(time.perf_counter() - began, 4)
+        log.info("batch.step", run_id=report.run_id, step=step, seconds=report.timings[step])
 
 
 def run_batch(
@@ -114,7 +116,7 @@ def _execute(
     progress: Progress | None,
 ) -> None:
     step = progress or (lambda *_: None)
-    with uow_factory() as uow:
+    with _timed(report, "books"), uow_factory() as uow:
         books = read_books(uow, options.portfolio_ids)
         first = load_start(books, calendar, report.start)
     report.portfolios = len(books.portfolios)

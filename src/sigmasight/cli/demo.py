@@ -9,6 +9,7 @@ from rich.table import Table
 
 from sigmasight.cli.batch import execute
 from sigmasight.cli.common import console, load_settings, unit_of_work_factory
+from sigmasight.cli.serve import serve
 from sigmasight.services import demo as demo_service
 from sigmasight.services.batch import RiskSummary, risk_summaries
 from sigmasight.services.market_data import stored_series
@@ -19,6 +20,10 @@ def demo(
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="Database to use (default: SQLite).")
     ] = None,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the dashboard at the end.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8000,
 ) -> None:
     """Create the database, load the bundled real prices and three demo portfolios.
 
@@ -37,6 +42,12 @@ def demo(
         _print_risk(risk_summaries(uow_factory, report.user_id, demo_service.DEMO_AS_OF))
     if not batch_report.ok:
         raise typer.Exit(1)
+    if serve_after:
+        console.print(
+            f"Dashboard: http://127.0.0.1:{port}/  (log in as {demo_service.DEMO_EMAIL} / "
+            f"{demo_service.DEMO_PASSWORD}; Ctrl-C stops it)"
+        )
+        serve(port=port, database_url=database_url)
     console.print(
         f"Demo login: [bold]{demo_service.DEMO_EMAIL}[/] / [bold]{demo_service.DEMO_PASSWORD}[/]"
         f"   data as of {demo_service.DEMO_AS_OF.isoformat()}"

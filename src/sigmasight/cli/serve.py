@@ -25,7 +25,7 @@ def serve(
         import os
 
         os.environ["SIGMASIGHT_DATABASE_URL"] = database_url
-    console.print(f"SigmaSight API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    console.print(f"SigmaSight on http://{host}:{port}/ (dashboard; API docs at /docs)")
     try:
         uvicorn.run(
             "sigmasight.api.app:create_app",

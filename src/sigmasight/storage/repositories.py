@@ -246,7 +246,9 @@ class PriceRepository:
             DailyPrice.symbol.in_(list(symbols)), DailyPrice.date.between(start, end)
         )
         rows = self.session.execute(query).all()
-        frame = pd.DataFrame(rows, columns=["date", "symbol", "price"])
+        # Columns first: pandas inspects Row objects one attribute at a time otherwise.
+        days, names, prices = zip(*rows, strict=True) if rows else ((), (), ())
+        frame = pd.DataFrame({"date": days, "symbol": names, "price": prices})
         panel = frame.pivot(index="date", columns="symbol", values="price")
         return panel.reindex(columns=list(symbols)).sort_index()
 

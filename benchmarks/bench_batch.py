@@ -1,0 +1,341 @@
+"""The batch, end to end, against the position-by-position design it replaces.
+
+Side by side in one run, each measurement in a fresh process (so the maximum RSS is the
+measurement's own; setting up a database happens in another process):
+
+(a) backfill of the three demo portfolios over the last 252 sessions of the demo data
+    (SQLite, demo loaded from 2020-01-02), as ``sigmasight batch backfill`` runs it
+    (``fetch_prices=True``: the first run tops up the price cache for the lookback);
+(b) a daily run of 1,000 portfolios x 30 positions over 500 synthetic symbols
+    (756 sessions) into SQLite and PostgreSQL, prices already stored
+    (``fetch_prices=False``);
+(c) the reference: the original design on a sample of (portfolio, date, position)
+    triples — per position one query for its closes over the beta window, one for the
+    market's, one statsmodels OLS and one INSERT — timed per position-day and projected
+    to (a) and (b) from their position-days (sum of ``n_positions`` over the snapshots).
+
+Time is the first run of ``run_batch`` (wall clock, no tracing); peak traced memory comes
+from an identical rerun under :mod:`tracemalloc` (the rerun is an idempotent upsert).
+
+    .venv/bin/python benchmarks/bench_batch.py [--postgres URL] [--skip-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import logging
+import multiprocessing
+import os
+import random
+import resource
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import statsmodels.api as sm
+import structlog
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from sigmasight.analytics.beta import BETA_WINDOW
+from sigmasight.batch.runner import BatchOptions, run_batch
+from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
+from sigmasight.marketdata.calendar import TradingCalendar
+from sigmasight.marketdata.chain import ProviderChain
+from sigmasight.marketdata.demo import DemoProvider
+from sigmasight.services.demo import DEMO_AS_OF, load_demo
+from sigmasight.services.synthetic import generate_universe
+from sigmasight.storage.db import make_engine, make_session_factory
+from sigmasight.storage.history import PortfolioSnapshot
+from sigmasight.storage.migrate import upgrade
+from sigmasight.storage.models import Position
+from sigmasight.storage.uow import UnitOfWork
+
+T = TypeVar("T")
+DEMO_LOAD_START = date(2020, 1, 2)
+BACKFILL_SESSIONS = 252
+SYMBOLS, PORTFOLIOS, POSITIONS, DAYS = 500, 1_000, 30, 756
+#: Portfolio-days in the reference sample (each with all its positions).
+SAMPLE_PORTFOLIO_DAYS = 10
+#: The original system, as documented in PERFORMANCE.md: ~14 s per portfolio-day.
+ORIGINAL_SECONDS_PER_PORTFOLIO_DAY = 14.0
+TARGET_A, TARGET_B, TARGET_RATIO = 5.0, 10.0, 500.0
+
+
+def calendar() -> TradingCalendar:
+    return TradingCalendar(start=date(2015, 1, 1), end=date(2024, 12, 31))
+
+
+def quiet() -> None:
+    """Keep the batch's per-step log lines out of the table (the report carries them)."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
+def max_rss_mib() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def in_child(action: Callable[..., T], *args: Any) -> T:
+    """Run ``action(*args)`` in a fresh interpreter, so its RSS peak is its own."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(action, *args).result()
+
+
+@contextmanager
+def temporary_database(kind: str, admin_url: str | None) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    assert admin_url
+    name = f"sigmasight_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --- setup (in a child process) ---------------------------------------------------------
+
+
+def setup_demo(url: str) -> float:
+    began = time.perf_counter()
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    load_demo(lambda: UnitOfWork(factory), calendar=calendar(), start=DEMO_LOAD_START)
+    engine.dispose()
+    return time.perf_counter() - began
+
+
+def setup_synthetic(url: str) -> float:
+    began = time.perf_counter()
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    generate_universe(
+        lambda: UnitOfWork(factory),
+        symbols=SYMBOLS,
+        portfolios=PORTFOLIOS,
+        positions=POSITIONS,
+        days=DAYS,
+        end=DEMO_AS_OF,
+    )
+    engine.dispose()
+    return time.perf_counter() - began
+
+
+# --- our batch (in a child process) -----------------------------------------------------
+
+
+def measure_batch(url: str, start: date, end: date, fetch_prices: bool) -> dict[str, Any]:
+    """Time ``run_batch`` once, then rerun it under tracemalloc for the traced peak."""
+    quiet()
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(factory)
+
+    chain, cal = ProviderChain([DemoProvider()]), calendar()
+    options = BatchOptions(fetch_prices=fetch_prices)
+    began = time.perf_counter()
+    report = run_batch(uow, chain, cal, start, end, options=options)
+    seconds = time.perf_counter() - began
+    rss = max_rss_mib()
+    tracemalloc.start()
+    rerun = run_batch(uow, chain, cal, start, end, options=options)
+    traced = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    assert report.ok, report.errors
+    assert rerun.ok, rerun.errors
+    with engine.connect() as connection:
+        position_days = connection.execute(
+            select(func.sum(PortfolioSnapshot.n_positions)).where(
+                PortfolioSnapshot.snapshot_date.between(start, end)
+            )
+        ).scalar_one()
+    engine.dispose()
+    return {
+        "seconds": seconds,
+        "timings": report.timings,
+        "portfolios": report.portfolios,
+        "snapshots": report.snapshots,
+        "security_rows": report.security_rows,
+        "position_days": int(position_days or 0),
+        "traced_mib": traced,
+        "rss_mib": rss,
+    }
+
+
+# --- the original design (in a child process) -------------------------------------------
+
+CLOSES = text(
+    "SELECT date, close FROM daily_prices WHERE symbol = :symbol "
+    "AND date BETWEEN :first AND :last ORDER BY date"
+)
+LEGACY_TABLE = "legacy_position_betas"
+
+
+def _legacy_beta(connection: Any, symbol: str, first: date, last: date) -> tuple[float, float]:
+    own = dict(connection.execute(CLOSES, {"symbol": symbol, "first": first, "last": last}).all())
+    market = dict(
+        connection.execute(
+            CLOSES, {"symbol": MARKET_INDEX_SYMBOL, "first": first, "last": last}
+        ).all()
+    )
+    days = sorted(own.keys() & market.keys())
+    y = np.diff(np.array([own[d] for d in days])) / np.array([own[d] for d in days[:-1]])
+    x = np.diff(np.array([market[d] for d in days])) / np.array([market[d] for d in days[:-1]])
+    fit = sm.OLS(y, sm.add_constant(x)).fit()
+    return float(fit.params[1]), float(fit.rsquared)
+
+
+def measure_legacy(url: str, seed: int = 7) -> dict[str, Any]:
+    """Per position-day seconds of the query-regress-insert loop on a random sample."""
+    engine = make_engine(url)
+    cal = calendar()
+    sessions = cal.sessions(date(2021, 1, 1), DEMO_AS_OF)[-BACKFILL_SESSIONS:]
+    rng = random.Random(seed)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE IF EXISTS {LEGACY_TABLE}"))
+        connection.execute(
+            text(
+                f"CREATE TABLE {LEGACY_TABLE} (position_id INTEGER, calc_date DATE, "
+                "beta FLOAT, r_squared FLOAT, PRIMARY KEY (position_id, calc_date))"
+            )
+        )
+        portfolio_ids = list(connection.scalars(text("SELECT id FROM portfolios ORDER BY id")))
+    sample = [
+        (rng.choice(portfolio_ids), rng.choice(sessions)) for _ in range(SAMPLE_PORTFOLIO_DAYS)
+    ]
+    insert = text(
+        f"INSERT INTO {LEGACY_TABLE} VALUES (:position_id, :calc_date, :beta, :r_squared)"
+    )
+    done = 0
+    began = time.perf_counter()
+    for portfolio_id, day in sample:
+        first = cal.window_start(day, BETA_WINDOW + 1)
+        with engine.begin() as connection:
+            held = connection.execute(
+                select(Position.id, Position.symbol).where(
+                    Position.portfolio_id == portfolio_id,
+                    Position.entry_date <= day,
+                    Position.deleted_at.is_(None),
+                )
+            ).all()
+            for position_id, symbol in held:
+                beta, r_squared = _legacy_beta(connection, symbol, first, day)
+                row = {"position_id": position_id, "calc_date": day, "beta": beta}
+                connection.execute(insert, {**row, "r_squared": r_squared})
+                done += 1
+    seconds = time.perf_counter() - began
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE {LEGACY_TABLE}"))
+    engine.dispose()
+    return {"position_days": done, "seconds": seconds, "per_position_day": seconds / done}
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def demo_range() -> tuple[date, date]:
+    sessions = calendar().sessions(date(2021, 1, 1), DEMO_AS_OF)[-BACKFILL_SESSIONS:]
+    return sessions[0], sessions[-1]
+
+
+def run_demo() -> dict[str, Any]:
+    start, end = demo_range()
+    with temporary_database("sqlite", None) as url:
+        setup = in_child(setup_demo, url)
+        result = in_child(measure_batch, url, start, end, True)
+    return {**result, "setup": setup, "label": f"(a) demo backfill {start}..{end}"}
+
+
+def run_synthetic(kind: str, admin_url: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    with temporary_database(kind, admin_url) as url:
+        setup = in_child(setup_synthetic, url)
+        result = in_child(measure_batch, url, DEMO_AS_OF, DEMO_AS_OF, False)
+        legacy = in_child(measure_legacy, url)
+    label = f"(b) daily {PORTFOLIOS:,} x {POSITIONS} over {SYMBOLS}"
+    return {**result, "setup": setup, "label": label}, legacy
+
+
+def print_run(backend: str, result: dict[str, Any], target: float) -> None:
+    verdict = "ok" if result["seconds"] < target else "MISSED"
+    print(
+        f"{result['label']:<44} {backend:<10} {result['seconds']:8.2f} s "
+        f"(target < {target:g} s: {verdict})  traced peak {result['traced_mib']:7.1f} MiB  "
+        f"max RSS {result['rss_mib']:7.1f} MiB"
+    )
+    steps = "  ".join(f"{k} {v:.3f}" for k, v in result["timings"].items())
+    print(
+        f"{'':<44} {'':<10} steps: {steps}\n{'':<44} {'':<10} {result['portfolios']:,} "
+        f"portfolios, {result['snapshots']:,} snapshots, {result['security_rows']:,} "
+        f"security rows, {result['position_days']:,} position-days; "
+        f"setup {result['setup']:.1f} s (not timed)"
+    )
+
+
+def print_ratio(name: str, ours: dict[str, Any], legacy: dict[str, Any]) -> None:
+    projected = legacy["per_position_day"] * ours["position_days"]
+    ratio = projected / ours["seconds"]
+    verdict = "ok" if ratio >= TARGET_RATIO else "below target"
+    portfolio_days = ours["snapshots"]
+    original = ORIGINAL_SECONDS_PER_PORTFOLIO_DAY * portfolio_days
+    print(
+        f"  {name:<40} reference projected {projected:9.1f} s -> ours {ratio:8.1f}x faster "
+        f"(target >= {TARGET_RATIO:g}x: {verdict}); documented original "
+        f"{original:,.0f} s -> {original / ours['seconds']:,.0f}x"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "SIGMASIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    demo = run_demo()
+    backends = [("sqlite", None)] + ([] if args.skip_postgres else [("postgresql", args.postgres)])
+    synthetic = {kind: run_synthetic(kind, url) for kind, url in backends}
+
+    print("\nOurs: run_batch wall time (first run), peak memory")
+    print_run("sqlite", demo, TARGET_A)
+    for kind, (ours, _) in synthetic.items():
+        print_run(kind, ours, TARGET_B)
+    print("\nReference: position by position (2 queries + statsmodels OLS + 1 INSERT each)")
+    for kind, (_, legacy) in synthetic.items():
+        print(
+            f"  {kind:<10} {legacy['position_days']} position-days in {legacy['seconds']:.2f} s "
+            f"= {legacy['per_position_day'] * 1e3:.2f} ms per position-day"
+        )
+    print("\nRatios (reference projected from its per position-day cost on the same backend)")
+    print_ratio("(a) demo backfill, sqlite", demo, synthetic["sqlite"][1])
+    for kind, (ours, legacy) in synthetic.items():
+        print_ratio(f"(b) daily 1,000 portfolios, {kind}", ours, legacy)
+
+
+if __name__ == "__main__":
+    main()

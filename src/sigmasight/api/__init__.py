@@ -1,0 +1,1 @@
+"""JSON API (FastAPI): JWT auth, owner-scoped resources, analytics from persisted history."""

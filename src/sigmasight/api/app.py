@@ -1,0 +1,86 @@
+"""The FastAPI application factory and ``sigmasight serve``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from sigmasight import __version__
+from sigmasight.api.errors import install_error_handlers
+from sigmasight.api.routes import (
+    analytics,
+    auth,
+    batch_runs,
+    equity_changes,
+    portfolios,
+    positions,
+    securities,
+    tags,
+)
+from sigmasight.api.security import LoginRateLimiter
+from sigmasight.config import Settings
+from sigmasight.storage.db import make_engine, make_session_factory
+from sigmasight.storage.uow import UnitOfWork
+from sigmasight.web.setup import install_web
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. Settings are validated first: outside development the default
+    JWT secret is refused, so the app never starts with it."""
+    settings = settings or Settings()
+    engine = make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="SigmaSight API",
+        version=__version__,
+        description="Point-in-time portfolio risk analytics. Errors are JSON "
+        "`{code, message, details}` with stable codes.",
+        lifespan=lifespan,
+    )
+    session_factory = make_session_factory(engine)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.uow_factory = lambda: UnitOfWork(session_factory)
+    app.state.login_limiter = LoginRateLimiter()
+    install_error_handlers(app)
+    _health(app)
+    for module in (
+        auth,
+        portfolios,
+        positions,
+        tags,
+        equity_changes,
+        securities,
+        batch_runs,
+        analytics,
+    ):
+        app.include_router(module.router, prefix=API_PREFIX)
+    install_web(app, settings)
+    return app
+
+
+def _health(app: FastAPI) -> None:
+    @app.get("/health/live", tags=["health"], summary="The process is up")
+    def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/health/ready", tags=["health"], summary="The database answers")
+    def ready() -> JSONResponse:
+        try:
+            with app.state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            body = {"code": "NOT_READY", "message": "database unavailable", "details": str(exc)}
+            return JSONResponse(body, 503)
+        return JSONResponse({"status": "ok"})

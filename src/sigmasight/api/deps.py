@@ -1,0 +1,80 @@
+"""Dependencies: settings, units of work, the current user (``Annotated`` aliases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from sigmasight.api.errors import ApiError
+from sigmasight.api.security import LoginRateLimiter, TokenClaims, TokenError, decode_token
+from sigmasight.config import Settings
+from sigmasight.storage.models import RevokedToken, User
+from sigmasight.storage.uow import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+_bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_uow_factory(request: Request) -> UowFactory:
+    factory: UowFactory = request.app.state.uow_factory
+    return factory
+
+
+def get_rate_limiter(request: Request) -> LoginRateLimiter:
+    limiter: LoginRateLimiter = request.app.state.login_limiter
+    return limiter
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+UowFactoryDep = Annotated[UowFactory, Depends(get_uow_factory)]
+RateLimiterDep = Annotated[LoginRateLimiter, Depends(get_rate_limiter)]
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def get_token_claims(
+    settings: SettingsDep,
+    uow_factory: UowFactoryDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> TokenClaims:
+    if credentials is None:
+        raise _unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    try:
+        claims = decode_token(settings, credentials.credentials, "access")
+    except TokenError as exc:
+        raise _unauthorized(str(exc)) from exc
+    with uow_factory() as uow:
+        if uow.session.get(RevokedToken, claims.jti) is not None:
+            raise _unauthorized("the token has been revoked; log in again")
+    return claims
+
+
+TokenClaimsDep = Annotated[TokenClaims, Depends(get_token_claims)]
+
+
+def get_current_user(claims: TokenClaimsDep, uow_factory: UowFactoryDep) -> User:
+    with uow_factory() as uow:
+        user = uow.users.get(claims.user_id)
+        if user is None:
+            raise _unauthorized("the account no longer exists")
+        uow.session.expunge(user)
+        return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def utcnow() -> datetime:
+    """The request's clock (entry points may read it; nothing below them does)."""
+    return datetime.now(UTC)

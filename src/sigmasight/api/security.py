@@ -1,0 +1,103 @@
+"""JWT access and refresh tokens, token revocation and a login rate limiter."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import jwt
+
+from sigmasight.config import Settings
+
+ALGORITHM = "HS256"
+TokenType = Literal["access", "refresh"]
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    token_type: TokenType
+    jti: str
+    expires_at: datetime
+
+
+class TokenError(ValueError):
+    """A token is malformed, expired, of the wrong type or revoked."""
+
+
+def issue_token(settings: Settings, user_id: int, token_type: TokenType, now: datetime) -> str:
+    lifetime = (
+        timedelta(minutes=settings.jwt_access_minutes)
+        if token_type == "access"
+        else timedelta(days=settings.jwt_refresh_days)
+    )
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "type": token_type,
+        "jti": uuid.uuid4().hex,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
+
+
+def decode_token(settings: Settings, token: str, expected: TokenType) -> TokenClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "sub", "type", "jti"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("the token has expired; log in again") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError("the token is not valid") from exc
+    if claims.get("type") != expected:
+        raise TokenError(f"an {expected} token is required")
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError) as exc:
+        raise TokenError("the token is not valid") from exc
+    return TokenClaims(
+        user_id, expected, str(claims["jti"]), datetime.fromtimestamp(claims["exp"], UTC)
+    )
+
+
+class LoginRateLimiter:
+    """At most ``attempts`` failed logins per key (e-mail and client) per ``window`` seconds."""
+
+    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
+        self.attempts = attempts
+        self.window = window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _trim(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and now - failures[0] > self.window:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, key: str, now: float | None = None) -> int:
+        """Seconds until ``key`` may try again (0 when allowed)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            failures = self._trim(key, now)
+            if len(failures) < self.attempts:
+                return 0
+            return max(int(self.window - (now - failures[0])) + 1, 1)
+
+    def failed(self, key: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._trim(key, now).append(now)
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)

@@ -1,0 +1,1 @@
+"""Server-rendered dashboard (Jinja2 + Plotly served from the installed package)."""

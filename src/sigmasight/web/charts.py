@@ -1,0 +1,94 @@
+"""Plotly figures for the dashboard, as JSON-ready dicts (rendered by plotly.min.js)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from sigmasight.services.analytics import (
+    ConcentrationView,
+    MarketBetaView,
+    SectorView,
+    SnapshotSeries,
+    VolatilityView,
+)
+
+#: 95 % two-sided normal quantile for beta confidence intervals.
+Z_95 = 1.959963984540054
+
+
+def _json(fig: go.Figure) -> Any:
+    fig.update_layout(
+        margin={"l": 50, "r": 20, "t": 30, "b": 40},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"orientation": "h"},
+    )
+    return json.loads(pio.to_json(fig))
+
+
+def volatility_history(view: VolatilityView) -> Any:
+    days = [p.date.isoformat() for p in view.history]
+    fig = go.Figure()
+    for name, values in (
+        ("Realized 21d", [p.realized_21d for p in view.history]),
+        ("Realized 63d", [p.realized_63d for p in view.history]),
+        ("HAR forecast 21d", [p.expected_21d for p in view.history]),
+    ):
+        fig.add_trace(go.Scatter(x=days, y=values, mode="lines", name=name))
+    fig.update_yaxes(tickformat=".0%", title="annualised volatility")
+    return _json(fig)
+
+
+def sector_bars(view: SectorView) -> Any:
+    buckets = [b for b in view.buckets if (b.net or 0) != 0 or (b.benchmark or 0) != 0]
+    active = [b.active or 0.0 for b in buckets]
+    fig = go.Figure(
+        go.Bar(
+            x=active,
+            y=[b.sector for b in buckets],
+            orientation="h",
+            marker_color=["#2e7d32" if a >= 0 else "#c62828" for a in active],
+            name="Over / underweight vs benchmark",
+        )
+    )
+    fig.update_xaxes(tickformat=".0%", title="net weight minus benchmark weight", zeroline=True)
+    return _json(fig)
+
+
+def weights(view: ConcentrationView) -> Any:
+    rows = [h for h in view.holdings if h.weight is not None][:25]
+    fig = go.Figure(go.Bar(x=[h.symbol for h in rows], y=[h.weight for h in rows], name="Weight"))
+    fig.update_yaxes(tickformat=".0%", title="weight of gross")
+    return _json(fig)
+
+
+def beta_intervals(view: MarketBetaView) -> Any:
+    rows = [p for p in view.positions if p.beta is not None and p.std_error is not None]
+    fig = go.Figure(
+        go.Scatter(
+            x=[p.beta for p in rows],
+            y=[p.symbol for p in rows],
+            mode="markers",
+            error_x={"type": "data", "array": [Z_95 * (p.std_error or 0.0) for p in rows]},
+            name="Beta ± 95% CI",
+        )
+    )
+    fig.update_xaxes(title="market beta (95% confidence interval)")
+    return _json(fig)
+
+
+def nav_history(series: SnapshotSeries) -> Any:
+    fig = go.Figure(
+        go.Scatter(
+            x=[r.date.isoformat() for r in series.rows],
+            y=[r.nav for r in series.rows],
+            mode="lines",
+            name="NAV",
+        )
+    )
+    fig.update_yaxes(title="net asset value")
+    return _json(fig)

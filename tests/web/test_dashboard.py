@@ -1,0 +1,182 @@
+"""The dashboard in a real browser: login, every page, numbers equal the API's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from sigmasight.services.demo import DEMO_EMAIL, DEMO_PASSWORD
+from sigmasight.web.formatting import money, num, pct
+from tests.web.conftest import SCREENSHOTS
+
+FUND = 3  # the demo long/short fund: shorts, options and a private holding
+
+
+def _login(page: Any, base: str, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+@contextmanager
+def _api(base: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base, timeout=20) as client:
+        token = client.post(
+            "/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
+
+
+def _text(page: Any, test_id: str) -> str:
+    return str(page.get_by_test_id(test_id).inner_text()).strip()
+
+
+def test_pages_show_the_apis_numbers(page: Any, live_server: str) -> None:
+    _login(page, live_server)
+    page.wait_for_url("**/portfolios")
+    with _api(live_server) as api:
+        overview = api.get(f"/api/v1/analytics/portfolio/{FUND}/overview").json()
+        risk = api.get(f"/api/v1/analytics/portfolio/{FUND}/positions/risk").json()
+        conc = api.get(f"/api/v1/analytics/portfolio/{FUND}/concentration").json()
+        vol = api.get(f"/api/v1/analytics/portfolio/{FUND}/volatility").json()
+    assert _text(page, f"nav-{FUND}") == money(overview["nav"])
+
+    page.goto(f"{live_server}/portfolios/{FUND}")
+    assert _text(page, "as-of") == overview["as_of"]
+    assert _text(page, "nav") == money(overview["nav"])
+    assert _text(page, "beta-weighted") == num(overview["beta_weighted"]["beta"])
+    assert _text(page, "beta-direct") == num(overview["beta_direct"]["beta"])
+    assert _text(page, "vol21") == pct(overview["volatility"]["realized_21d"])
+    assert _text(page, "gross") == money(overview["exposures"]["gross"])
+    assert _text(page, "short") == money(overview["exposures"]["short"])
+    assert _text(page, "pnl-day") == money(overview["daily_pnl"])
+
+    page.goto(f"{live_server}/portfolios/{FUND}/holdings")
+    for row in risk["positions"]:
+        assert _text(page, f"mv-{row['position_id']}") == money(row["market_value"])
+
+    page.goto(f"{live_server}/portfolios/{FUND}/risk")
+    assert _text(page, "risk-hhi") == num(conc["hhi"], 0)
+    assert _text(page, "risk-har") == pct(vol["current"]["expected_21d"])
+    page.wait_for_selector("#vol-chart .main-svg")  # Plotly drew the chart offline
+    page.goto(f"{live_server}/portfolios/{FUND}/history")
+    page.wait_for_selector("#nav-chart .main-svg")
+
+
+def test_past_date_and_missing_snapshot(page: Any, live_server: str) -> None:
+    _login(page, live_server)
+    page.goto(f"{live_server}/portfolios/{FUND}?as_of=2022-12-15")
+    assert _text(page, "as-of") == "2022-12-15"
+    page.goto(f"{live_server}/portfolios/{FUND}?as_of=2022-11-01")
+    message = _text(page, "no-snapshot")
+    assert "no snapshot for 2022-11-01; run the batch" in message
+    assert "2022-12-28" in message  # guidance: the latest computed date
+
+
+def test_holdings_sort_and_filter(page: Any, live_server: str) -> None:
+    _login(page, live_server)
+    page.goto(f"{live_server}/portfolios/{FUND}/holdings")
+    rows = page.locator("#holdings tbody tr")
+    total = rows.count()
+    page.select_option("#f-type", "SHORT")
+    visible = page.locator("#holdings tbody tr:not([hidden])")
+    assert 0 < visible.count() < total
+    assert all(t == "SHORT" for t in visible.locator("td:nth-child(2)").all_inner_texts())
+    page.select_option("#f-type", "")
+    page.get_by_role("button", name="Market value").click()
+    values = [
+        float(v)
+        for v in page.locator("#holdings tbody td:nth-child(5)").evaluate_all(
+            "cells => cells.map(c => c.dataset.value).filter(v => v !== '')"
+        )
+    ]
+    assert values == sorted(values)
+
+
+def test_bad_csv_shows_every_error_and_saves_nothing(
+    page: Any, live_server: str, tmp_path: Path
+) -> None:
+    _login(page, live_server)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Symbol,Quantity,Entry Price Per Share,Entry Date\n"
+        "AAPL,0,150,2022-01-03\n"
+        "MSFT,5,-1,2022-01-03\n"
+        "??,1,1,2022-01-03\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{live_server}/import")
+    page.fill("#name", "Broken upload")
+    page.set_input_files("#file", str(bad))
+    page.click("form.card button[type=submit]")
+    table = page.locator("#import-errors tbody tr")
+    assert table.count() == 3
+    codes = page.locator("#import-errors tbody td:nth-child(3)").all_inner_texts()
+    assert codes == ["ZERO_QUANTITY", "NON_POSITIVE_PRICE", "BAD_SYMBOL"]
+    page.screenshot(path=str(SCREENSHOTS / "import-errors.png"), full_page=True)
+    page.goto(f"{live_server}/portfolios")
+    assert "Broken upload" not in page.content()
+
+
+def test_login_and_csrf_protections(page: Any, live_server: str) -> None:
+    page.goto(f"{live_server}/portfolios/{FUND}")
+    assert page.url.endswith("/login")  # no session: sent to the login page
+    _login(page, live_server, password="wrong-password")
+    assert "E-mail or password is wrong" in page.content()
+    with httpx.Client(base_url=live_server) as raw:
+        # A cross-site form post has no CSRF token: refused, nothing happens.
+        forged = raw.post("/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+        assert forged.status_code == 403
+        assert forged.json()["code"] == "CSRF_FAILED"
+        login_page = raw.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+        assert token is not None
+        ok = raw.post(
+            "/login",
+            data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert ok.status_code == 303
+        cookie = raw.cookies.get("sigmasight_session")
+        assert cookie
+        assert raw.post("/logout").status_code == 403  # logout needs the token too
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "width"),
+    [
+        ("portfolios", "/portfolios", 1280),
+        ("overview", f"/portfolios/{FUND}", 1280),
+        ("holdings", f"/portfolios/{FUND}/holdings", 1280),
+        ("risk", f"/portfolios/{FUND}/risk", 1280),
+        ("history", f"/portfolios/{FUND}/history", 1280),
+        ("overview-phone", f"/portfolios/{FUND}", 390),
+    ],
+)
+def test_screenshots_and_accessibility(
+    browser: Any, live_server: str, name: str, path: str, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    _login(page, live_server)
+    page.goto(f"{live_server}{path}")
+    page.wait_for_load_state("networkidle")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    results = Axe().run(page)
+    serious = [
+        v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+    ]
+    assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+    page.click("#theme-toggle")
+    dark = Axe().run(page).response["violations"]
+    assert [v["id"] for v in dark if v.get("impact") in ("serious", "critical")] == []
+    context.close()
