@@ -90,11 +90,16 @@ def run_batch(
     options: BatchOptions | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    run_id: str | None = None,
 ) -> RunReport:
-    """Compute and persist every figure for the sessions in ``[start, end]``."""
+    """Compute and persist every figure for the sessions in ``[start, end]``.
+
+    ``run_id`` adopts a ``queued`` row recorded beforehand (the API records one so the
+    caller can poll it); without it the run records a new row.
+    """
     options = options or BatchOptions()
     executor = executor or LocalExecutor()
-    report = RunReport(str(uuid.uuid4()), start, end)
+    report = RunReport(run_id or str(uuid.uuid4()), start, end)
     _open_run(uow_factory, report, "backfill" if start < end else "daily")
     try:
         _execute(uow_factory, chain, calendar, report, options, executor, progress)
@@ -220,20 +225,26 @@ def _open_run(uow_factory: UowFactory, report: RunReport, kind: str) -> None:
     with uow_factory() as uow:
         # A run that never finished (killed) is marked as such; its writes were upserts.
         uow.session.execute(
-            update(BatchRun).where(BatchRun.status == "running").values(status="abandoned")
+            update(BatchRun)
+            .where(BatchRun.status == "running", BatchRun.id != report.run_id)
+            .values(status="abandoned")
         )
-        uow.session.add(
-            BatchRun(
-                id=report.run_id,
-                kind=kind,
-                start_date=report.start,
-                end_date=report.end,
-                started_at=datetime.now(UTC),
-                status="running",
-                timings={},
-                errors={},
+        queued = uow.session.get(BatchRun, report.run_id)
+        if queued is not None:
+            queued.status = "running"
+        else:
+            uow.session.add(
+                BatchRun(
+                    id=report.run_id,
+                    kind=kind,
+                    start_date=report.start,
+                    end_date=report.end,
+                    started_at=datetime.now(UTC),
+                    status="running",
+                    timings={},
+                    errors={},
+                )
             )
-        )
         uow.commit()
 
 

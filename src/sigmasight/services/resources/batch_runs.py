@@ -1,8 +1,8 @@
 """Batch runs a user starts through the API: planned and recorded at once, run later.
 
-The run's row is written before any work starts, so the caller gets an id to poll while
-the run goes on in the background. :func:`~sigmasight.batch.runner.run_batch` makes up
-its own id, so when it ends its row is folded into ours (see :func:`execute_run`).
+The run's row is written (``queued``) before any work starts, so the caller gets an id to
+poll while the run goes on in the background; :func:`~sigmasight.batch.runner.run_batch`
+adopts that row and records its outcome on it.
 
 A run id is a capability: a UUID whose second half is an HMAC of its first half and of
 the id of the user who started it. The API can thus tell a user's own runs from others'
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from sigmasight.batch.runner import BatchOptions, Progress, RunReport, run_batch
+from sigmasight.batch.runner import BatchOptions, run_batch
 from sigmasight.config import Settings
 from sigmasight.marketdata.calendar import DEFAULT_CALENDAR_END, TradingCalendar
 from sigmasight.services.batch import latest_market_date
@@ -124,66 +124,34 @@ def plan_run(
     return RunPlan(run_id, first, last, tuple(ids))
 
 
-def _mark_running(uow_factory: UowFactory, run_id: str) -> Progress:
-    """A progress callback that flips the run to ``running`` at the first step."""
-    started = False
-
-    def on_step(step: str, done: int, total: int) -> None:
-        nonlocal started
-        if not started:
-            started = True
-            with uow_factory() as uow:
-                uow.session.execute(
-                    update(BatchRun)
-                    .where(BatchRun.id == run_id, BatchRun.status == "queued")
-                    .values(status="running")
-                )
-                uow.commit()
-
-    return on_step
-
-
 def execute_run(
     uow_factory: UowFactory, settings: Settings, plan: RunPlan, *, clock: Callable[[], datetime]
 ) -> None:
-    """Run ``plan`` and record its outcome on the plan's row. Never raises: it runs as a
-    background task, with nobody to raise to; a failure is recorded as status ``failed``.
+    """Run ``plan`` on its recorded row. Never raises: it runs as a background task, with
+    nobody to raise to; a failure before the runner starts is recorded as ``failed``.
     """
     try:
-        report: RunReport | str = run_batch(
+        run_batch(
             uow_factory,
             build_provider_chain(settings),
             TradingCalendar(end=max(plan.end, DEFAULT_CALENDAR_END)),
             plan.start,
             plan.end,
             options=BatchOptions(portfolio_ids=list(plan.portfolio_ids)),
-            progress=_mark_running(uow_factory, plan.run_id),
+            run_id=plan.run_id,
         )
-    except Exception as exc:  # recorded on the run, which the user polls
-        report = f"{type(exc).__name__}: {exc}"
-    try:
-        _finish(uow_factory, plan.run_id, report, clock())
-    except Exception as exc:  # the database itself failed; log it
-        log.error("batch.api_record_failed", run_id=plan.run_id, error=repr(exc))
+    except Exception as exc:  # e.g. a bad provider setting: recorded on the run
+        try:
+            _fail(uow_factory, plan.run_id, f"{type(exc).__name__}: {exc}", clock())
+        except Exception as db_exc:  # the database itself failed; log it
+            log.error("batch.api_record_failed", run_id=plan.run_id, error=repr(db_exc))
 
 
-def _finish(uow_factory: UowFactory, run_id: str, report: RunReport | str, now: datetime) -> None:
+def _fail(uow_factory: UowFactory, run_id: str, reason: str, now: datetime) -> None:
     with uow_factory() as uow:
         run = uow.session.get(BatchRun, run_id)
         assert run is not None
-        run.finished_at = now
-        if isinstance(report, str):
-            run.status, run.errors = "failed", {"0": report}
-        else:
-            run.status, run.timings = report.status, dict(report.timings)
-            run.errors = {str(k): v for k, v in report.errors.items()}
-            run.portfolios = report.portfolios
-            run.failed = len([k for k in report.errors if k != 0])
-            # Until run_batch accepts a run id, its own row duplicates this one.
-            duplicate = uow.session.get(BatchRun, report.run_id)
-            if duplicate is not None:
-                run.finished_at = duplicate.finished_at or now
-                uow.session.delete(duplicate)
+        run.status, run.errors, run.finished_at = "failed", {"0": reason}, now
         uow.commit()
 
 
