@@ -93,3 +93,16 @@ def test_other_users_portfolios_are_invisible(uow_factory: UowFactory) -> None:
     assert outcome.portfolio_id is not None
     assert list_portfolios(uow_factory, other) == []
     assert show_portfolio(uow_factory, other, outcome.portfolio_id) is None
+
+
+def test_values_the_columns_cannot_hold_are_reported_not_crashed(uow_factory: UowFactory) -> None:
+    owner = _user(uow_factory, "a@example.com")
+    name = "Evergreen Private Credit Opportunities Fund II"  # 46 characters: the column holds 32
+    data = (
+        "Symbol,Quantity,Entry Price Per Share,Entry Date,Investment Class\n"
+        "AAPL,10,150,2022-01-03,PUBLIC\n"
+        f"{name},1,2500000,2021-07-01,PRIVATE\n"
+    ).encode()
+    outcome = import_portfolio(uow_factory, owner, PortfolioSpec("Core"), data, today=TODAY)
+    assert [(e.row, e.column, e.code) for e in outcome.errors] == [(3, "Symbol", "OUT_OF_RANGE")]
+    assert _rows(uow_factory) == (0, 0)

@@ -23,7 +23,7 @@ class PartitionResult:
 def _snapshot(
     inputs: BatchInputs, returns: FloatArray, metrics: SecurityMetrics
 ) -> list[dict[str, Any]]:
-    valuation = value_books(inputs, metrics.vol63)
+    valuation = value_books(inputs, metrics.vol63, metrics.rows)
     return snapshot_rows(inputs, returns, metrics, valuation)
 
 

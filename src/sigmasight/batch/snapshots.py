@@ -56,7 +56,8 @@ def held_positions(
 ) -> tuple[Positions, np.ndarray]:
     """The lots held at the close of row ``t`` as analytics :class:`Positions`."""
     lots = inputs.lots
-    idx = np.flatnonzero(valuation.held[t])
+    r = valuation.row(t)
+    idx = np.flatnonzero(valuation.held[r])
     option = lots.kind[idx] == OPTION
     col = lots.column[idx]
     under = np.where(option, inputs.prices[t, np.maximum(col, 0)], np.nan)
@@ -76,7 +77,7 @@ def held_positions(
         security=np.where(lots.kind[idx] == PRIVATE, -1, col),
         symbol=lots.symbol[idx],
         quantity=lots.quantity[idx],
-        price=valuation.price[t, idx],
+        price=valuation.price[r, idx],
         position_type=lots.position_type[idx],
         investment_class=lots.investment_class[idx],
         underlying_price=under,
@@ -106,7 +107,8 @@ def _rows_for_date(
     t: int,
 ) -> list[Row]:
     P, S = inputs.portfolios.id.size, len(inputs.symbols)
-    nav = valuation.nav[t]
+    r = valuation.row(t)
+    nav = valuation.nav[r]
     pos, idx = held_positions(inputs, valuation, metrics.vol63, t)
     exposures = portfolio_exposures(pos, nav, P)
     matrix = exposure_matrix(pos, P, S)
@@ -123,21 +125,30 @@ def _rows_for_date(
     har = har_forecast(series)
     trend = volatility_trend(series)
     pct = volatility_percentile(series)
-    lot_value = np.asarray(valuation.value[t, idx])
+    lot_value = np.asarray(valuation.value[r, idx])
     lot_exposure = np.where(pos.security < 0, lot_value, delta_adjusted_exposure(pos))
-    sector_of = np.array([inputs.sectors[c] if c >= 0 else None for c in pos.security], object)
+    sector_names = np.array([*inputs.sectors, None], dtype=object)
+    sector_of = sector_names[np.where(pos.security >= 0, pos.security, len(inputs.sectors))]
     etf = np.where(pos.security >= 0, inputs.is_etf[np.maximum(pos.security, 0)], False)
     as_of, bench = _weights_as_of(inputs, inputs.sessions[t].astype(object))
     sectors = sector_exposure(pos.portfolio, sector_of, etf, lot_exposure, P, bench)
     conc = concentration(pos.portfolio, pos.symbol, lot_value, P)
     day = inputs.sessions[t].astype(object)
+
+    def per_portfolio(values: np.ndarray) -> np.ndarray:
+        finite = np.where(np.isfinite(values), values, 0.0)
+        return np.bincount(pos.portfolio, weights=finite, minlength=P)[:P]
+
+    held_value = per_portfolio(lot_value)
+    long_total = per_portfolio(np.maximum(lot_exposure, 0.0))
+    short_total = per_portfolio(np.minimum(lot_exposure, 0.0))
     out: list[Row] = []
     for p in range(P):
         if t < valuation.inception[p]:
             continue
         notes = []
-        if valuation.unpriced[t, p] > 0:
-            notes.append(f"{int(valuation.unpriced[t, p])} held position(s) without a price")
+        if valuation.unpriced[r, p] > 0:
+            notes.append(f"{int(valuation.unpriced[r, p])} held position(s) without a fresh price")
         if not np.isfinite(direct.beta[p]):
             notes.append("direct beta: too little return history")
         if not np.isfinite(vol63[p]):
@@ -145,8 +156,8 @@ def _rows_for_date(
         rows_sector = {
             "benchmark_as_of": as_of.isoformat() if as_of else None,
             "gross": _num(sectors.gross[p]),
-            "long_total": float(lot_exposure[(pos.portfolio == p) & (lot_exposure > 0)].sum()),
-            "short_total": float(lot_exposure[(pos.portfolio == p) & (lot_exposure < 0)].sum()),
+            "long_total": float(long_total[p]),
+            "short_total": float(short_total[p]),
             "buckets": list(BUCKETS),
             **{
                 view: [_num(v) for v in getattr(sectors, view)[p]]
@@ -159,16 +170,16 @@ def _rows_for_date(
                 "portfolio_id": int(inputs.portfolios.id[p]),
                 "snapshot_date": day,
                 "nav": float(nav[p]),
-                "cash": float(nav[p] - np.nansum(lot_value[pos.portfolio == p])),
+                "cash": float(nav[p] - held_value[p]),
                 "long_exposure": float(exposures.long[p]),
                 "short_exposure": float(exposures.short[p]),
                 "gross_exposure": float(exposures.gross[p]),
                 "net_exposure": float(exposures.net[p]),
                 "leverage": _num(exposures.leverage[p]),
-                "daily_pnl": float(valuation.pnl[t, p]),
-                "daily_return": _num(valuation.daily_return[t, p]),
-                "cumulative_pnl": float(valuation.cumulative_pnl[t, p]),
-                "flows": float(valuation.flows[t, p]),
+                "daily_pnl": float(valuation.pnl[r, p]),
+                "daily_return": _num(valuation.daily_return[r, p]),
+                "cumulative_pnl": float(valuation.cumulative_pnl[r, p]),
+                "flows": float(valuation.flows[r, p]),
                 "n_positions": int(exposures.n_positions[p]),
                 "n_long": int(exposures.n_long[p]),
                 "n_short": int(exposures.n_short[p]),

@@ -1,14 +1,17 @@
-"""Valuations, daily P&L and the equity roll-forward, vectorised over dates and lots.
+"""Valuations, daily P&L and the equity roll-forward, vectorised over lots and portfolios.
 
-Conventions (docs/methodology.md, "Valuation and P&L"):
+Conventions (docs/methodology.md, "Batch: valuation, P&L and snapshots"):
 
 - A lot is held at the close of session t when it was entered on or before t and not
-  exited on or before t. An option past its expiry is treated as exited at expiry at its
-  intrinsic value.
+  exited on or before t. An option still open at its expiry is treated as exited at
+  expiry at its intrinsic value.
 - Public lots are marked at the (adjusted) close, options with Black-Scholes (volatility:
-  the underlying's realized 63-day volatility, rate 0), private lots at cost.
-- P&L of a lot on t: value(t) - value(t-1) while held; value(t) - cost on its entry day;
-  exit proceeds - value(t-1) on its exit day.
+  the underlying's realized 63-day volatility, rate 0), private lots at cost. A close
+  missing for longer than the fill limit keeps the last known close as the mark and the
+  lot is reported as unpriced.
+- Cumulative P&L of a lot telescopes: ``units * (mark_t - cost)`` while held,
+  ``units * (exit price - cost)`` once exited. Daily P&L is its first difference, so a
+  run needs the marks of its own sessions and the one before, not the whole history.
 - NAV(t) = starting equity + cumulative P&L + cumulative flows; the daily return is
   P&L(t) / NAV(t-1) (flows at the end of the day), with NAV before inception = equity.
 """
@@ -30,16 +33,26 @@ DAYS_PER_YEAR_CALENDAR = 365.0
 
 @dataclass(frozen=True)
 class Valuation:
-    held: npt.NDArray[np.bool_]  # (T, M) held at the close of t
-    price: FloatArray  # (T, M) per-share mark of each lot
-    value: FloatArray  # (T, M) signed market value (NaN = no mark)
-    pnl: FloatArray  # (T, P)
-    nav: FloatArray  # (T, P); NaN before inception
-    daily_return: FloatArray  # (T, P)
-    cumulative_pnl: FloatArray  # (T, P)
-    flows: FloatArray  # (T, P)
-    inception: IntArray  # (P,) first row with a held lot
-    unpriced: FloatArray  # (T, P) count of held lots without a mark
+    """Valuations for the rows ``offset .. offset + R - 1`` of the session calendar.
+
+    Arrays are (R, M) over lots or (R, P) over portfolios; use :meth:`row` to turn a
+    calendar row into an index.
+    """
+
+    offset: int
+    held: npt.NDArray[np.bool_]  # (R, M) held at the close
+    price: FloatArray  # (R, M) per-share mark (last known close when stale)
+    value: FloatArray  # (R, M) signed market value, NaN when not held
+    pnl: FloatArray  # (R, P)
+    nav: FloatArray  # (R, P); NaN before inception
+    daily_return: FloatArray  # (R, P)
+    cumulative_pnl: FloatArray  # (R, P)
+    flows: FloatArray  # (R, P)
+    inception: IntArray  # (P,) calendar row of the first held lot
+    unpriced: FloatArray  # (R, P) held lots without a fresh mark
+
+    def row(self, t: int) -> int:
+        return t - self.offset
 
 
 def _row_of(inputs: BatchInputs, days: npt.NDArray[np.datetime64]) -> IntArray:
@@ -48,86 +61,147 @@ def _row_of(inputs: BatchInputs, days: npt.NDArray[np.datetime64]) -> IntArray:
     return np.where(np.isnat(days), inputs.sessions.size + 1, out)
 
 
-def lot_prices(inputs: BatchInputs, vol63: FloatArray) -> FloatArray:
-    """Per-share marks (T, M): close, Black-Scholes value or cost."""
-    lots, T = inputs.lots, inputs.sessions.size
-    price = np.full((T, lots.kind.size), np.nan)
+def _last_known(prices: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Closes forward filled without limit, and where the close was fresh."""
+    fresh = np.isfinite(prices)
+    last = np.where(fresh, np.arange(prices.shape[0])[:, None], -1)
+    np.maximum.accumulate(last, axis=0, out=last)
+    cols = np.broadcast_to(np.arange(prices.shape[1]), prices.shape)
+    filled = np.where(last >= 0, prices[np.maximum(last, 0), cols], np.nan)
+    return filled, fresh
+
+
+def _marks(
+    inputs: BatchInputs, vol63: FloatArray, rows: IntArray, closes: FloatArray
+) -> FloatArray:
+    """Per-share marks (len(rows), M): close, Black-Scholes value or cost."""
+    lots = inputs.lots
+    price = np.full((rows.size, lots.kind.size), np.nan)
     public = lots.kind == PUBLIC
-    price[:, public] = inputs.prices[:, lots.column[public]]
+    price[:, public] = closes[np.ix_(rows, lots.column[public])]
     private = lots.kind == PRIVATE
     price[:, private] = lots.entry_price[private]
     option = np.flatnonzero(lots.kind == OPTION)
     if option.size:
         col = lots.column[option]
-        days = (lots.expiry[option][None, :] - inputs.sessions[:, None]).astype(np.float64)
+        days = (lots.expiry[option][None, :] - inputs.sessions[rows][:, None]).astype(np.float64)
         price[:, option] = black_scholes_price(
-            inputs.prices[:, col],
+            closes[np.ix_(rows, col)],
             lots.strike[option],
             days / DAYS_PER_YEAR_CALENDAR,
-            vol63[:, col],
+            vol63[np.ix_(rows, col)],
             lots.is_call[option],
         )
     return price
 
 
-def value_books(inputs: BatchInputs, vol63: FloatArray) -> Valuation:
+def _exits(inputs: BatchInputs, closes: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Exit row and price of every lot; open options leave at expiry, at intrinsic value."""
     lots, T = inputs.lots, inputs.sessions.size
-    P, M = inputs.portfolios.id.size, lots.kind.size
-    price = lot_prices(inputs, vol63)
-    entry = _row_of(inputs, lots.entry_date)
-    exit_ = _row_of(inputs, lots.exit_date)
+    exit_row = _row_of(inputs, lots.exit_date)
     exit_price = lots.exit_price.copy()
-    option = lots.kind == OPTION
     expiry = _row_of(inputs, lots.expiry)
-    # An option still open at expiry leaves at its intrinsic value on that session.
-    expires = option & (expiry < exit_) & (expiry < T)
-    exit_[expires] = expiry[expires]
-    exit_price[expires] = price[expiry[expires], np.flatnonzero(expires)]
-    t = np.arange(T)[:, None]
-    held = (t >= entry) & (t < exit_)
-    units = lots.quantity * np.where(option, float(OPTION_CONTRACT_MULTIPLIER), 1.0)
-    value = np.where(held, units * price, 0.0)
-    was_held = np.zeros_like(held)
-    was_held[1:] = held[:-1]
-    prev_value = np.zeros_like(value)
-    prev_value[1:] = value[:-1]
-    pnl_lot = np.where(held & was_held, value - prev_value, 0.0)
-    pnl_lot = np.where(held & ~was_held, value - units * lots.entry_price, pnl_lot)
-    leaving = ~held & was_held & (t == exit_)
-    pnl_lot = np.where(leaving, units * exit_price - prev_value, pnl_lot)
-    missing = ~np.isfinite(pnl_lot)
+    expires = (lots.kind == OPTION) & (expiry < exit_row) & (expiry < T)
+    if expires.any():
+        spot = closes[expiry[expires], lots.column[expires]]
+        strike = lots.strike[expires]
+        exit_price[expires] = np.where(
+            lots.is_call[expires], np.maximum(spot - strike, 0.0), np.maximum(strike - spot, 0.0)
+        )
+        exit_row[expires] = expiry[expires]
+    return exit_row, exit_price
+
+
+def value_books(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Valuation:
+    """Marks, P&L and NAV of every lot and portfolio for the calendar ``rows``."""
+    lots = inputs.lots
+    P, M = inputs.portfolios.id.size, lots.kind.size
+    first = max(rows.start - 1, 0)
+    span = np.arange(first, rows.stop)  # the run's rows and the session before
+    closes, fresh = _last_known(inputs.prices)
+    marks = _marks(inputs, vol63, span, closes)
+    entry = _row_of(inputs, lots.entry_date)
+    exit_row, exit_price = _exits(inputs, closes)
+    t = span[:, None]
+    held = (t >= entry) & (t < exit_row)
+    exited = t >= exit_row
+    units = lots.quantity * np.where(lots.kind == OPTION, float(OPTION_CONTRACT_MULTIPLIER), 1.0)
+    cost = units * lots.entry_price
+    value = np.where(held, units * marks, np.nan)
+    cum_lot = np.where(held, value - cost, np.where(exited, units * exit_price - cost, 0.0))
+    stale = held & ~_fresh_marks(lots.kind, lots.column, fresh, span, marks)
     owner = sp.csr_array((np.ones(M), (np.arange(M), lots.portfolio)), shape=(M, P))
-    pnl = np.asarray(np.where(missing, 0.0, pnl_lot) @ owner)
-    unpriced = np.asarray((held & ~np.isfinite(value)).astype(np.float64) @ owner)
-    return _roll_forward(inputs, held, price, np.where(held, value, np.nan), pnl, unpriced, owner)
+    cumulative = np.asarray(np.where(np.isfinite(cum_lot), cum_lot, 0.0) @ owner)
+    unpriced = np.asarray(stale.astype(np.float64) @ owner)
+    inception = np.full(P, inputs.sessions.size, dtype=np.int64)
+    np.minimum.at(inception, lots.portfolio, np.minimum(entry, exit_row))
+    cum_flows = _cumulative_flows(inputs, span, P)
+    return _roll_forward(
+        inputs, rows, first, held, marks, value, cumulative, cum_flows, inception, unpriced
+    )
+
+
+def _fresh_marks(
+    kind: IntArray,
+    column: IntArray,
+    fresh: npt.NDArray[np.bool_],
+    span: IntArray,
+    marks: FloatArray,
+) -> npt.NDArray[np.bool_]:
+    """Whether each mark rests on a close observed (or filled within the limit) that day."""
+    ok = np.isfinite(marks)
+    priced = kind != PRIVATE
+    ok[:, priced] &= fresh[np.ix_(span, np.maximum(column[priced], 0))]
+    return ok
+
+
+def _cumulative_flows(inputs: BatchInputs, span: IntArray, P: int) -> FloatArray:
+    out = np.zeros((span.size, P))
+    for flow in inputs.flows:  # a handful per portfolio: deposits and withdrawals
+        row = int(np.searchsorted(inputs.sessions, np.datetime64(flow.day, "D"), "left"))
+        out[span >= row, flow.portfolio] += flow.amount
+    return out
 
 
 def _roll_forward(
     inputs: BatchInputs,
+    rows: slice,
+    first: int,
     held: npt.NDArray[np.bool_],
-    price: FloatArray,
+    marks: FloatArray,
     value: FloatArray,
-    pnl: FloatArray,
+    cumulative: FloatArray,
+    cum_flows: FloatArray,
+    inception: IntArray,
     unpriced: FloatArray,
-    owner: sp.csr_array,
 ) -> Valuation:
-    T, P = pnl.shape
-    flows = np.zeros((T, P))
-    for flow in inputs.flows:  # a handful per portfolio: deposits and withdrawals
-        row = int(np.searchsorted(inputs.sessions, np.datetime64(flow.day, "D"), "left"))
-        if row < T:
-            flows[row, flow.portfolio] += flow.amount
-    any_held = np.asarray(held.astype(np.float64) @ owner) > 0
-    inception = np.where(any_held.any(axis=0), any_held.argmax(axis=0), T).astype(np.int64)
-    live = np.arange(T)[:, None] >= inception
-    pnl = np.where(live, pnl, 0.0)
-    flows = np.where(live, flows, 0.0)
-    cumulative = np.cumsum(pnl, axis=0)
-    nav = inputs.portfolios.equity + cumulative + np.cumsum(flows, axis=0)
-    prev_nav = np.vstack([inputs.portfolios.equity[None, :], nav[:-1]])
+    equity = inputs.portfolios.equity
+    span = np.arange(first, rows.stop)[:, None]
+    live = span >= inception
+    cumulative = np.where(live, cumulative, 0.0)
+    nav_all = np.where(live, equity + cumulative + cum_flows, np.nan)
+    skip = rows.start - first  # 1 when the session before the run is in the span
+    previous_cum = cumulative[:-1] if skip else np.zeros_like(cumulative[:1])
+    previous_flows = cum_flows[:-1] if skip else np.zeros_like(cum_flows[:1])
+    previous_nav = np.where(
+        live[skip:] & (span[skip:] > inception),
+        nav_all[:-1] if skip else equity,
+        equity,
+    )
+    pnl = np.where(live[skip:], cumulative[skip:] - previous_cum, 0.0)
+    flows = np.where(live[skip:], cum_flows[skip:] - previous_flows, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        daily_return = np.where(live & (prev_nav > 0), pnl / prev_nav, np.nan)
-    nav = np.where(live, nav, np.nan)
+        daily_return = np.where(live[skip:] & (previous_nav > 0), pnl / previous_nav, np.nan)
     return Valuation(
-        held, price, value, pnl, nav, daily_return, cumulative, flows, inception, unpriced
+        offset=rows.start,
+        held=held[skip:],
+        price=marks[skip:],
+        value=value[skip:],
+        pnl=pnl,
+        nav=nav_all[skip:],
+        daily_return=daily_return,
+        cumulative_pnl=cumulative[skip:],
+        flows=flows,
+        inception=inception,
+        unpriced=unpriced[skip:],
     )

@@ -11,6 +11,7 @@ from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.domain.enums import AccountType
 from sigmasight.domain.positions import ParsedPosition
 from sigmasight.services.portfolio_import import RowError, parse_portfolio_csv
+from sigmasight.services.resources.position_rules import storage_errors
 from sigmasight.storage.models import Portfolio, Position
 from sigmasight.storage.uow import UnitOfWork
 
@@ -57,6 +58,10 @@ def import_portfolio(
     parsed = parse_portfolio_csv(data, today=today)
     if not parsed.ok:
         return ImportOutcome(None, 0, parsed.errors)
+    # What the file format allows but the columns cannot hold (e.g. a long private name).
+    too_large = [e for p in parsed.positions for e in storage_errors(p)]
+    if too_large:
+        return ImportOutcome(None, 0, tuple(too_large))
     with uow_factory() as uow:
         if uow.users.get(owner_id) is None:
             return _refused(UNKNOWN_OWNER, f"There is no user with id {owner_id}.")
