@@ -25,6 +25,7 @@ from sigmasight.api.schemas_analytics import (
     SnapshotSeriesOut,
     VolatilityViewOut,
 )
+from sigmasight.api.schemas_resources import IdPath
 from sigmasight.services import analytics as service
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
@@ -56,7 +57,7 @@ def _service_errors() -> Iterator[None]:
 
 @router.get("/overview", response_model=OverviewOut)
 def overview(
-    portfolio_id: int, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
+    portfolio_id: IdPath, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
 ) -> OverviewOut:
     """NAV, P&L, exposures, counts, betas, volatility and completeness on ``as_of``."""
     with _service_errors():
@@ -66,7 +67,7 @@ def overview(
 
 @router.get("/market-beta", response_model=MarketBetaOut)
 def market_beta(
-    portfolio_id: int, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
+    portfolio_id: IdPath, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
 ) -> MarketBetaOut:
     """Each held position's regression beta and the portfolio's weighted and direct betas.
 
@@ -78,7 +79,7 @@ def market_beta(
 
 @router.get("/volatility", response_model=VolatilityViewOut)
 def volatility(
-    portfolio_id: int,
+    portfolio_id: IdPath,
     user: CurrentUser,
     uow_factory: UowFactoryDep,
     as_of: AsOf = None,
@@ -94,7 +95,7 @@ def volatility(
 
 @router.get("/sector-exposure", response_model=SectorViewOut)
 def sector_exposure(
-    portfolio_id: int, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
+    portfolio_id: IdPath, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
 ) -> SectorViewOut:
     """Long, short and net weights per GICS sector against the S&P 500's weights."""
     with _service_errors():
@@ -104,7 +105,7 @@ def sector_exposure(
 
 @router.get("/concentration", response_model=ConcentrationOut)
 def concentration(
-    portfolio_id: int, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
+    portfolio_id: IdPath, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
 ) -> ConcentrationOut:
     """HHI, effective number of positions, top-3/top-10 and the weights behind them."""
     with _service_errors():
@@ -114,7 +115,7 @@ def concentration(
 
 @router.get("/positions/risk", response_model=PositionRiskViewOut)
 def positions_risk(
-    portfolio_id: int, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
+    portfolio_id: IdPath, user: CurrentUser, uow_factory: UowFactoryDep, as_of: AsOf = None
 ) -> PositionRiskViewOut:
     """Each held position's price, value, weight of NAV, beta and volatility."""
     with _service_errors():
@@ -124,7 +125,7 @@ def positions_risk(
 
 @router.get("/snapshots", response_model=SnapshotSeriesOut)
 def snapshots(
-    portfolio_id: int,
+    portfolio_id: IdPath,
     user: CurrentUser,
     uow_factory: UowFactoryDep,
     start: Start = None,

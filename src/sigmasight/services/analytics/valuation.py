@@ -1,0 +1,84 @@
+"""Marks of held positions from stored closes, as the batch marks them.
+
+See docs/methodology.md, "Valuation and P&L": the values of a day's positions add up
+to that day's NAV minus cash.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from sigmasight.analytics.options import CALENDAR_DAYS_PER_YEAR, black_scholes_price
+from sigmasight.domain.conventions import OPTION_CONTRACT_MULTIPLIER
+from sigmasight.domain.enums import InvestmentClass, PositionType
+from sigmasight.services.analytics._common import (
+    held_positions,
+    num,
+    reference_symbol,
+    reference_symbols,
+)
+from sigmasight.services.analytics.views import PRICE_LOOKBACK_DAYS
+from sigmasight.storage.history import SecurityVolatility
+from sigmasight.storage.history_repository import HistoryRepository
+from sigmasight.storage.models import Position
+from sigmasight.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Mark:
+    price: float | None
+    price_date: date | None
+    value: float | None
+
+
+def _option_price(
+    p: Position, close: float | None, vol: SecurityVolatility | None, day: date
+) -> float | None:
+    """Black-Scholes value per share with the underlying's realized 63-session volatility."""
+    if close is None or vol is None or p.expiry is None or p.strike is None:
+        return None
+    years = (p.expiry - day).days / CALENDAR_DAYS_PER_YEAR
+    call = p.position_type in (PositionType.LC, PositionType.SC)
+    sigma = vol.realized_63d if vol.realized_63d is not None else math.nan
+    return num(float(black_scholes_price(close, float(p.strike), years, sigma, call)))
+
+
+def mark(
+    p: Position,
+    closes: dict[str, tuple[date, float]],
+    vols: dict[str, SecurityVolatility],
+    day: date,
+) -> Mark:
+    """A position's per-share (per-unit) mark and signed market value on ``day``."""
+    quantity = float(p.quantity)
+    ref = reference_symbol(p)
+    if ref is None:
+        cost = float(p.entry_price)
+        return Mark(cost, None, quantity * cost)
+    when, close = closes.get(ref, (None, None))
+    if p.investment_class is InvestmentClass.OPTIONS:
+        price = _option_price(p, close, vols.get(ref), day)
+        units = quantity * OPTION_CONTRACT_MULTIPLIER
+    else:
+        price, units = close, quantity
+    return Mark(price, when, units * price if price is not None else None)
+
+
+@dataclass(frozen=True)
+class Book:
+    """Positions held on a day, their marks and their reference securities' volatility."""
+
+    held: list[Position]
+    marks: list[Mark]
+    vols: dict[str, SecurityVolatility]
+    refs: set[str]
+
+
+def load_book(uow: UnitOfWork, history: HistoryRepository, portfolio_id: int, day: date) -> Book:
+    held = held_positions(uow, portfolio_id, day)
+    refs = reference_symbols(held)
+    closes = history.latest_closes(refs, day, lookback_days=PRICE_LOOKBACK_DAYS)
+    vols = history.volatilities(refs, day)
+    return Book(held, [mark(p, closes, vols, day) for p in held], vols, refs)

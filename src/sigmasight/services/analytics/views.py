@@ -1,0 +1,63 @@
+"""Conventions of the analytics read services and the summaries several views share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
+from sigmasight.storage.uow import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+
+#: Upper bound on the rows of any time series answer (ten years of sessions).
+MAX_SERIES_ROWS = 10 * TRADING_DAYS_PER_YEAR
+#: Default length of the volatility history: the sessions of one year up to ``as_of``.
+DEFAULT_HISTORY_ROWS = TRADING_DAYS_PER_YEAR
+#: Beta estimate the batch stores and the snapshot's weighted beta uses.
+BETA_METHOD = "ols"
+#: Calendar days a close may lag ``as_of`` (the batch carries a close forward at most
+#: three sessions; a long weekend plus a holiday spans six calendar days).
+PRICE_LOOKBACK_DAYS = 6
+
+SECTOR_CONVENTION = (
+    "long: share of long exposure, sums to 1 (0 without longs); short: share of short "
+    "exposure, negative, sums to -1 (0 without shorts); net: (long + short) / gross, sums "
+    "to net / gross exposure; benchmark: index weights published on or before as_of, sum "
+    "to 1, 0 for the ETF and Unclassified buckets; active: net - benchmark. Options count "
+    "at delta-adjusted exposure in their underlying's sector, ETFs in the ETF bucket (no "
+    "look-through), private holdings and unknown sectors in Unclassified."
+)
+CONCENTRATION_BASIS = (
+    "absolute market value of each symbol (lots merged, signed values summed) over the sum "
+    "of those values (gross basis); private holdings at cost, options at model value"
+)
+
+
+@dataclass(frozen=True)
+class WeightedBeta:
+    """Sum of signed (delta-adjusted) exposure times security beta, over NAV."""
+
+    beta: float | None
+    r_squared: float | None
+    positions_covered: int
+
+
+@dataclass(frozen=True)
+class DirectBeta:
+    """OLS beta of the portfolio's own daily returns on the market's."""
+
+    beta: float | None
+    r_squared: float | None
+    observations: int
+
+
+@dataclass(frozen=True)
+class VolatilitySummary:
+    """Annualised volatilities (fractions): realized 21/63 sessions, HAR forecast."""
+
+    realized_21d: float | None
+    realized_63d: float | None
+    expected_21d: float | None
+    trend: str | None
+    percentile: float | None
