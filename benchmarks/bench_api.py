@@ -1,0 +1,378 @@
+"""Load test of the analytics API: N concurrent clients on loopback for a fixed time.
+
+Prepares a temporary demo database (PostgreSQL by default, ``--sqlite`` for a file),
+starts ``uvicorn`` on it in a subprocess, logs in as the demo user and lets ``--clients``
+asyncio clients (one shared ``httpx.AsyncClient``) request the analytics endpoints of the
+demo portfolios back to back for ``--seconds``. Prints throughput and p50/p95/p99 latency
+per endpoint and overall, then stops the server and drops the database.
+
+    .venv/bin/python benchmarks/bench_api.py [--clients 50] [--seconds 30] [--sqlite]
+        [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--profile overview]
+
+Latency is measured in the driver, so it includes the client's own time: on a small
+machine the driver competes with the server and the database for the same cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from sigmasight.batch.runner import run_batch
+from sigmasight.marketdata.calendar import TradingCalendar
+from sigmasight.marketdata.chain import ProviderChain
+from sigmasight.marketdata.demo import DemoProvider
+from sigmasight.services.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
+from sigmasight.storage.db import make_engine, make_session_factory
+from sigmasight.storage.migrate import upgrade
+from sigmasight.storage.uow import UnitOfWork
+
+ENDPOINTS = (
+    "overview",
+    "market-beta",
+    "volatility",
+    "sector-exposure",
+    "concentration",
+    "positions/risk",
+    "snapshots",
+)
+BATCH_END = date(2022, 12, 28)
+TARGET_P95_MS = 50.0
+#: Starts uvicorn's CLI with its pre-bound listening socket marked as TCP. uvicorn binds it
+#: with ``proto`` 0 under ``--workers N``; asyncio then skips TCP_NODELAY on accepted
+#: connections, and a response written in two segments waits for the client's delayed
+#: ACK (~40 ms on Linux; Kludex/uvicorn#3149).
+NODELAY_LAUNCHER = """
+import socket, sys
+import uvicorn.config, uvicorn.main
+bind = uvicorn.config.Config.bind_socket
+def tcp_bind(self):
+    sock = bind(self)
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return sock
+    fixed = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, sock.detach())
+    fixed.set_inheritable(True)
+    return fixed
+uvicorn.config.Config.bind_socket = tcp_bind
+sys.argv[0] = "uvicorn"
+uvicorn.main.main()
+"""
+
+
+@contextmanager
+def temporary_database(admin_url: str | None) -> Iterator[str]:
+    """A new empty database URL (a SQLite file when ``admin_url`` is None), removed after."""
+    if admin_url is None:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench_api.db'}"
+        return
+    name = f"sigmasight_bench_api_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def prepare_demo(url: str, start: date) -> None:
+    """Demo securities, prices and portfolios, and the batch's history from ``start``."""
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    calendar = TradingCalendar(start=date(2015, 1, 1), end=date(2024, 12, 31))
+
+    def uow_factory() -> UnitOfWork:
+        return UnitOfWork(factory)
+
+    load_demo(uow_factory, calendar=calendar, start=date(2020, 1, 2))
+    report = run_batch(uow_factory, ProviderChain([DemoProvider()]), calendar, start, BATCH_END)
+    engine.dispose()
+    if not report.ok:
+        raise SystemExit(f"the demo batch failed: {report.errors}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(url: str, port: int, workers: int, nodelay: bool) -> Iterator[str]:
+    """``uvicorn`` serving the app on ``url``'s database; yields its base URL."""
+    env = {
+        **os.environ,
+        "SIGMASIGHT_DATABASE_URL": url,
+        "SIGMASIGHT_ENVIRONMENT": "production",
+        "SIGMASIGHT_JWT_SECRET": secrets.token_urlsafe(30),  # 40 characters
+    }
+    launcher = ["-c", NODELAY_LAUNCHER] if nodelay else ["-m", "uvicorn"]
+    command = [
+        sys.executable,
+        *launcher,
+        "sigmasight.api.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the server was not ready within {timeout:.0f} s")
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of sorted values: the smallest value with at least
+    ``q`` % of the values at or below it."""
+    if not ordered:
+        return float("nan")
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+async def client_loop(
+    http: httpx.AsyncClient,
+    urls: list[tuple[str, str]],
+    offset: int,
+    stop: float,
+    tallies: dict[str, Tally],
+) -> None:
+    """Request ``urls`` in turn, from ``offset``, until the clock passes ``stop``."""
+    index = offset
+    while (began := time.perf_counter()) < stop:
+        name, url = urls[index % len(urls)]
+        index += 1
+        try:
+            response = await http.get(url)
+            reason = "" if response.status_code == 200 else f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            reason = type(exc).__name__
+        tally = tallies[name]
+        if not reason:
+            tally.latencies.append((time.perf_counter() - began) * 1000)
+        else:
+            tally.errors += 1
+            tally.reasons[reason] += 1
+
+
+async def drive(
+    base: str, token: str, portfolios: list[int], clients: int, seconds: float, warmup: float
+) -> tuple[dict[str, Tally], float]:
+    urls = [
+        (endpoint, f"{base}/api/v1/analytics/portfolio/{pid}/{endpoint}")
+        for pid in portfolios
+        for endpoint in ENDPOINTS
+    ]
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=30) as http:
+        if warmup > 0:
+            ignored: dict[str, Tally] = defaultdict(Tally)
+            stop = time.perf_counter() + warmup
+            await asyncio.gather(
+                *(client_loop(http, urls, i, stop, ignored) for i in range(clients))
+            )
+        tallies: dict[str, Tally] = defaultdict(Tally)
+        began = time.perf_counter()
+        stop = began + seconds
+        await asyncio.gather(*(client_loop(http, urls, i, stop, tallies) for i in range(clients)))
+        elapsed = time.perf_counter() - began
+    return tallies, elapsed
+
+
+def report(tallies: dict[str, Tally], elapsed: float) -> float:
+    """Print the table; returns the overall p95 (ms)."""
+    print(
+        f"{'endpoint':<16} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>7}"
+    )
+    overall = Tally()
+    for name in ENDPOINTS:
+        tally = tallies.get(name, Tally())
+        overall.latencies += tally.latencies
+        overall.errors += tally.errors
+        overall.reasons.update(tally.reasons)
+        _row(name, tally, elapsed)
+    p95 = _row("overall", overall, elapsed)
+    if overall.reasons:
+        print("errors: " + ", ".join(f"{k} x{n}" for k, n in overall.reasons.most_common()))
+    return p95
+
+
+def _row(name: str, tally: Tally, elapsed: float) -> float:
+    ordered = sorted(tally.latencies)
+    p50, p95, p99 = (percentile(ordered, q) for q in (50, 95, 99))
+    count = len(ordered) + tally.errors
+    print(
+        f"{name:<16} {count:>9,} {count / elapsed:>8.1f} {p50:>8.1f} {p95:>8.1f} "
+        f"{p99:>8.1f} {tally.errors:>7}"
+    )
+    return p95
+
+
+def profile_endpoint(url: str, endpoint: str, portfolio: int, requests: int) -> None:
+    """cProfile one endpoint's work in this thread: the bearer-token dependencies, the
+    route function and the JSON encoding of its answer (no HTTP, no event loop, so the
+    profile holds only the application's own time)."""
+    from fastapi.security import HTTPAuthorizationCredentials
+
+    from sigmasight.api.app import create_app
+    from sigmasight.api.deps import get_current_user, get_token_claims
+    from sigmasight.api.routes import analytics
+    from sigmasight.api.security import issue_token
+    from sigmasight.config import Settings
+
+    settings = Settings(database_url=url, environment="test", jwt_secret=secrets.token_urlsafe(30))
+    app = create_app(settings)
+    uow_factory = app.state.uow_factory
+    with uow_factory() as uow:
+        user_id = uow.users.get_by_email(DEMO_EMAIL).id
+    token = issue_token(settings, user_id, "access", datetime.now(UTC))
+    credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+    route = getattr(analytics, endpoint.replace("-", "_").replace("/", "_"))
+
+    def one() -> bytes:
+        claims = get_token_claims(settings, uow_factory, credentials)
+        user = get_current_user(claims, uow_factory)
+        answer = route(portfolio_id=portfolio, user=user, uow_factory=uow_factory)
+        encoded: bytes = answer.__pydantic_serializer__.to_json(answer)
+        return encoded
+
+    one()
+    began = time.perf_counter()
+    for _ in range(requests):
+        one()
+    plain = (time.perf_counter() - began) / requests * 1000
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [one() for _ in range(requests)])
+    app.state.engine.dispose()
+    print(f"\nprofile of {endpoint} (portfolio {portfolio}): {plain:.2f} ms per request in-process")
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"sigmasight|psycopg/cursor|pool/base|pydantic", 30)
+    print(out.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds, not measured")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sqlite", action="store_true", help="a SQLite file, not PostgreSQL")
+    parser.add_argument(
+        "--nodelay",
+        action="store_true",
+        help="work around uvicorn's missing TCP_NODELAY under --workers N (see above)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "SIGMASIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="admin URL; a temporary database is created and dropped",
+    )
+    parser.add_argument(
+        "--history-start",
+        type=date.fromisoformat,
+        default=date(2022, 12, 1),
+        help="first day of the batch history (ends 2022-12-28)",
+    )
+    parser.add_argument(
+        "--profile", choices=ENDPOINTS, help="then cProfile this endpoint in-process"
+    )
+    args = parser.parse_args()
+    if args.clients < 1 or args.seconds <= 0:
+        parser.error("--clients and --seconds must be positive")
+    with temporary_database(None if args.sqlite else args.postgres) as url:
+        began = time.perf_counter()
+        prepare_demo(url, args.history_start)
+        print(f"demo database ready in {time.perf_counter() - began:.1f} s")
+        with running_server(url, free_port(), args.workers, args.nodelay) as base:
+            login = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+            token = httpx.post(f"{base}/api/v1/auth/login", json=login).json()["access_token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            listed = httpx.get(f"{base}/api/v1/portfolios", headers=auth).json()
+            portfolios = sorted(p["id"] for p in listed)
+            backend = "SQLite" if args.sqlite else "PostgreSQL"
+            nodelay = ", TCP_NODELAY forced" if args.nodelay else ""
+            print(
+                f"{backend}, {args.workers} workers{nodelay}, {args.clients} clients, "
+                f"{args.seconds:.0f} s, portfolios {portfolios}, {os.cpu_count()} CPUs"
+            )
+            tallies, elapsed = asyncio.run(
+                drive(base, token, portfolios, args.clients, args.seconds, args.warmup)
+            )
+        p95 = report(tallies, elapsed)
+        verdict = "meets" if p95 < TARGET_P95_MS else "misses"
+        print(f"overall p95 {p95:.1f} ms {verdict} the {TARGET_P95_MS:.0f} ms target")
+        if args.profile:
+            profile_endpoint(url, args.profile, portfolios[-1], 200)
+
+
+if __name__ == "__main__":
+    main()
