@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 
 from sigmasight.api.errors import ApiError
 from sigmasight.api.security import LoginRateLimiter, TokenClaims, TokenError, decode_token
@@ -43,17 +44,22 @@ def _unauthorized(message: str) -> ApiError:
     return ApiError(401, "UNAUTHORIZED", message, headers={"WWW-Authenticate": "Bearer"})
 
 
+def _claims(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> TokenClaims:
+    if credentials is None:
+        raise _unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    try:
+        return decode_token(settings, credentials.credentials, "access")
+    except TokenError as exc:
+        raise _unauthorized(str(exc)) from exc
+
+
 def get_token_claims(
     settings: SettingsDep,
     uow_factory: UowFactoryDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> TokenClaims:
-    if credentials is None:
-        raise _unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
-    try:
-        claims = decode_token(settings, credentials.credentials, "access")
-    except TokenError as exc:
-        raise _unauthorized(str(exc)) from exc
+    """The claims of a valid access token that has not been revoked."""
+    claims = _claims(settings, credentials)
     with uow_factory() as uow:
         if uow.session.get(RevokedToken, claims.jti) is not None:
             raise _unauthorized("the token has been revoked; log in again")
@@ -63,11 +69,18 @@ def get_token_claims(
 TokenClaimsDep = Annotated[TokenClaims, Depends(get_token_claims)]
 
 
-def get_current_user(claims: TokenClaimsDep, uow_factory: UowFactoryDep) -> User:
+def get_current_user(
+    settings: SettingsDep,
+    uow_factory: UowFactoryDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The token's user, checked for revocation in the same query (one round trip)."""
+    claims = _claims(settings, credentials)
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
     with uow_factory() as uow:
-        user = uow.users.get(claims.user_id)
+        user = uow.session.scalar(select(User).where(User.id == claims.user_id, ~revoked))
         if user is None:
-            raise _unauthorized("the account no longer exists")
+            raise _unauthorized("the token has been revoked or its account no longer exists")
         uow.session.expunge(user)
         return user
 
