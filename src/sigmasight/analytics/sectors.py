@@ -22,20 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sigmasight.analytics._typing import AnyArray, ArrayLike, FloatArray, Reason, ReasonArray
+from sigmasight.domain.sectors import GICS_SECTORS
 
-GICS_SECTORS: tuple[str, ...] = (
-    "Communication Services",
-    "Consumer Discretionary",
-    "Consumer Staples",
-    "Energy",
-    "Financials",
-    "Health Care",
-    "Industrials",
-    "Information Technology",
-    "Materials",
-    "Real Estate",
-    "Utilities",
-)
 ETF_BUCKET = "ETF"
 UNCLASSIFIED_BUCKET = "Unclassified"
 #: Column order of every (P, S) result.

@@ -32,6 +32,7 @@ from typing import Final
 import pandas as pd
 
 from sigmasight.domain.enums import AssetType
+from sigmasight.domain.sectors import GICS_SECTORS as GICS_SECTORS  # re-exported
 
 PRICE_COLUMNS: Final = (
     "symbol",
@@ -45,21 +46,6 @@ PRICE_COLUMNS: Final = (
     "source",
 )
 FLOAT_COLUMNS: Final = ("open", "high", "low", "close", "adj_close", "volume")
-
-#: The 11 GICS sectors, spelled as S&P and MSCI publish them.
-GICS_SECTORS: Final = (
-    "Communication Services",
-    "Consumer Discretionary",
-    "Consumer Staples",
-    "Energy",
-    "Financials",
-    "Health Care",
-    "Industrials",
-    "Information Technology",
-    "Materials",
-    "Real Estate",
-    "Utilities",
-)
 
 
 @dataclass(frozen=True, slots=True)
