@@ -95,3 +95,52 @@ def test_single_portfolio_run(
         assert (snap.n_short, snap.n_options, snap.n_private) == (6, 2, 1)
         assert snap.short_exposure < 0
         assert np.isclose(snap.gross_exposure, snap.long_exposure - snap.short_exposure)
+
+
+def test_a_new_run_abandons_dead_runs_only(
+    demo_db: UowFactory, chain: ProviderChain, calendar: TradingCalendar
+) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    here = socket.gethostname()
+    started = datetime(2022, 12, 28, tzinfo=UTC)
+    rows = {
+        "killed": (here, int(dead.stdout)),  # its process is gone
+        "alive": (here, os.getpid()),  # e.g. the API's run beside a CLI backfill
+        "elsewhere": ("another-host.invalid", 1),  # cannot be checked from here
+    }
+    with demo_db() as uow:
+        for run_id, (host, pid) in rows.items():
+            uow.session.add(
+                BatchRun(
+                    id=run_id,
+                    kind="daily",
+                    start_date=END,
+                    end_date=END,
+                    started_at=started,
+                    status="running",
+                    timings={},
+                    errors={},
+                    host=host,
+                    pid=pid,
+                )
+            )
+        uow.commit()
+    assert run_batch(demo_db, chain, calendar, END, END).ok
+    with demo_db() as uow:
+        status = {r.id: r.status for r in uow.session.scalars(select(BatchRun))}
+    assert (status["killed"], status["alive"], status["elsewhere"]) == (
+        "abandoned",
+        "running",
+        "running",
+    )

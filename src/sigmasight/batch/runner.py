@@ -7,6 +7,8 @@ run. Steps and their timings are recorded in ``batch_runs``.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +18,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import structlog
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from sigmasight.batch.compute import PartitionResult
 from sigmasight.batch.executor import Executor, LocalExecutor
@@ -221,17 +223,47 @@ def _store_benchmark_weights(uow_factory: UowFactory, chain: ProviderChain, end:
         uow.commit()
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _abandon_dead_runs(uow: UnitOfWork, own_id: str) -> None:
+    """Mark runs left ``running`` by a process of this host that no longer exists.
+
+    Their writes were upserts, so nothing needs undoing. A run of another host, or of a
+    live process here (say the API's background run beside a CLI backfill), is left
+    alone.
+    """
+    host = socket.gethostname()
+    rows = uow.session.execute(
+        select(BatchRun.id, BatchRun.host, BatchRun.pid).where(
+            BatchRun.status == "running", BatchRun.id != own_id
+        )
+    ).all()
+    dead = [
+        run_id
+        for run_id, run_host, pid in rows
+        if run_host is None or (run_host == host and (pid is None or not _process_alive(pid)))
+    ]
+    if dead:
+        uow.session.execute(
+            update(BatchRun).where(BatchRun.id.in_(dead)).values(status="abandoned")
+        )
+
+
 def _open_run(uow_factory: UowFactory, report: RunReport, kind: str) -> None:
     with uow_factory() as uow:
-        # A run that never finished (killed) is marked as such; its writes were upserts.
-        uow.session.execute(
-            update(BatchRun)
-            .where(BatchRun.status == "running", BatchRun.id != report.run_id)
-            .values(status="abandoned")
-        )
+        _abandon_dead_runs(uow, report.run_id)
+        host, pid = socket.gethostname(), os.getpid()
         queued = uow.session.get(BatchRun, report.run_id)
         if queued is not None:
-            queued.status = "running"
+            queued.status, queued.host, queued.pid = "running", host, pid
         else:
             uow.session.add(
                 BatchRun(
@@ -243,6 +275,8 @@ def _open_run(uow_factory: UowFactory, report: RunReport, kind: str) -> None:
                     status="running",
                     timings={},
                     errors={},
+                    host=host,
+                    pid=pid,
                 )
             )
         uow.commit()

@@ -126,3 +126,6 @@ class BatchRun(Base):
     errors: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     portfolios: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    #: Where the run executes: a later run only abandons rows whose process is gone.
+    host: Mapped[str | None] = mapped_column(String(255), default=None)
+    pid: Mapped[int | None] = mapped_column(Integer, default=None)
