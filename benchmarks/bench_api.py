@@ -25,20 +25,16 @@ import secrets
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from _databases import temporary_database
 from sigmasight.batch.runner import run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
@@ -78,27 +74,6 @@ uvicorn.config.Config.bind_socket = tcp_bind
 sys.argv[0] = "uvicorn"
 uvicorn.main.main()
 """
-
-
-@contextmanager
-def temporary_database(admin_url: str | None) -> Iterator[str]:
-    """A new empty database URL (a SQLite file when ``admin_url`` is None), removed after."""
-    if admin_url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench_api.db'}"
-        return
-    name = f"sigmasight_bench_api_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def prepare_demo(url: str, start: date) -> None:

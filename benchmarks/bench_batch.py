@@ -29,22 +29,18 @@ import multiprocessing
 import os
 import random
 import resource
-import tempfile
 import time
 import tracemalloc
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import statsmodels.api as sm
 import structlog
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
+from _databases import temporary_database
 from sigmasight.analytics.beta import BETA_WINDOW
 from sigmasight.batch.runner import BatchOptions, run_batch
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
@@ -89,27 +85,6 @@ def in_child(action: Callable[..., T], *args: Any) -> T:
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
         return pool.submit(action, *args).result()
-
-
-@contextmanager
-def temporary_database(kind: str, admin_url: str | None) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.db'}"
-        return
-    assert admin_url
-    name = f"sigmasight_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 # --- setup (in a child process) ---------------------------------------------------------
@@ -263,14 +238,14 @@ def demo_range() -> tuple[date, date]:
 
 def run_demo() -> dict[str, Any]:
     start, end = demo_range()
-    with temporary_database("sqlite", None) as url:
+    with temporary_database(None) as url:
         setup = in_child(setup_demo, url)
         result = in_child(measure_batch, url, start, end, True)
     return {**result, "setup": setup, "label": f"(a) demo backfill {start}..{end}"}
 
 
 def run_synthetic(kind: str, admin_url: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    with temporary_database(kind, admin_url) as url:
+    with temporary_database(None if kind == "sqlite" else admin_url) as url:
         setup = in_child(setup_synthetic, url)
         result = in_child(measure_batch, url, DEMO_AS_OF, DEMO_AS_OF, False)
         legacy = in_child(measure_legacy, url)

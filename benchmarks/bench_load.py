@@ -12,17 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
+from _databases import temporary_database
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
 from sigmasight.marketdata.demo import DemoProvider
@@ -34,27 +30,6 @@ from sigmasight.storage.uow import UnitOfWork
 
 START, END = date(1990, 1, 2), date(2022, 12, 28)
 SAMPLE = 3_000
-
-
-@contextmanager
-def temporary_database(kind: str, admin_url: str | None) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.db'}"
-        return
-    assert admin_url
-    name = f"sigmasight_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def measure(action: Callable[[], int]) -> tuple[int, float, float]:
@@ -73,7 +48,7 @@ def measure(action: Callable[[], int]) -> tuple[int, float, float]:
 def run(kind: str, admin_url: str | None, calendar: TradingCalendar) -> None:
     provider = DemoProvider()
     universe = provider.universe()
-    with temporary_database(kind, admin_url) as url:
+    with temporary_database(None if kind == "sqlite" else admin_url) as url:
         engine = make_engine(url)
         upgrade(engine)
         factory = make_session_factory(engine)
