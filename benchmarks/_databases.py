@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -10,6 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+
+def default_admin_url() -> str:
+    """The PostgreSQL server the benchmarks create their databases on."""
+    return os.environ.get(
+        "SIGMASIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
 
 
 @contextmanager

@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 
-from _databases import temporary_database
+from _databases import default_admin_url, temporary_database
 from sigmasight.batch.runner import run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
@@ -306,9 +306,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "SIGMASIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
+        default=default_admin_url(),
         help="admin URL; a temporary database is created and dropped",
     )
     parser.add_argument(

@@ -26,7 +26,6 @@ import argparse
 import concurrent.futures
 import logging
 import multiprocessing
-import os
 import random
 import resource
 import time
@@ -40,7 +39,7 @@ import statsmodels.api as sm
 import structlog
 from sqlalchemy import func, select, text
 
-from _databases import temporary_database
+from _databases import default_admin_url, temporary_database
 from sigmasight.analytics.beta import BETA_WINDOW
 from sigmasight.batch.runner import BatchOptions, run_batch
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
@@ -286,9 +285,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "SIGMASIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
+        default=default_admin_url(),
     )
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()

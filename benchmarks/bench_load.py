@@ -10,7 +10,6 @@ the ratio against a reference: row-by-row ORM inserts on a sample.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from datetime import date
 
 from sqlalchemy import text
 
-from _databases import temporary_database
+from _databases import default_admin_url, temporary_database
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
 from sigmasight.marketdata.demo import DemoProvider
@@ -101,9 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         "--postgres",
-        default=os.environ.get(
-            "SIGMASIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
+        default=default_admin_url(),
     )
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
