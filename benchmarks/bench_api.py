@@ -2,15 +2,20 @@
 
 Prepares a temporary demo database (PostgreSQL by default, ``--sqlite`` for a file),
 starts ``uvicorn`` on it in a subprocess, logs in as the demo user and lets ``--clients``
-asyncio clients (one shared ``httpx.AsyncClient``) request the analytics endpoints of the
-demo portfolios back to back for ``--seconds``. Prints throughput and p50/p95/p99 latency
-per endpoint and overall, then stops the server and drops the database.
+asyncio clients, each on its own keep-alive connection, request the analytics endpoints
+of the demo portfolios back to back (closed loop, no think time) for ``--seconds``.
+Prints throughput and p50/p95/p99 latency per endpoint and overall, then stops the
+server and drops the database.
 
     .venv/bin/python benchmarks/bench_api.py [--clients 50] [--seconds 30] [--sqlite]
-        [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--profile overview]
+        [--driver raw|httpx] [--workers 2] [--profile overview]
 
 Latency is measured in the driver, so it includes the client's own time: on a small
-machine the driver competes with the server and the database for the same cores.
+machine the driver competes with the server and the database for the same cores. The
+default driver writes HTTP/1.1 requests on asyncio streams (uvloop) and reads
+``Content-Length`` bodies: about a tenth of a core at 2,000 requests/s. ``--driver
+httpx`` uses one shared ``httpx.AsyncClient`` instead; on this 2-core machine it tops out
+near 170 requests/s by itself, so it measures the client more than the server.
 """
 
 from __future__ import annotations
@@ -27,12 +32,15 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
+from typing import Any
 
 import httpx
+import uvloop
+from pydantic import BaseModel
 
 from _databases import default_admin_url, temporary_database
 from sigmasight.batch.runner import run_batch
@@ -55,25 +63,6 @@ ENDPOINTS = (
 )
 BATCH_END = date(2022, 12, 28)
 TARGET_P95_MS = 50.0
-#: Starts uvicorn's CLI with its pre-bound listening socket marked as TCP. uvicorn binds it
-#: with ``proto`` 0 under ``--workers N``; asyncio then skips TCP_NODELAY on accepted
-#: connections, and a response written in two segments waits for the client's delayed
-#: ACK (~40 ms on Linux; Kludex/uvicorn#3149).
-NODELAY_LAUNCHER = """
-import socket, sys
-import uvicorn.config, uvicorn.main
-bind = uvicorn.config.Config.bind_socket
-def tcp_bind(self):
-    sock = bind(self)
-    if sock.family not in (socket.AF_INET, socket.AF_INET6):
-        return sock
-    fixed = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, sock.detach())
-    fixed.set_inheritable(True)
-    return fixed
-uvicorn.config.Config.bind_socket = tcp_bind
-sys.argv[0] = "uvicorn"
-uvicorn.main.main()
-"""
 
 
 def prepare_demo(url: str, start: date) -> None:
@@ -101,7 +90,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(url: str, port: int, workers: int, nodelay: bool) -> Iterator[str]:
+def running_server(url: str, port: int, workers: int) -> Iterator[str]:
     """``uvicorn`` serving the app on ``url``'s database; yields its base URL."""
     env = {
         **os.environ,
@@ -109,10 +98,10 @@ def running_server(url: str, port: int, workers: int, nodelay: bool) -> Iterator
         "SIGMASIGHT_ENVIRONMENT": "production",
         "SIGMASIGHT_JWT_SECRET": secrets.token_urlsafe(30),  # 40 characters
     }
-    launcher = ["-c", NODELAY_LAUNCHER] if nodelay else ["-m", "uvicorn"]
     command = [
         sys.executable,
-        *launcher,
+        "-m",
+        "uvicorn",
         "sigmasight.api.app:create_app",
         "--factory",
         "--host",
@@ -194,7 +183,7 @@ async def client_loop(
             tally.reasons[reason] += 1
 
 
-async def drive(
+async def drive_httpx(
     base: str, token: str, portfolios: list[int], clients: int, seconds: float, warmup: float
 ) -> tuple[dict[str, Tally], float]:
     urls = [
@@ -217,6 +206,97 @@ async def drive(
         await asyncio.gather(*(client_loop(http, urls, i, stop, tallies) for i in range(clients)))
         elapsed = time.perf_counter() - began
     return tallies, elapsed
+
+
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection: GET, read the head, read ``Content-Length``."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> RawConnection:
+        reader, writer = await asyncio.open_connection(host, port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(reader, writer)
+
+    async def get(self, request: bytes) -> tuple[int, bytes]:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        body = await self.reader.readexactly(length) if length else b""
+        return status, body
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def raw_client_loop(
+    host: str,
+    port: int,
+    requests: list[tuple[str, bytes]],
+    offset: int,
+    stop: float,
+    tallies: dict[str, Tally],
+) -> None:
+    """Send ``requests`` in turn, from ``offset``, on one connection until ``stop``."""
+    connection = await RawConnection.open(host, port)
+    index = offset
+    try:
+        while (began := time.perf_counter()) < stop:
+            name, request = requests[index % len(requests)]
+            index += 1
+            try:
+                status, body = await connection.get(request)
+                reason = "" if status == 200 and body else f"HTTP {status}"
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                reason = type(exc).__name__
+                connection.close()
+                connection = await RawConnection.open(host, port)
+            tally = tallies[name]
+            if not reason:
+                tally.latencies.append((time.perf_counter() - began) * 1000)
+            else:
+                tally.errors += 1
+                tally.reasons[reason] += 1
+    finally:
+        connection.close()
+
+
+async def drive_raw(
+    base: str, token: str, portfolios: list[int], clients: int, seconds: float, warmup: float
+) -> tuple[dict[str, Tally], float]:
+    address = httpx.URL(base)
+    host, port = address.host, address.port or 80
+    requests = [
+        (
+            endpoint,
+            (
+                f"GET /api/v1/analytics/portfolio/{pid}/{endpoint} HTTP/1.1\r\n"
+                f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                "Accept: application/json\r\n\r\n"
+            ).encode(),
+        )
+        for pid in portfolios
+        for endpoint in ENDPOINTS
+    ]
+
+    async def run(stop: float, tallies: dict[str, Tally]) -> None:
+        await asyncio.gather(
+            *(raw_client_loop(host, port, requests, i, stop, tallies) for i in range(clients))
+        )
+
+    if warmup > 0:
+        await run(time.perf_counter() + warmup, defaultdict(Tally))
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    began = time.perf_counter()
+    await run(began + seconds, tallies)
+    return tallies, time.perf_counter() - began
 
 
 def report(tallies: dict[str, Tally], elapsed: float) -> float:
@@ -250,30 +330,35 @@ def _row(name: str, tally: Tally, elapsed: float) -> float:
 
 
 def profile_endpoint(url: str, endpoint: str, portfolio: int, requests: int) -> None:
-    """cProfile one endpoint's work in this thread: the bearer-token dependencies, the
-    route function and the JSON encoding of its answer (no HTTP, no event loop, so the
-    profile holds only the application's own time)."""
-    from fastapi.security import HTTPAuthorizationCredentials
+    """cProfile what a cache miss of one endpoint costs, in this thread: the service call,
+    the response model and its JSON encoding (a cache hit skips all of it)."""
+    from sigmasight.api import schemas_analytics as schemas
+    from sigmasight.services import analytics as service
+    from sigmasight.storage.db import make_engine, make_session_factory
 
-    from sigmasight.api.app import create_app
-    from sigmasight.api.deps import get_current_user, get_token_claims
-    from sigmasight.api.routes import analytics
-    from sigmasight.api.security import issue_token
-    from sigmasight.config import Settings
+    misses: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
+        "overview": (service.portfolio_overview, schemas.OverviewOut),
+        "market-beta": (service.market_beta, schemas.MarketBetaOut),
+        "volatility": (service.volatility, schemas.VolatilityViewOut),
+        "sector-exposure": (service.sector_exposure, schemas.SectorViewOut),
+        "concentration": (service.concentration, schemas.ConcentrationOut),
+        "positions/risk": (service.position_risk, schemas.PositionRiskViewOut),
+        "snapshots": (service.snapshot_series, schemas.SnapshotSeriesOut),
+    }
+    function, model = misses[endpoint]
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
 
-    settings = Settings(database_url=url, environment="test", jwt_secret=secrets.token_urlsafe(30))
-    app = create_app(settings)
-    uow_factory = app.state.uow_factory
+    def uow_factory() -> UnitOfWork:
+        return UnitOfWork(factory)
+
     with uow_factory() as uow:
-        user_id = uow.users.get_by_email(DEMO_EMAIL).id
-    token = issue_token(settings, user_id, "access", datetime.now(UTC))
-    credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
-    route = getattr(analytics, endpoint.replace("-", "_").replace("/", "_"))
+        found = uow.users.get_by_email(DEMO_EMAIL)
+        assert found is not None
+        user_id = found.id
 
     def one() -> bytes:
-        claims = get_token_claims(settings, uow_factory, credentials)
-        user = get_current_user(claims, uow_factory)
-        answer = route(portfolio_id=portfolio, user=user, uow_factory=uow_factory)
+        answer = model.model_validate(function(uow_factory, user_id, portfolio))
         encoded: bytes = answer.__pydantic_serializer__.to_json(answer)
         return encoded
 
@@ -284,8 +369,8 @@ def profile_endpoint(url: str, endpoint: str, portfolio: int, requests: int) -> 
     plain = (time.perf_counter() - began) / requests * 1000
     profiler = cProfile.Profile()
     profiler.runcall(lambda: [one() for _ in range(requests)])
-    app.state.engine.dispose()
-    print(f"\nprofile of {endpoint} (portfolio {portfolio}): {plain:.2f} ms per request in-process")
+    engine.dispose()
+    print(f"\nprofile of a {endpoint} miss (portfolio {portfolio}): {plain:.2f} ms in-process")
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
     stats.print_stats(r"sigmasight|psycopg/cursor|pool/base|pydantic", 30)
@@ -300,9 +385,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file, not PostgreSQL")
     parser.add_argument(
-        "--nodelay",
-        action="store_true",
-        help="work around uvicorn's missing TCP_NODELAY under --workers N (see above)",
+        "--driver", choices=("raw", "httpx"), default="raw", help="the load driver (see above)"
     )
     parser.add_argument(
         "--postgres",
@@ -325,19 +408,19 @@ def main() -> None:
         began = time.perf_counter()
         prepare_demo(url, args.history_start)
         print(f"demo database ready in {time.perf_counter() - began:.1f} s")
-        with running_server(url, free_port(), args.workers, args.nodelay) as base:
+        with running_server(url, free_port(), args.workers) as base:
             login = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
             token = httpx.post(f"{base}/api/v1/auth/login", json=login).json()["access_token"]
             auth = {"Authorization": f"Bearer {token}"}
             listed = httpx.get(f"{base}/api/v1/portfolios", headers=auth).json()
             portfolios = sorted(p["id"] for p in listed)
             backend = "SQLite" if args.sqlite else "PostgreSQL"
-            nodelay = ", TCP_NODELAY forced" if args.nodelay else ""
             print(
-                f"{backend}, {args.workers} workers{nodelay}, {args.clients} clients, "
-                f"{args.seconds:.0f} s, portfolios {portfolios}, {os.cpu_count()} CPUs"
+                f"{backend}, {args.workers} workers, {args.clients} clients ({args.driver} "
+                f"driver), {args.seconds:.0f} s, portfolios {portfolios}, {os.cpu_count()} CPUs"
             )
-            tallies, elapsed = asyncio.run(
+            drive = drive_raw if args.driver == "raw" else drive_httpx
+            tallies, elapsed = uvloop.run(
                 drive(base, token, portfolios, args.clients, args.seconds, args.warmup)
             )
         p95 = report(tallies, elapsed)

@@ -37,8 +37,9 @@ def demo_db(uow_factory: UowFactory, calendar: TradingCalendar) -> UowFactory:
     return uow_factory
 
 
-#: Columns that differ between runs by nature (ids and wall-clock timings).
-VOLATILE = {"batch_runs"}
+#: Tables that differ between runs by nature: run ids and wall-clock timings, and the
+#: data revision (a counter of commits, which an interrupted run makes more of).
+VOLATILE = {"batch_runs", "data_revision"}
 
 
 def table_state(engine: Engine) -> dict[str, list[tuple[object, ...]]]:

@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "benchmark_sector_weights",
     "batch_runs",
     "revoked_tokens",
+    "data_revision",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from sigmasight import __version__
+from sigmasight.api.answers import AnswerCache
 from sigmasight.api.errors import install_error_handlers
+from sigmasight.api.readers import ReaderChecks
 from sigmasight.api.routes import (
     analytics,
     auth,
@@ -23,7 +26,7 @@ from sigmasight.api.routes import (
 )
 from sigmasight.api.security import LoginRateLimiter
 from sigmasight.config import Settings
-from sigmasight.storage.db import make_engine, make_session_factory
+from sigmasight.storage.db import make_engine, make_reader_engine, make_session_factory
 from sigmasight.storage.uow import UnitOfWork
 from sigmasight.web.setup import install_web
 
@@ -35,11 +38,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     JWT secret is refused, so the app never starts with it."""
     settings = settings or Settings()
     engine = make_engine(settings.resolved_database_url)
+    reader_engine = make_reader_engine(settings.resolved_database_url)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # What start-up allocated (modules, the app) lives as long as the process: frozen,
+        # a full collection walks only what requests allocate, not every module's objects.
+        gc.collect()
+        gc.freeze()
         yield
         engine.dispose()
+        reader_engine.dispose()
 
     app = FastAPI(
         title="SigmaSight API",
@@ -51,11 +60,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     session_factory = make_session_factory(engine)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.reader_engine = reader_engine
     app.state.uow_factory = lambda: UnitOfWork(session_factory)
     app.state.login_limiter = LoginRateLimiter()
+    app.state.answers = AnswerCache()
+    app.state.reader_checks = ReaderChecks(reader_engine)
     install_error_handlers(app)
     _health(app)
     for module in (
+        analytics,  # first: the hot path, matched before every other route
         auth,
         portfolios,
         positions,
@@ -63,7 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         equity_changes,
         securities,
         batch_runs,
-        analytics,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)

@@ -20,17 +20,17 @@ UowFactory = Callable[[], UnitOfWork]
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/login")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_uow_factory(request: Request) -> UowFactory:
+async def get_uow_factory(request: Request) -> UowFactory:
     factory: UowFactory = request.app.state.uow_factory
     return factory
 
 
-def get_rate_limiter(request: Request) -> LoginRateLimiter:
+async def get_rate_limiter(request: Request) -> LoginRateLimiter:
     limiter: LoginRateLimiter = request.app.state.login_limiter
     return limiter
 

@@ -58,5 +58,22 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(parsed, **kwargs)
 
 
+def make_reader_engine(url: str) -> Engine:
+    """An engine for single-statement reads on a hot path: autocommit, so a statement is
+    one round trip with no BEGIN, no pre-ping and no ROLLBACK when the connection goes
+    back to the pool. A connection found broken is invalidated by SQLAlchemy; callers
+    retry once."""
+    parsed = parse_database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+        return engine
+    return create_engine(
+        parsed,
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+        connect_args={"connect_timeout": 5},
+    )
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

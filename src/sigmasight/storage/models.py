@@ -222,3 +222,17 @@ class RevokedToken(Base):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DataRevision(Base):
+    """One row whose ``value`` every committed unit of work increments.
+
+    Readers stamp what they cache with it: an answer cached at revision ``r`` is served
+    only while the revision is still ``r``, so a write from any process invalidates it.
+    """
+
+    __tablename__ = "data_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

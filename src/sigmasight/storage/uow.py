@@ -5,8 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from sigmasight.storage.models import DataRevision
 from sigmasight.storage.repositories import (
     EquityChangeRepository,
     PortfolioRepository,
@@ -15,6 +17,10 @@ from sigmasight.storage.repositories import (
     SecurityRepository,
     TagRepository,
     UserRepository,
+)
+
+_ADVANCE_REVISION = (
+    update(DataRevision).where(DataRevision.id == 1).values(value=DataRevision.value + 1)
 )
 
 
@@ -53,6 +59,10 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        """Commit, advancing the data revision in the same transaction (see
+        :class:`DataRevision`): a reader that saw the old revision cached what it read
+        before this commit, and will not serve it again."""
+        self.session.execute(_ADVANCE_REVISION)
         self.session.commit()
 
     def rollback(self) -> None:
