@@ -38,10 +38,6 @@ from sigmasight.batch.valuation import DAYS_PER_YEAR_CALENDAR, Valuation
 Row = dict[str, Any]
 
 
-def _num(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
-
-
 def _weights_as_of(inputs: BatchInputs, day: date) -> tuple[date | None, dict[str, float]]:
     """The latest benchmark snapshot published on or before ``day`` (point in time)."""
     found: tuple[date | None, dict[str, float]] = (None, {})
@@ -94,8 +90,11 @@ def snapshot_rows(
 ) -> list[Row]:
     """One snapshot row per portfolio and run date on or after the portfolio's inception."""
     rows: list[Row] = []
+    # Integer codes for grouping lots by instrument, made once: not the symbol strings
+    # sorted again on every date.
+    symbol_code = np.unique(inputs.lots.symbol.astype(str), return_inverse=True)[1].reshape(-1)
     for t in range(metrics.rows.start, metrics.rows.stop):
-        rows.extend(_rows_for_date(inputs, returns, metrics, valuation, t))
+        rows.extend(_rows_for_date(inputs, returns, metrics, valuation, t, symbol_code))
     return rows
 
 
@@ -105,6 +104,7 @@ def _rows_for_date(
     metrics: SecurityMetrics,
     valuation: Valuation,
     t: int,
+    symbol_code: np.ndarray,
 ) -> list[Row]:
     P, S = inputs.portfolios.id.size, len(inputs.symbols)
     r = valuation.row(t)
@@ -132,7 +132,7 @@ def _rows_for_date(
     etf = np.where(pos.security >= 0, inputs.is_etf[np.maximum(pos.security, 0)], False)
     as_of, bench = _weights_as_of(inputs, inputs.sessions[t].astype(object))
     sectors = sector_exposure(pos.portfolio, sector_of, etf, lot_exposure, P, bench)
-    conc = concentration(pos.portfolio, pos.symbol, lot_value, P)
+    conc = concentration(pos.portfolio, symbol_code[idx], lot_value, P)
     day = inputs.sessions[t].astype(object)
 
     def per_portfolio(values: np.ndarray) -> np.ndarray:
@@ -142,67 +142,106 @@ def _rows_for_date(
     held_value = per_portfolio(lot_value)
     long_total = per_portfolio(np.maximum(lot_exposure, 0.0))
     short_total = per_portfolio(np.minimum(lot_exposure, 0.0))
-    out: list[Row] = []
-    for p in range(P):
-        if t < valuation.inception[p]:
-            continue
-        notes = []
-        if valuation.unpriced[r, p] > 0:
-            notes.append(f"{int(valuation.unpriced[r, p])} held position(s) without a fresh price")
-        if not np.isfinite(direct.beta[p]):
-            notes.append("direct beta: too little return history")
-        if not np.isfinite(vol63[p]):
-            notes.append("volatility: too little return history")
-        rows_sector = {
+    live = np.flatnonzero(t >= valuation.inception)
+    unpriced = valuation.unpriced[r, live]
+    short_history = ~np.isfinite(direct.beta[live])
+    no_volatility = ~np.isfinite(vol63[live])
+    benchmark = _finite(np.asarray(sectors.benchmark, dtype=np.float64))
+    views = {
+        view: _finite_rows(np.asarray(getattr(sectors, view), dtype=np.float64)[live])
+        for view in ("long", "short", "net", "active")
+    }
+    gross, long_sum, short_sum = (
+        _finite(v[live]) for v in (sectors.gross, long_total, short_total)
+    )
+    sector_json = [
+        {
             "benchmark_as_of": as_of.isoformat() if as_of else None,
-            "gross": _num(sectors.gross[p]),
-            "long_total": float(long_total[p]),
-            "short_total": float(short_total[p]),
+            "gross": gross[i],
+            "long_total": long_sum[i],
+            "short_total": short_sum[i],
             "buckets": list(BUCKETS),
-            **{
-                view: [_num(v) for v in getattr(sectors, view)[p]]
-                for view in ("long", "short", "net", "active")
-            },
-            "benchmark": [_num(v) for v in sectors.benchmark],
+            **{view: rows[i] for view, rows in views.items()},
+            "benchmark": benchmark,
         }
-        out.append(
-            {
-                "portfolio_id": int(inputs.portfolios.id[p]),
-                "snapshot_date": day,
-                "nav": float(nav[p]),
-                "cash": float(nav[p] - held_value[p]),
-                "long_exposure": float(exposures.long[p]),
-                "short_exposure": float(exposures.short[p]),
-                "gross_exposure": float(exposures.gross[p]),
-                "net_exposure": float(exposures.net[p]),
-                "leverage": _num(exposures.leverage[p]),
-                "daily_pnl": float(valuation.pnl[r, p]),
-                "daily_return": _num(valuation.daily_return[r, p]),
-                "cumulative_pnl": float(valuation.cumulative_pnl[r, p]),
-                "flows": float(valuation.flows[r, p]),
-                "n_positions": int(exposures.n_positions[p]),
-                "n_long": int(exposures.n_long[p]),
-                "n_short": int(exposures.n_short[p]),
-                "n_options": int(exposures.n_options[p]),
-                "n_private": int(exposures.n_private[p]),
-                "beta_weighted": _num(weighted.beta[p]),
-                "beta_weighted_r_squared": _num(weighted.r_squared[p]),
-                "beta_weighted_positions": int(weighted.n_covered[p]),
-                "beta_direct": _num(direct.beta[p]),
-                "beta_direct_r_squared": _num(direct.ols.r_squared[p]),
-                "beta_direct_observations": int(direct.ols.n_obs[p]),
-                "volatility_21d": _num(vol21[p]),
-                "volatility_63d": _num(vol63[p]),
-                "volatility_expected_21d": _num(har.volatility[p]),
-                "volatility_trend": str(trend.label[p]) or None,
-                "volatility_percentile": _num(pct.percentile[p]),
-                "sector_exposure": rows_sector,
-                "hhi": _num(conc.hhi[p]),
-                "effective_positions": _num(conc.effective_n[p]),
-                "top3_weight": _num(conc.top3[p]),
-                "top10_weight": _num(conc.top10[p]),
-                "is_complete": not notes,
-                "notes": notes,
-            }
-        )
-    return out
+        for i in range(live.size)
+    ]
+    notes = [
+        [
+            *(
+                [f"{int(unpriced[i])} held position(s) without a fresh price"]
+                if unpriced[i]
+                else []
+            ),
+            *(["direct beta: too little return history"] if short_history[i] else []),
+            *(["volatility: too little return history"] if no_volatility[i] else []),
+        ]
+        for i in range(live.size)
+    ]
+    columns: dict[str, list[Any]] = {
+        "portfolio_id": inputs.portfolios.id[live].tolist(),
+        "snapshot_date": [day] * live.size,
+        "nav": _finite(nav[live]),
+        "cash": _finite(nav[live] - held_value[live]),
+        "long_exposure": _finite(exposures.long[live]),
+        "short_exposure": _finite(exposures.short[live]),
+        "gross_exposure": _finite(exposures.gross[live]),
+        "net_exposure": _finite(exposures.net[live]),
+        "leverage": _finite(exposures.leverage[live]),
+        "daily_pnl": _finite(valuation.pnl[r, live]),
+        "daily_return": _finite(valuation.daily_return[r, live]),
+        "cumulative_pnl": _finite(valuation.cumulative_pnl[r, live]),
+        "flows": _finite(valuation.flows[r, live]),
+        "n_positions": _ints(exposures.n_positions[live]),
+        "n_long": _ints(exposures.n_long[live]),
+        "n_short": _ints(exposures.n_short[live]),
+        "n_options": _ints(exposures.n_options[live]),
+        "n_private": _ints(exposures.n_private[live]),
+        "beta_weighted": _finite(weighted.beta[live]),
+        "beta_weighted_r_squared": _finite(weighted.r_squared[live]),
+        "beta_weighted_positions": _ints(weighted.n_covered[live]),
+        "beta_direct": _finite(direct.beta[live]),
+        "beta_direct_r_squared": _finite(direct.ols.r_squared[live]),
+        "beta_direct_observations": _ints(direct.ols.n_obs[live]),
+        "volatility_21d": _finite(vol21[live]),
+        "volatility_63d": _finite(vol63[live]),
+        "volatility_expected_21d": _finite(har.volatility[live]),
+        "volatility_trend": [str(label) or None for label in trend.label[live]],
+        "volatility_percentile": _finite(pct.percentile[live]),
+        "sector_exposure": sector_json,
+        "hhi": _finite(conc.hhi[live]),
+        "effective_positions": _finite(conc.effective_n[live]),
+        "top3_weight": _finite(conc.top3[live]),
+        "top10_weight": _finite(conc.top10[live]),
+        "is_complete": [not n for n in notes],
+        "notes": notes,
+    }
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def _notes(unpriced: int, short_history: bool, no_volatility: bool) -> list[str]:
+    """Why a snapshot is incomplete (empty when it is complete)."""
+    notes = [f"{unpriced} held position(s) without a fresh price"] if unpriced else []
+    if short_history:
+        notes.append("direct beta: too little return history")
+    if no_volatility:
+        notes.append("volatility: too little return history")
+    return notes
+
+
+def _finite(values: np.ndarray) -> list[float | None]:
+    """Python floats, with NaN and infinities as None (what the JSON and SQL columns
+    store), converted for a whole column at once."""
+    clean: list[float] = np.where(np.isfinite(values), values, np.nan).astype(float).tolist()
+    return [None if v != v else v for v in clean]
+
+
+def _finite_rows(values: np.ndarray) -> list[list[float | None]]:
+    clean: list[list[float]] = np.where(np.isfinite(values), values, np.nan).tolist()
+    return [[None if v != v else v for v in row] for row in clean]
+
+
+def _ints(values: np.ndarray) -> list[int]:
+    ints: list[int] = np.asarray(values).astype(np.int64).tolist()
+    return ints

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, ColumnElement, Dialect, Table, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sigmasight.storage.db import json_text
 from sigmasight.storage.models import (
     Base,
     DailyPrice,
@@ -38,31 +38,102 @@ def upsert_rows(
 ) -> int:
     """Insert ``rows`` or update them where ``key`` already exists (SQLite and PostgreSQL).
 
-    One ``INSERT .. ON CONFLICT (key) DO UPDATE`` executed with many parameter sets,
-    which SQLAlchemy sends as multi-row batches: no ORM objects, no row-by-row round trips.
+    Values are converted column by column with the bind processors SQLAlchemy itself
+    would apply (JSON, dates, exact decimals...), then handed to the driver in bulk:
+    PostgreSQL gets ``COPY`` into a temporary table and one ``INSERT .. SELECT .. ON
+    CONFLICT``, SQLite the driver's ``executemany`` of one prepared upsert. The batch
+    writes hundreds of thousands of history rows, and SQLAlchemy's per-row parameter
+    handling was most of their cost.
     """
     if not rows:
         return 0
-    table = model.__table__
-    dialect = session.get_bind().dialect.name
-    builder: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if builder is None:  # pragma: no cover - parse_database_url rejects other backends
-        raise NotImplementedError(f"upsert is not implemented for {dialect}")
-    columns = list(rows[0].keys())
-    updates = [c for c in columns if c not in key]
-    statement = builder(table)
-    if updates:
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key), set_={c: excluded[c] for c in updates}
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    for start in range(0, len(rows), UPSERT_CHUNK):
-        # executemany form: SQLAlchemy batches it into multi-row statements
-        # ("insertmanyvalues") without compiling a giant VALUES clause per chunk.
-        session.execute(statement, list(rows[start : start + UPSERT_CHUNK]))
+    table: Table = model.__table__  # type: ignore[assignment]
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name not in ("postgresql", "sqlite"):  # pragma: no cover - rejected earlier
+        raise NotImplementedError(f"upsert is not implemented for {dialect.name}")
+    names = list(rows[0].keys())
+    updates = [n for n in names if n not in key]
+    driver = connection.connection.driver_connection
+    quote = dialect.identifier_preparer.quote  # "window" is a reserved word, say
+    table_sql = quote(table.name)
+    names_sql, key_sql, updates_sql = ([quote(n) for n in group] for group in (names, key, updates))
+    try:
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            tuples = _bound_tuples(table, names, rows[start : start + UPSERT_CHUNK], dialect)
+            if dialect.name == "postgresql":
+                _copy_upsert(
+                    driver,
+                    table_sql,
+                    quote(f"{table.name}_load"),
+                    names_sql,
+                    key_sql,
+                    updates_sql,
+                    tuples,
+                )
+            else:
+                statement = _upsert_sql(table_sql, names_sql, key_sql, updates_sql, "?")
+                driver.cursor().executemany(statement, tuples)  # type: ignore[union-attr]
+    except dialect.loaded_dbapi.IntegrityError as exc:
+        # Same exception type as the ORM paths, so callers handle one kind.
+        raise IntegrityError(f"upsert {table.name}", None, exc) from exc
     return len(rows)
+
+
+def _bound_tuples(
+    table: Table, names: list[str], rows: Sequence[Mapping[str, Any]], dialect: Dialect
+) -> list[tuple[Any, ...]]:
+    columns: list[list[Any]] = []
+    for name in names:
+        values = [row[name] for row in rows]
+        kind = table.c[name].type
+        # JSON as text, which both databases parse into the column: PostgreSQL's own
+        # processor would wrap each value in an adapter object first.
+        process = (
+            json_text
+            if isinstance(kind, JSON)
+            else kind.dialect_impl(dialect).bind_processor(dialect)
+        )
+        columns.append([process(v) for v in values] if process else values)
+    return list(zip(*columns, strict=True))
+
+
+def _upsert_sql(
+    table: str, names: list[str], key: list[str], updates: list[str], source: str
+) -> str:
+    """``INSERT .. ON CONFLICT (key) DO UPDATE``; ``source`` is a placeholder (one row of
+    ``?`` marks) or a ``SELECT`` of the same columns."""
+    values = f"VALUES ({', '.join('?' * len(names))})" if source == "?" else source
+    action = (
+        "DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in updates)
+        if updates
+        else "DO NOTHING"
+    )
+    return (
+        f"INSERT INTO {table} ({', '.join(names)}) {values} ON CONFLICT ({', '.join(key)}) {action}"
+    )
+
+
+def _copy_upsert(
+    connection: Any,
+    table: str,
+    load: str,
+    names: list[str],
+    key: list[str],
+    updates: list[str],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    listed = ", ".join(names)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {load} "
+            f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(f"COPY {load} ({listed}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_upsert_sql(table, names, key, updates, f"SELECT {listed} FROM {load}"))
+        cursor.execute(f"DELETE FROM {load}")
 
 
 class UserRepository:
