@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -82,66 +83,83 @@ def _range(rows: slice) -> range:
     return range(rows.start, rows.stop)
 
 
-def _num(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+def _finite(values: np.ndarray) -> list[float | None]:
+    """Python floats, NaN and infinities as None, a whole column at once."""
+    clean: list[float] = np.where(np.isfinite(values), values, np.nan).astype(float).tolist()
+    return [None if v != v else v for v in clean]
+
+
+def _table(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def beta_rows(inputs: BatchInputs, metrics: SecurityMetrics, method: str = "ols") -> list[dict]:  # type: ignore[type-arg]
-    """Rows for ``security_market_betas`` (every symbol but the market itself)."""
+    """Rows for ``security_market_betas`` (every symbol but the market itself), built a
+    column at a time over (run row, symbol)."""
     b, ols = metrics.beta, metrics.beta.ols
-    market = inputs.symbols[inputs.market_column]
-    out = []
-    for r, t in enumerate(_range(metrics.rows)):
-        day = inputs.sessions[t].astype(object)
-        for s, symbol in enumerate(inputs.symbols):
-            if s == inputs.market_column:
-                continue
-            out.append(
-                {
-                    "symbol": symbol,
-                    "calc_date": day,
-                    "method": method,
-                    "window": BETA_WINDOW,
-                    "market_index": market,
-                    "beta": _num(b.beta[t, s]),
-                    "beta_uncapped": _num(ols.beta[t, s]),
-                    "capped": bool(b.capped[t, s]),
-                    "alpha": _num(ols.alpha[t, s]),
-                    "r_squared": _num(ols.r_squared[t, s]),
-                    "std_error": _num(ols.se_beta[t, s]),
-                    "t_stat": _num(ols.t_beta[t, s]),
-                    "p_value": _num(metrics.p_value[r, s]),
-                    "observations": int(ols.n_obs[t, s]),
-                    "reason": Reason(int(ols.reason[t, s])).name,
-                }
-            )
-    return out
+    rows = metrics.rows
+    keep = np.array([s != inputs.market_column for s in range(len(inputs.symbols))])
+    n_rows, n_kept = rows.stop - rows.start, int(keep.sum())
+
+    def cells(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values)[:, keep].reshape(-1)
+
+    days = [d.astype(object) for d in inputs.sessions[rows]]
+    names = [sym for sym, k in zip(inputs.symbols, keep, strict=True) if k]
+    reasons = {int(r): Reason(int(r)).name for r in np.unique(ols.reason[rows])}
+    n = n_rows * n_kept
+    return _table(
+        {
+            "symbol": names * n_rows,
+            "calc_date": [d for d in days for _ in range(n_kept)],
+            "method": [method] * n,
+            "window": [BETA_WINDOW] * n,
+            "market_index": [inputs.symbols[inputs.market_column]] * n,
+            "beta": _finite(cells(b.beta[rows])),
+            "beta_uncapped": _finite(cells(ols.beta[rows])),
+            "capped": cells(b.capped[rows]).astype(bool).tolist(),
+            "alpha": _finite(cells(ols.alpha[rows])),
+            "r_squared": _finite(cells(ols.r_squared[rows])),
+            "std_error": _finite(cells(ols.se_beta[rows])),
+            "t_stat": _finite(cells(ols.t_beta[rows])),
+            "p_value": _finite(cells(metrics.p_value)),
+            "observations": cells(ols.n_obs[rows]).astype(np.int64).tolist(),
+            "reason": [reasons[int(r)] for r in cells(ols.reason[rows])],
+        }
+    )
 
 
 def volatility_rows(inputs: BatchInputs, metrics: SecurityMetrics) -> list[dict]:  # type: ignore[type-arg]
-    """Rows for ``security_volatility`` (every symbol, the market index included)."""
-    labels = metrics.trend.label
-    out = []
-    for r, t in enumerate(_range(metrics.rows)):
-        day = inputs.sessions[t].astype(object)
-        har = metrics.har[r]
-        for s, symbol in enumerate(inputs.symbols):
-            out.append(
-                {
-                    "symbol": symbol,
-                    "calc_date": day,
-                    "realized_21d": _num(metrics.vol21[t, s]),
-                    "realized_63d": _num(metrics.vol63[t, s]),
-                    "har_const": _num(har.coef[0, s]) if har.reason[s] == 0 else None,
-                    "har_daily": _num(har.coef[1, s]) if har.reason[s] == 0 else None,
-                    "har_weekly": _num(har.coef[2, s]) if har.reason[s] == 0 else None,
-                    "har_monthly": _num(har.coef[3, s]) if har.reason[s] == 0 else None,
-                    "expected_21d": _num(har.volatility[s]),
-                    "trend": str(labels[r, s]) or None,
-                    "trend_strength": _num(metrics.trend.strength[r, s]),
-                    "percentile": _num(metrics.percentile.percentile[r, s]),
-                    "observations": int(har.n_obs[s]),
-                    "model_r_squared": _num(har.r_squared[s]),
-                }
-            )
-    return out
+    """Rows for ``security_volatility`` (every symbol, the market index included), built
+    a column at a time over (run row, symbol)."""
+    rows = metrics.rows
+    n_rows, n_symbols = rows.stop - rows.start, len(inputs.symbols)
+    fitted = np.array([h.reason == 0 for h in metrics.har])  # (R, S)
+    coef = np.array([h.coef for h in metrics.har])  # (R, 4, S)
+
+    def har_field(name: str) -> np.ndarray:
+        return np.array([getattr(h, name) for h in metrics.har]).reshape(-1)
+
+    def coefficient(k: int) -> list[float | None]:
+        return _finite(np.where(fitted, coef[:, k, :], np.nan).reshape(-1))
+
+    days = [d.astype(object) for d in inputs.sessions[rows]]
+    return _table(
+        {
+            "symbol": list(inputs.symbols) * n_rows,
+            "calc_date": [d for d in days for _ in range(n_symbols)],
+            "realized_21d": _finite(metrics.vol21[rows].reshape(-1)),
+            "realized_63d": _finite(metrics.vol63[rows].reshape(-1)),
+            "har_const": coefficient(0),
+            "har_daily": coefficient(1),
+            "har_weekly": coefficient(2),
+            "har_monthly": coefficient(3),
+            "expected_21d": _finite(har_field("volatility")),
+            "trend": [str(label) or None for label in metrics.trend.label.reshape(-1)],
+            "trend_strength": _finite(metrics.trend.strength.reshape(-1)),
+            "percentile": _finite(metrics.percentile.percentile.reshape(-1)),
+            "observations": har_field("n_obs").astype(np.int64).tolist(),
+            "model_r_squared": _finite(har_field("r_squared")),
+        }
+    )
