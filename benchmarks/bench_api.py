@@ -32,15 +32,13 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import httpx
 import uvloop
-from pydantic import BaseModel
 
 from _databases import default_admin_url, temporary_database
 from sigmasight.batch.runner import run_batch
@@ -148,6 +146,15 @@ class Tally:
     errors: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
 
+    def record(self, began: float, reason: str) -> None:
+        """A request sent at ``began`` (perf_counter) that ended now; ``reason`` is why it
+        failed, empty when it succeeded."""
+        if not reason:
+            self.latencies.append((time.perf_counter() - began) * 1000)
+        else:
+            self.errors += 1
+            self.reasons[reason] += 1
+
 
 def percentile(ordered: list[float], q: float) -> float:
     """Nearest-rank percentile of sorted values: the smallest value with at least
@@ -175,12 +182,7 @@ async def client_loop(
             reason = "" if response.status_code == 200 else f"HTTP {response.status_code}"
         except httpx.HTTPError as exc:
             reason = type(exc).__name__
-        tally = tallies[name]
-        if not reason:
-            tally.latencies.append((time.perf_counter() - began) * 1000)
-        else:
-            tally.errors += 1
-            tally.reasons[reason] += 1
+        tallies[name].record(began, reason)
 
 
 async def drive_httpx(
@@ -258,12 +260,7 @@ async def raw_client_loop(
                 reason = type(exc).__name__
                 connection.close()
                 connection = await RawConnection.open(host, port)
-            tally = tallies[name]
-            if not reason:
-                tally.latencies.append((time.perf_counter() - began) * 1000)
-            else:
-                tally.errors += 1
-                tally.reasons[reason] += 1
+            tallies[name].record(began, reason)
     finally:
         connection.close()
 
@@ -332,20 +329,10 @@ def _row(name: str, tally: Tally, elapsed: float) -> float:
 def profile_endpoint(url: str, endpoint: str, portfolio: int, requests: int) -> None:
     """cProfile what a cache miss of one endpoint costs, in this thread: the service call,
     the response model and its JSON encoding (a cache hit skips all of it)."""
-    from sigmasight.api import schemas_analytics as schemas
-    from sigmasight.services import analytics as service
+    from sigmasight.api.routes.analytics import VIEWS
     from sigmasight.storage.db import make_engine, make_session_factory
 
-    misses: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
-        "overview": (service.portfolio_overview, schemas.OverviewOut),
-        "market-beta": (service.market_beta, schemas.MarketBetaOut),
-        "volatility": (service.volatility, schemas.VolatilityViewOut),
-        "sector-exposure": (service.sector_exposure, schemas.SectorViewOut),
-        "concentration": (service.concentration, schemas.ConcentrationOut),
-        "positions/risk": (service.position_risk, schemas.PositionRiskViewOut),
-        "snapshots": (service.snapshot_series, schemas.SnapshotSeriesOut),
-    }
-    function, model = misses[endpoint]
+    function, model = VIEWS[endpoint]
     engine = make_engine(url)
     factory = make_session_factory(engine)
 

@@ -63,7 +63,7 @@ DEMO_LOAD_START = date(2020, 1, 2)
 BACKFILL_SESSIONS = 252
 SYMBOLS, PORTFOLIOS, POSITIONS, DAYS = 500, 1_000, 30, 756
 #: Portfolio-days in the reference sample (each with all its positions).
-SAMPLE_PORTFOLIO_DAYS = 10
+SAMPLE_PORTFOLIO_DAYS = 30
 #: The original system, as documented in PERFORMANCE.md: ~14 s per portfolio-day.
 ORIGINAL_SECONDS_PER_PORTFOLIO_DAY = 14.0
 TARGET_A, TARGET_B, TARGET_D, TARGET_RATIO = 5.0, 10.0, 60.0, 500.0

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, text
 
 from sigmasight.api import schemas_analytics as schemas
-from sigmasight.services import analytics as service
+from sigmasight.api.routes.analytics import VIEWS
 from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.services.portfolios import PortfolioSpec, import_portfolio
 from sigmasight.storage.history import PortfolioSnapshot
@@ -36,16 +36,8 @@ DIVERSIFIED, GROWTH, LONG_SHORT = (
     ("Long/Short Equity Fund"),
 )
 
-#: route -> (service function, response schema)
-ROUTES: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
-    "overview": (service.portfolio_overview, schemas.OverviewOut),
-    "market-beta": (service.market_beta, schemas.MarketBetaOut),
-    "volatility": (service.volatility, schemas.VolatilityViewOut),
-    "sector-exposure": (service.sector_exposure, schemas.SectorViewOut),
-    "concentration": (service.concentration, schemas.ConcentrationOut),
-    "positions/risk": (service.position_risk, schemas.PositionRiskViewOut),
-    "snapshots": (service.snapshot_series, schemas.SnapshotSeriesOut),
-}
+#: route -> (service function, response schema), as the app declares them
+ROUTES: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = VIEWS
 AS_OF_ROUTES = [r for r in ROUTES if r != "snapshots"]
 
 

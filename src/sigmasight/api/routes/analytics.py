@@ -34,6 +34,17 @@ from sigmasight.services import analytics as service
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
 
+#: Each route's service function and response schema (the service's figures, as served).
+VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
+    "overview": (service.portfolio_overview, OverviewOut),
+    "market-beta": (service.market_beta, MarketBetaOut),
+    "volatility": (service.volatility, VolatilityViewOut),
+    "sector-exposure": (service.sector_exposure, SectorViewOut),
+    "concentration": (service.concentration, ConcentrationOut),
+    "positions/risk": (service.position_risk, PositionRiskViewOut),
+    "snapshots": (service.snapshot_series, SnapshotSeriesOut),
+}
+
 AsOf = Annotated[
     date | None,
     Query(description="Date of the figures (YYYY-MM-DD); default: the latest snapshot."),
