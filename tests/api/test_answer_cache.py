@@ -231,3 +231,28 @@ def test_the_cache_is_bounded_by_entries_and_bytes() -> None:
 async def _fill_into(cache: AnswerCache, keys: list[str]) -> None:
     for key in keys:
         await cache.respond(_request(), Reader(1, 1), (key,), lambda: _Answer(value=1))
+
+
+def test_an_unreachable_database_answers_503_not_500() -> None:
+    """Nothing listens on port 1: every route that needs the database says so with a
+    stable code the client can retry on, whether it is checked in a batch or alone."""
+    from datetime import UTC, datetime
+
+    from sigmasight.api.app import create_app
+    from sigmasight.api.security import issue_token
+    from sigmasight.config import Settings
+    from tests.api.conftest import TEST_SECRET
+
+    settings = Settings(  # type: ignore[call-arg]
+        database_url="postgresql://postgres@127.0.0.1:1/nothing",
+        environment="test",
+        jwt_secret=TEST_SECRET,
+    )
+    token = issue_token(settings, 1, "access", datetime.now(UTC))
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings)) as client:
+        for path in (f"{BASE}/1/overview", "/api/v1/portfolios"):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 503, response.text
+            assert response.json()["code"] == "DATABASE_UNAVAILABLE"
+            assert response.headers["retry-after"] == "5"

@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("sigmasight.api")
@@ -75,6 +76,13 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse(_body("VALIDATION_ERROR", "The request is not valid.", details), 422)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is down or unreachable: the client may retry, nothing is lost.
+        log.error("api.database_unavailable", path=request.url.path, error=str(exc.orig))
+        body = _body("DATABASE_UNAVAILABLE", "The database is unavailable; retry shortly.")
+        return JSONResponse(body, 503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
