@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.security import SecurityMetrics
-from sigmasight.batch.snapshots import snapshot_rows
+from sigmasight.batch.snapshots import Columns, extend, snapshot_rows
 from sigmasight.batch.valuation import value_books
 
 
 @dataclass
 class PartitionResult:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    #: snapshot rows as columns (see :data:`sigmasight.batch.snapshots.Columns`)
+    rows: Columns = field(default_factory=dict)
     #: portfolio id -> reason it failed
     errors: dict[int, str] = field(default_factory=dict)
 
 
-def _snapshot(
-    inputs: BatchInputs, returns: FloatArray, metrics: SecurityMetrics
-) -> list[dict[str, Any]]:
+def _snapshot(inputs: BatchInputs, returns: FloatArray, metrics: SecurityMetrics) -> Columns:
     valuation = value_books(inputs, metrics.vol63, metrics.rows)
     return snapshot_rows(inputs, returns, metrics, valuation)
 
@@ -43,7 +41,7 @@ def compute_partition(
     for row in range(inputs.portfolios.id.size):
         single = inputs.subset(np.array([row]))
         try:
-            result.rows.extend(_snapshot(single, returns, metrics))
+            extend(result.rows, _snapshot(single, returns, metrics))
         except Exception as exc:
             result.errors[int(inputs.portfolios.id[row])] = f"{type(exc).__name__}: {exc}"
     return result

@@ -25,6 +25,7 @@ from sigmasight.batch.executor import Executor, LocalExecutor
 from sigmasight.batch.inputs import BatchInputs
 from sigmasight.batch.load import build_inputs, load_start, read_books
 from sigmasight.batch.security import aligned_returns, beta_rows, security_metrics, volatility_rows
+from sigmasight.batch.snapshots import Columns, extend, row_count, take
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
@@ -36,7 +37,7 @@ from sigmasight.storage.history import (
     SecurityMarketBeta,
     SecurityVolatility,
 )
-from sigmasight.storage.repositories import upsert_rows
+from sigmasight.storage.repositories import upsert_columns, upsert_rows
 from sigmasight.storage.uow import UnitOfWork
 
 log = structlog.get_logger("sigmasight.batch")
@@ -143,10 +144,10 @@ def _execute(
         metrics = security_metrics(inputs, returns, rows)
         security = (beta_rows(inputs, metrics), volatility_rows(inputs, metrics))
     with _timed(report, "persist_securities"), uow_factory() as uow:
-        upsert_rows(uow.session, SecurityMarketBeta, security[0], key=BETA_KEY)
-        upsert_rows(uow.session, SecurityVolatility, security[1], key=VOL_KEY)
+        upsert_columns(uow.session, SecurityMarketBeta, security[0], key=BETA_KEY)
+        upsert_columns(uow.session, SecurityVolatility, security[1], key=VOL_KEY)
         uow.commit()
-    report.security_rows = len(security[0]) + len(security[1])
+    report.security_rows = len(security[0]["symbol"]) + len(security[1]["symbol"])
     with _timed(report, "portfolios"):
         results = _portfolios(inputs, returns, metrics, options, executor, step)
     with _timed(report, "persist_snapshots"):
@@ -180,26 +181,29 @@ def _persist_snapshots(
     uow_factory: UowFactory, results: list[PartitionResult], report: RunReport
 ) -> None:
     """All good snapshots in one transaction; on a write error, portfolio by portfolio."""
+    rows: Columns = {}
     for result in results:
         report.errors.update(result.errors)
-    rows = [row for result in results for row in result.rows]
+        extend(rows, result.rows)
     try:
         with uow_factory() as uow:
-            upsert_rows(uow.session, PortfolioSnapshot, rows, key=SNAPSHOT_KEY)
+            upsert_columns(uow.session, PortfolioSnapshot, rows, key=SNAPSHOT_KEY)
             uow.commit()
-        report.snapshots = len(rows)
+        report.snapshots = row_count(rows)
         return
     except Exception as exc:
         log.warning("batch.bulk_write_failed", run_id=report.run_id, error=str(exc))
-    by_portfolio: dict[int, list[dict[str, object]]] = {}
-    for row in rows:
-        by_portfolio.setdefault(int(row["portfolio_id"]), []).append(row)
-    for portfolio_id, own in by_portfolio.items():
+    by_portfolio: dict[int, list[int]] = {}
+    for index, portfolio_id in enumerate(rows.get("portfolio_id", [])):
+        by_portfolio.setdefault(int(portfolio_id), []).append(index)
+    for portfolio_id, indices in by_portfolio.items():
         try:
             with uow_factory() as uow:
-                upsert_rows(uow.session, PortfolioSnapshot, own, key=SNAPSHOT_KEY)
+                upsert_columns(
+                    uow.session, PortfolioSnapshot, take(rows, indices), key=SNAPSHOT_KEY
+                )
                 uow.commit()
-            report.snapshots += len(own)
+            report.snapshots += len(indices)
         except Exception as exc:
             report.errors[portfolio_id] = f"{type(exc).__name__}: {exc}".splitlines()[0]
 

@@ -89,13 +89,10 @@ def _finite(values: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in clean]
 
 
-def _table(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    names = list(columns)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-
-
-def beta_rows(inputs: BatchInputs, metrics: SecurityMetrics, method: str = "ols") -> list[dict]:  # type: ignore[type-arg]
-    """Rows for ``security_market_betas`` (every symbol but the market itself), built a
+def beta_rows(
+    inputs: BatchInputs, metrics: SecurityMetrics, method: str = "ols"
+) -> dict[str, list[Any]]:
+    """Rows (as columns) for ``security_market_betas`` (every symbol but the market itself), built a
     column at a time over (run row, symbol)."""
     b, ols = metrics.beta, metrics.beta.ols
     rows = metrics.rows
@@ -109,30 +106,28 @@ def beta_rows(inputs: BatchInputs, metrics: SecurityMetrics, method: str = "ols"
     names = [sym for sym, k in zip(inputs.symbols, keep, strict=True) if k]
     reasons = {int(r): Reason(int(r)).name for r in np.unique(ols.reason[rows])}
     n = n_rows * n_kept
-    return _table(
-        {
-            "symbol": names * n_rows,
-            "calc_date": [d for d in days for _ in range(n_kept)],
-            "method": [method] * n,
-            "window": [BETA_WINDOW] * n,
-            "market_index": [inputs.symbols[inputs.market_column]] * n,
-            "beta": _finite(cells(b.beta[rows])),
-            "beta_uncapped": _finite(cells(ols.beta[rows])),
-            "capped": cells(b.capped[rows]).astype(bool).tolist(),
-            "alpha": _finite(cells(ols.alpha[rows])),
-            "r_squared": _finite(cells(ols.r_squared[rows])),
-            "std_error": _finite(cells(ols.se_beta[rows])),
-            "t_stat": _finite(cells(ols.t_beta[rows])),
-            "p_value": _finite(cells(metrics.p_value)),
-            "observations": cells(ols.n_obs[rows]).astype(np.int64).tolist(),
-            "reason": [reasons[int(r)] for r in cells(ols.reason[rows])],
-        }
-    )
+    return {
+        "symbol": names * n_rows,
+        "calc_date": [d for d in days for _ in range(n_kept)],
+        "method": [method] * n,
+        "window": [BETA_WINDOW] * n,
+        "market_index": [inputs.symbols[inputs.market_column]] * n,
+        "beta": _finite(cells(b.beta[rows])),
+        "beta_uncapped": _finite(cells(ols.beta[rows])),
+        "capped": cells(b.capped[rows]).astype(bool).tolist(),
+        "alpha": _finite(cells(ols.alpha[rows])),
+        "r_squared": _finite(cells(ols.r_squared[rows])),
+        "std_error": _finite(cells(ols.se_beta[rows])),
+        "t_stat": _finite(cells(ols.t_beta[rows])),
+        "p_value": _finite(cells(metrics.p_value)),
+        "observations": cells(ols.n_obs[rows]).astype(np.int64).tolist(),
+        "reason": [reasons[int(r)] for r in cells(ols.reason[rows])],
+    }
 
 
-def volatility_rows(inputs: BatchInputs, metrics: SecurityMetrics) -> list[dict]:  # type: ignore[type-arg]
-    """Rows for ``security_volatility`` (every symbol, the market index included), built
-    a column at a time over (run row, symbol)."""
+def volatility_rows(inputs: BatchInputs, metrics: SecurityMetrics) -> dict[str, list[Any]]:
+    """Rows for ``security_volatility`` (every symbol, the market index included), as
+    columns over (run row, symbol)."""
     rows = metrics.rows
     n_rows, n_symbols = rows.stop - rows.start, len(inputs.symbols)
     fitted = np.array([h.reason == 0 for h in metrics.har])  # (R, S)
@@ -145,21 +140,19 @@ def volatility_rows(inputs: BatchInputs, metrics: SecurityMetrics) -> list[dict]
         return _finite(np.where(fitted, coef[:, k, :], np.nan).reshape(-1))
 
     days = [d.astype(object) for d in inputs.sessions[rows]]
-    return _table(
-        {
-            "symbol": list(inputs.symbols) * n_rows,
-            "calc_date": [d for d in days for _ in range(n_symbols)],
-            "realized_21d": _finite(metrics.vol21[rows].reshape(-1)),
-            "realized_63d": _finite(metrics.vol63[rows].reshape(-1)),
-            "har_const": coefficient(0),
-            "har_daily": coefficient(1),
-            "har_weekly": coefficient(2),
-            "har_monthly": coefficient(3),
-            "expected_21d": _finite(har_field("volatility")),
-            "trend": [str(label) or None for label in metrics.trend.label.reshape(-1)],
-            "trend_strength": _finite(metrics.trend.strength.reshape(-1)),
-            "percentile": _finite(metrics.percentile.percentile.reshape(-1)),
-            "observations": har_field("n_obs").astype(np.int64).tolist(),
-            "model_r_squared": _finite(har_field("r_squared")),
-        }
-    )
+    return {
+        "symbol": list(inputs.symbols) * n_rows,
+        "calc_date": [d for d in days for _ in range(n_symbols)],
+        "realized_21d": _finite(metrics.vol21[rows].reshape(-1)),
+        "realized_63d": _finite(metrics.vol63[rows].reshape(-1)),
+        "har_const": coefficient(0),
+        "har_daily": coefficient(1),
+        "har_weekly": coefficient(2),
+        "har_monthly": coefficient(3),
+        "expected_21d": _finite(har_field("volatility")),
+        "trend": [str(label) or None for label in metrics.trend.label.reshape(-1)],
+        "trend_strength": _finite(metrics.trend.strength.reshape(-1)),
+        "percentile": _finite(metrics.percentile.percentile.reshape(-1)),
+        "observations": har_field("n_obs").astype(np.int64).tolist(),
+        "model_r_squared": _finite(har_field("r_squared")),
+    }

@@ -35,7 +35,8 @@ from sigmasight.batch.inputs import OPTION, PRIVATE, BatchInputs, FloatArray
 from sigmasight.batch.security import HAR_FIT_WINDOW, SecurityMetrics
 from sigmasight.batch.valuation import DAYS_PER_YEAR_CALENDAR, Valuation
 
-Row = dict[str, Any]
+#: Snapshot rows as equally long columns (name -> values), the shape they are written in.
+Columns = dict[str, list[Any]]
 
 
 def _weights_as_of(inputs: BatchInputs, day: date) -> tuple[date | None, dict[str, float]]:
@@ -87,15 +88,31 @@ def snapshot_rows(
     returns: FloatArray,
     metrics: SecurityMetrics,
     valuation: Valuation,
-) -> list[Row]:
-    """One snapshot row per portfolio and run date on or after the portfolio's inception."""
-    rows: list[Row] = []
+) -> Columns:
+    """One snapshot row per portfolio and run date on or after the portfolio's inception,
+    as columns (no dictionary per row: building them was a sixth of the step)."""
+    rows: Columns = {}
     # Integer codes for grouping lots by instrument, made once: not the symbol strings
     # sorted again on every date.
     symbol_code = np.unique(inputs.lots.symbol.astype(str), return_inverse=True)[1].reshape(-1)
     for t in range(metrics.rows.start, metrics.rows.stop):
-        rows.extend(_rows_for_date(inputs, returns, metrics, valuation, t, symbol_code))
+        extend(rows, _rows_for_date(inputs, returns, metrics, valuation, t, symbol_code))
     return rows
+
+
+def extend(columns: Columns, more: Columns) -> None:
+    """Append the rows of ``more`` to ``columns`` (same names, or ``columns`` empty)."""
+    for name, values in more.items():
+        columns.setdefault(name, []).extend(values)
+
+
+def row_count(columns: Columns) -> int:
+    return len(columns.get("portfolio_id", ()))
+
+
+def take(columns: Columns, indices: list[int]) -> Columns:
+    """The rows at ``indices``."""
+    return {name: [values[i] for i in indices] for name, values in columns.items()}
 
 
 def _rows_for_date(
@@ -105,7 +122,7 @@ def _rows_for_date(
     valuation: Valuation,
     t: int,
     symbol_code: np.ndarray,
-) -> list[Row]:
+) -> Columns:
     P, S = inputs.portfolios.id.size, len(inputs.symbols)
     r = valuation.row(t)
     nav = valuation.nav[r]
@@ -178,7 +195,7 @@ def _rows_for_date(
         ]
         for i in range(live.size)
     ]
-    columns: dict[str, list[Any]] = {
+    columns: Columns = {
         "portfolio_id": inputs.portfolios.id[live].tolist(),
         "snapshot_date": [day] * live.size,
         "nav": _finite(nav[live]),
@@ -216,8 +233,7 @@ def _rows_for_date(
         "is_complete": [not n for n in notes],
         "notes": notes,
     }
-    names = list(columns)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    return columns
 
 
 def _notes(unpriced: int, short_history: bool, no_volatility: bool) -> list[str]:

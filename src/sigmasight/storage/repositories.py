@@ -47,20 +47,37 @@ def upsert_rows(
     """
     if not rows:
         return 0
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    return upsert_columns(session, model, columns, key=key)
+
+
+def upsert_columns(
+    session: Session,
+    model: type[Base],
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    key: Sequence[str],
+) -> int:
+    """:func:`upsert_rows` for rows given as equally long columns (name -> values), the
+    shape the batch computes them in."""
+    names = list(columns)
+    count = len(columns[names[0]]) if names else 0
+    if count == 0:
+        return 0
     table: Table = model.__table__  # type: ignore[assignment]
     connection = session.connection()
     dialect = connection.dialect
     if dialect.name not in ("postgresql", "sqlite"):  # pragma: no cover - rejected earlier
         raise NotImplementedError(f"upsert is not implemented for {dialect.name}")
-    names = list(rows[0].keys())
     updates = [n for n in names if n not in key]
     driver = connection.connection.driver_connection
     quote = dialect.identifier_preparer.quote  # "window" is a reserved word, say
     table_sql = quote(table.name)
     names_sql, key_sql, updates_sql = ([quote(n) for n in group] for group in (names, key, updates))
     try:
-        for start in range(0, len(rows), UPSERT_CHUNK):
-            tuples = _bound_tuples(table, names, rows[start : start + UPSERT_CHUNK], dialect)
+        for start in range(0, count, UPSERT_CHUNK):
+            chunk = {n: columns[n][start : start + UPSERT_CHUNK] for n in names}
+            tuples = _bound_tuples(table, chunk, dialect)
             if dialect.name == "postgresql":
                 _copy_upsert(
                     driver,
@@ -77,15 +94,14 @@ def upsert_rows(
     except dialect.loaded_dbapi.IntegrityError as exc:
         # Same exception type as the ORM paths, so callers handle one kind.
         raise IntegrityError(f"upsert {table.name}", None, exc) from exc
-    return len(rows)
+    return count
 
 
 def _bound_tuples(
-    table: Table, names: list[str], rows: Sequence[Mapping[str, Any]], dialect: Dialect
+    table: Table, chunk: Mapping[str, Sequence[Any]], dialect: Dialect
 ) -> list[tuple[Any, ...]]:
-    columns: list[list[Any]] = []
-    for name in names:
-        values = [row[name] for row in rows]
+    columns: list[Sequence[Any]] = []
+    for name, values in chunk.items():
         kind = table.c[name].type
         # JSON as text, which both databases parse into the column: PostgreSQL's own
         # processor would wrap each value in an adapter object first.
