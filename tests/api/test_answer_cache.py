@@ -213,6 +213,27 @@ def test_a_new_revision_recomputes_and_a_failure_is_not_cached() -> None:
     assert len(cache) == 1
 
 
+def test_an_older_revisions_late_answer_does_not_replace_a_newer_one() -> None:
+    cache = AnswerCache()
+    release = threading.Event()
+
+    def slow_old() -> _Answer:
+        release.wait(5)
+        return _Answer(value=1)
+
+    async def scenario() -> bytes:
+        old = asyncio.ensure_future(cache.respond(_request(), Reader(1, 1), ("k",), slow_old))
+        await asyncio.sleep(0.01)
+        await cache.respond(_request(), Reader(1, 2), ("k",), lambda: _Answer(value=2))
+        release.set()
+        await old
+        newer = await cache.respond(_request(), Reader(1, 2), ("k",), lambda: _Answer(value=3))
+        return bytes(newer.body)
+
+    assert asyncio.run(scenario()) == b'{"value":2}'
+    assert cache.hits == 1
+
+
 def test_the_cache_is_bounded_by_entries_and_bytes() -> None:
     cache = AnswerCache(max_entries=2, max_bytes=40)
     asyncio.run(_fill_into(cache, ["a", "b", "a", "c"]))
@@ -256,3 +277,35 @@ def test_an_unreachable_database_answers_503_not_500() -> None:
             assert response.status_code == 503, response.text
             assert response.json()["code"] == "DATABASE_UNAVAILABLE"
             assert response.headers["retry-after"] == "5"
+
+
+def test_concurrent_checks_share_a_visit_and_refuse_revoked_or_unknown(
+    client: TestClient, api_database_url: str
+) -> None:
+    from sigmasight.api.readers import ReaderChecks
+    from sigmasight.api.security import decode_token
+    from sigmasight.storage.db import make_reader_engine
+
+    headers = login(client, DEMO_EMAIL, DEMO_PASSWORD)
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    claims = decode_token(settings, headers["Authorization"].split()[1], "access")
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
+    engine = make_reader_engine(api_database_url)
+    checks = ReaderChecks(engine)
+
+    async def many() -> list[Reader | None]:
+        asks = [checks.check(claims.user_id, f"fresh-{i}") for i in range(30)]
+        asks += [checks.check(claims.user_id, claims.jti), checks.check(10**9, "fresh-x")]
+        return await asyncio.gather(*asks)
+
+    try:
+        answers = asyncio.run(many())
+    finally:
+        engine.dispose()
+    assert checks.visits <= 2  # the first request's visit, then everyone who queued
+    good = answers[:30]
+    assert all(r is not None and r.user_id == claims.user_id for r in good)
+    assert len({r.revision for r in good if r is not None}) <= 2
+    assert all(isinstance(r.revision, int) for r in good if r is not None)
+    assert answers[30] is None  # revoked by the logout
+    assert answers[31] is None  # no such account

@@ -103,6 +103,9 @@ class AnswerCache:
         return entry
 
     def _store(self, key: Hashable, entry: _Entry) -> None:
+        current = self._entries.get(key)
+        if current is not None and current.revision > entry.revision:
+            return  # a slower computation of an older revision: keep the newer answer
         old = self._entries.pop(key, None)
         if old is not None:
             self._bytes -= len(old.body)
