@@ -6,15 +6,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sigmasight.batch.columns import Columns, extend
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.security import SecurityMetrics
-from sigmasight.batch.snapshots import Columns, extend, snapshot_rows
+from sigmasight.batch.snapshots import snapshot_rows
 from sigmasight.batch.valuation import value_books
 
 
 @dataclass
 class PartitionResult:
-    #: snapshot rows as columns (see :data:`sigmasight.batch.snapshots.Columns`)
+    #: snapshot rows as columns (see :mod:`sigmasight.batch.columns`)
     rows: Columns = field(default_factory=dict)
     #: portfolio id -> reason it failed
     errors: dict[int, str] = field(default_factory=dict)

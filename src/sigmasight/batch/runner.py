@@ -20,12 +20,12 @@ import numpy as np
 import structlog
 from sqlalchemy import select, update
 
+from sigmasight.batch.columns import Columns, extend, row_count, take
 from sigmasight.batch.compute import PartitionResult
 from sigmasight.batch.executor import Executor, LocalExecutor
 from sigmasight.batch.inputs import BatchInputs
 from sigmasight.batch.load import build_inputs, load_start, read_books
 from sigmasight.batch.security import aligned_returns, beta_rows, security_metrics, volatility_rows
-from sigmasight.batch.snapshots import Columns, extend, row_count, take
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
@@ -147,7 +147,7 @@ def _execute(
         upsert_columns(uow.session, SecurityMarketBeta, security[0], key=BETA_KEY)
         upsert_columns(uow.session, SecurityVolatility, security[1], key=VOL_KEY)
         uow.commit()
-    report.security_rows = len(security[0]["symbol"]) + len(security[1]["symbol"])
+    report.security_rows = row_count(security[0]) + row_count(security[1])
     with _timed(report, "portfolios"):
         results = _portfolios(inputs, returns, metrics, options, executor, step)
     with _timed(report, "persist_snapshots"):

@@ -25,6 +25,7 @@ from sigmasight.analytics.volatility import (
     rolling_volatility_percentile,
     trend_from_volatilities,
 )
+from sigmasight.batch.columns import finite
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
 
@@ -83,12 +84,6 @@ def _range(rows: slice) -> range:
     return range(rows.start, rows.stop)
 
 
-def _finite(values: np.ndarray) -> list[float | None]:
-    """Python floats, NaN and infinities as None, a whole column at once."""
-    clean: list[float] = np.where(np.isfinite(values), values, np.nan).astype(float).tolist()
-    return [None if v != v else v for v in clean]
-
-
 def beta_rows(
     inputs: BatchInputs, metrics: SecurityMetrics, method: str = "ols"
 ) -> dict[str, list[Any]]:
@@ -112,14 +107,14 @@ def beta_rows(
         "method": [method] * n,
         "window": [BETA_WINDOW] * n,
         "market_index": [inputs.symbols[inputs.market_column]] * n,
-        "beta": _finite(cells(b.beta[rows])),
-        "beta_uncapped": _finite(cells(ols.beta[rows])),
+        "beta": finite(cells(b.beta[rows])),
+        "beta_uncapped": finite(cells(ols.beta[rows])),
         "capped": cells(b.capped[rows]).astype(bool).tolist(),
-        "alpha": _finite(cells(ols.alpha[rows])),
-        "r_squared": _finite(cells(ols.r_squared[rows])),
-        "std_error": _finite(cells(ols.se_beta[rows])),
-        "t_stat": _finite(cells(ols.t_beta[rows])),
-        "p_value": _finite(cells(metrics.p_value)),
+        "alpha": finite(cells(ols.alpha[rows])),
+        "r_squared": finite(cells(ols.r_squared[rows])),
+        "std_error": finite(cells(ols.se_beta[rows])),
+        "t_stat": finite(cells(ols.t_beta[rows])),
+        "p_value": finite(cells(metrics.p_value)),
         "observations": cells(ols.n_obs[rows]).astype(np.int64).tolist(),
         "reason": [reasons[int(r)] for r in cells(ols.reason[rows])],
     }
@@ -137,22 +132,22 @@ def volatility_rows(inputs: BatchInputs, metrics: SecurityMetrics) -> dict[str, 
         return np.array([getattr(h, name) for h in metrics.har]).reshape(-1)
 
     def coefficient(k: int) -> list[float | None]:
-        return _finite(np.where(fitted, coef[:, k, :], np.nan).reshape(-1))
+        return finite(np.where(fitted, coef[:, k, :], np.nan).reshape(-1))
 
     days = [d.astype(object) for d in inputs.sessions[rows]]
     return {
         "symbol": list(inputs.symbols) * n_rows,
         "calc_date": [d for d in days for _ in range(n_symbols)],
-        "realized_21d": _finite(metrics.vol21[rows].reshape(-1)),
-        "realized_63d": _finite(metrics.vol63[rows].reshape(-1)),
+        "realized_21d": finite(metrics.vol21[rows].reshape(-1)),
+        "realized_63d": finite(metrics.vol63[rows].reshape(-1)),
         "har_const": coefficient(0),
         "har_daily": coefficient(1),
         "har_weekly": coefficient(2),
         "har_monthly": coefficient(3),
-        "expected_21d": _finite(har_field("volatility")),
+        "expected_21d": finite(har_field("volatility")),
         "trend": [str(label) or None for label in metrics.trend.label.reshape(-1)],
-        "trend_strength": _finite(metrics.trend.strength.reshape(-1)),
-        "percentile": _finite(metrics.percentile.percentile.reshape(-1)),
+        "trend_strength": finite(metrics.trend.strength.reshape(-1)),
+        "percentile": finite(metrics.percentile.percentile.reshape(-1)),
         "observations": har_field("n_obs").astype(np.int64).tolist(),
-        "model_r_squared": _finite(har_field("r_squared")),
+        "model_r_squared": finite(har_field("r_squared")),
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,12 +30,10 @@ from sigmasight.analytics.volatility import (
     volatility_percentile,
     volatility_trend,
 )
+from sigmasight.batch.columns import Columns, extend, finite, finite_rows, ints
 from sigmasight.batch.inputs import OPTION, PRIVATE, BatchInputs, FloatArray
 from sigmasight.batch.security import HAR_FIT_WINDOW, SecurityMetrics
 from sigmasight.batch.valuation import DAYS_PER_YEAR_CALENDAR, Valuation
-
-#: Snapshot rows as equally long columns (name -> values), the shape they are written in.
-Columns = dict[str, list[Any]]
 
 
 def _weights_as_of(inputs: BatchInputs, day: date) -> tuple[date | None, dict[str, float]]:
@@ -100,21 +97,6 @@ def snapshot_rows(
     return rows
 
 
-def extend(columns: Columns, more: Columns) -> None:
-    """Append the rows of ``more`` to ``columns`` (same names, or ``columns`` empty)."""
-    for name, values in more.items():
-        columns.setdefault(name, []).extend(values)
-
-
-def row_count(columns: Columns) -> int:
-    return len(columns.get("portfolio_id", ()))
-
-
-def take(columns: Columns, indices: list[int]) -> Columns:
-    """The rows at ``indices``."""
-    return {name: [values[i] for i in indices] for name, values in columns.items()}
-
-
 def _rows_for_date(
     inputs: BatchInputs,
     returns: FloatArray,
@@ -163,14 +145,12 @@ def _rows_for_date(
     unpriced = valuation.unpriced[r, live]
     short_history = ~np.isfinite(direct.beta[live])
     no_volatility = ~np.isfinite(vol63[live])
-    benchmark = _finite(np.asarray(sectors.benchmark, dtype=np.float64))
+    benchmark = finite(np.asarray(sectors.benchmark, dtype=np.float64))
     views = {
-        view: _finite_rows(np.asarray(getattr(sectors, view), dtype=np.float64)[live])
+        view: finite_rows(np.asarray(getattr(sectors, view), dtype=np.float64)[live])
         for view in ("long", "short", "net", "active")
     }
-    gross, long_sum, short_sum = (
-        _finite(v[live]) for v in (sectors.gross, long_total, short_total)
-    )
+    gross, long_sum, short_sum = (finite(v[live]) for v in (sectors.gross, long_total, short_total))
     sector_json = [
         {
             "benchmark_as_of": as_of.isoformat() if as_of else None,
@@ -198,38 +178,38 @@ def _rows_for_date(
     columns: Columns = {
         "portfolio_id": inputs.portfolios.id[live].tolist(),
         "snapshot_date": [day] * live.size,
-        "nav": _finite(nav[live]),
-        "cash": _finite(nav[live] - held_value[live]),
-        "long_exposure": _finite(exposures.long[live]),
-        "short_exposure": _finite(exposures.short[live]),
-        "gross_exposure": _finite(exposures.gross[live]),
-        "net_exposure": _finite(exposures.net[live]),
-        "leverage": _finite(exposures.leverage[live]),
-        "daily_pnl": _finite(valuation.pnl[r, live]),
-        "daily_return": _finite(valuation.daily_return[r, live]),
-        "cumulative_pnl": _finite(valuation.cumulative_pnl[r, live]),
-        "flows": _finite(valuation.flows[r, live]),
-        "n_positions": _ints(exposures.n_positions[live]),
-        "n_long": _ints(exposures.n_long[live]),
-        "n_short": _ints(exposures.n_short[live]),
-        "n_options": _ints(exposures.n_options[live]),
-        "n_private": _ints(exposures.n_private[live]),
-        "beta_weighted": _finite(weighted.beta[live]),
-        "beta_weighted_r_squared": _finite(weighted.r_squared[live]),
-        "beta_weighted_positions": _ints(weighted.n_covered[live]),
-        "beta_direct": _finite(direct.beta[live]),
-        "beta_direct_r_squared": _finite(direct.ols.r_squared[live]),
-        "beta_direct_observations": _ints(direct.ols.n_obs[live]),
-        "volatility_21d": _finite(vol21[live]),
-        "volatility_63d": _finite(vol63[live]),
-        "volatility_expected_21d": _finite(har.volatility[live]),
+        "nav": finite(nav[live]),
+        "cash": finite(nav[live] - held_value[live]),
+        "long_exposure": finite(exposures.long[live]),
+        "short_exposure": finite(exposures.short[live]),
+        "gross_exposure": finite(exposures.gross[live]),
+        "net_exposure": finite(exposures.net[live]),
+        "leverage": finite(exposures.leverage[live]),
+        "daily_pnl": finite(valuation.pnl[r, live]),
+        "daily_return": finite(valuation.daily_return[r, live]),
+        "cumulative_pnl": finite(valuation.cumulative_pnl[r, live]),
+        "flows": finite(valuation.flows[r, live]),
+        "n_positions": ints(exposures.n_positions[live]),
+        "n_long": ints(exposures.n_long[live]),
+        "n_short": ints(exposures.n_short[live]),
+        "n_options": ints(exposures.n_options[live]),
+        "n_private": ints(exposures.n_private[live]),
+        "beta_weighted": finite(weighted.beta[live]),
+        "beta_weighted_r_squared": finite(weighted.r_squared[live]),
+        "beta_weighted_positions": ints(weighted.n_covered[live]),
+        "beta_direct": finite(direct.beta[live]),
+        "beta_direct_r_squared": finite(direct.ols.r_squared[live]),
+        "beta_direct_observations": ints(direct.ols.n_obs[live]),
+        "volatility_21d": finite(vol21[live]),
+        "volatility_63d": finite(vol63[live]),
+        "volatility_expected_21d": finite(har.volatility[live]),
         "volatility_trend": [str(label) or None for label in trend.label[live]],
-        "volatility_percentile": _finite(pct.percentile[live]),
+        "volatility_percentile": finite(pct.percentile[live]),
         "sector_exposure": sector_json,
-        "hhi": _finite(conc.hhi[live]),
-        "effective_positions": _finite(conc.effective_n[live]),
-        "top3_weight": _finite(conc.top3[live]),
-        "top10_weight": _finite(conc.top10[live]),
+        "hhi": finite(conc.hhi[live]),
+        "effective_positions": finite(conc.effective_n[live]),
+        "top3_weight": finite(conc.top3[live]),
+        "top10_weight": finite(conc.top10[live]),
         "is_complete": [not n for n in notes],
         "notes": notes,
     }
@@ -244,20 +224,3 @@ def _notes(unpriced: int, short_history: bool, no_volatility: bool) -> list[str]
     if no_volatility:
         notes.append("volatility: too little return history")
     return notes
-
-
-def _finite(values: np.ndarray) -> list[float | None]:
-    """Python floats, with NaN and infinities as None (what the JSON and SQL columns
-    store), converted for a whole column at once."""
-    clean: list[float] = np.where(np.isfinite(values), values, np.nan).astype(float).tolist()
-    return [None if v != v else v for v in clean]
-
-
-def _finite_rows(values: np.ndarray) -> list[list[float | None]]:
-    clean: list[list[float]] = np.where(np.isfinite(values), values, np.nan).tolist()
-    return [[None if v != v else v for v in row] for row in clean]
-
-
-def _ints(values: np.ndarray) -> list[int]:
-    ints: list[int] = np.asarray(values).astype(np.int64).tolist()
-    return ints
