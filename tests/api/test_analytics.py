@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, text
 
 from sigmasight.api import schemas_analytics as schemas
-from sigmasight.api.routes.analytics import VIEWS
+from sigmasight.services import analytics as service
 from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.services.portfolios import PortfolioSpec, import_portfolio
 from sigmasight.storage.history import PortfolioSnapshot
@@ -36,8 +36,17 @@ DIVERSIFIED, GROWTH, LONG_SHORT = (
     ("Long/Short Equity Fund"),
 )
 
-#: route -> (service function, response schema), as the app declares them
-ROUTES: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = VIEWS
+#: route -> (service function, response schema), written out here rather than read from
+#: the app's VIEWS, so a route wired to the wrong service fails this test
+ROUTES: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
+    "overview": (service.portfolio_overview, schemas.OverviewOut),
+    "market-beta": (service.market_beta, schemas.MarketBetaOut),
+    "volatility": (service.volatility, schemas.VolatilityViewOut),
+    "sector-exposure": (service.sector_exposure, schemas.SectorViewOut),
+    "concentration": (service.concentration, schemas.ConcentrationOut),
+    "positions/risk": (service.position_risk, schemas.PositionRiskViewOut),
+    "snapshots": (service.snapshot_series, schemas.SnapshotSeriesOut),
+}
 AS_OF_ROUTES = [r for r in ROUTES if r != "snapshots"]
 
 

@@ -70,18 +70,18 @@ def _service_errors() -> Iterator[None]:
         raise ApiError(422, "INVALID_RANGE", str(exc)) from exc
 
 
-async def _answer(
-    request: Request, reader: Reader, key: tuple[Any, ...], compute: Callable[[], BaseModel]
-) -> Response:
-    """The cached answer for ``key`` or, on a miss, ``compute``'s."""
+async def _answer(request: Request, reader: Reader, view: str, *args: Any) -> Response:
+    """The answer of ``view`` (see :data:`VIEWS`) for the caller and ``args`` (the
+    service's arguments after the owner): cached, or computed by the service."""
+    function, model = VIEWS[view]
+    uow_factory: UowFactory = request.app.state.uow_factory
+
+    def compute() -> BaseModel:
+        return model.model_validate(function(uow_factory, reader.user_id, *args))
+
     answers: AnswerCache = request.app.state.answers
     with _service_errors():
-        return await answers.respond(request, reader, key, compute)
-
-
-def _uows(request: Request) -> UowFactory:
-    factory: UowFactory = request.app.state.uow_factory
-    return factory
+        return await answers.respond(request, reader, (view, *args), compute)
 
 
 @router.get("/overview", response_model=OverviewOut)
@@ -92,13 +92,7 @@ async def overview(
     as_of: AsOf = None,
 ) -> Response:
     """NAV, P&L, exposures, counts, betas, volatility and completeness on ``as_of``."""
-
-    def compute() -> OverviewOut:
-        result = service.portfolio_overview(_uows(request), reader.user_id, portfolio_id, as_of)
-        return OverviewOut.model_validate(result)
-
-    key = ("overview", portfolio_id, as_of)
-    return await _answer(request, reader, key, compute)
+    return await _answer(request, reader, "overview", portfolio_id, as_of)
 
 
 @router.get("/market-beta", response_model=MarketBetaOut)
@@ -111,13 +105,7 @@ async def market_beta(
     """Each held position's regression beta and the portfolio's weighted and direct betas.
 
     Options show their underlying's beta; private holdings are listed as excluded."""
-
-    def compute() -> MarketBetaOut:
-        result = service.market_beta(_uows(request), reader.user_id, portfolio_id, as_of)
-        return MarketBetaOut.model_validate(result)
-
-    key = ("market-beta", portfolio_id, as_of)
-    return await _answer(request, reader, key, compute)
+    return await _answer(request, reader, "market-beta", portfolio_id, as_of)
 
 
 @router.get("/volatility", response_model=VolatilityViewOut)
@@ -131,13 +119,7 @@ async def volatility(
     """Volatility on ``as_of`` and its daily history up to it.
 
     Without ``start``: the last 252 snapshots; with it, at most the last 2,520 from it."""
-
-    def compute() -> VolatilityViewOut:
-        result = service.volatility(_uows(request), reader.user_id, portfolio_id, as_of, start)
-        return VolatilityViewOut.model_validate(result)
-
-    key = ("volatility", portfolio_id, as_of, start)
-    return await _answer(request, reader, key, compute)
+    return await _answer(request, reader, "volatility", portfolio_id, as_of, start)
 
 
 @router.get("/sector-exposure", response_model=SectorViewOut)
@@ -148,13 +130,7 @@ async def sector_exposure(
     as_of: AsOf = None,
 ) -> Response:
     """Long, short and net weights per GICS sector against the S&P 500's weights."""
-
-    def compute() -> SectorViewOut:
-        result = service.sector_exposure(_uows(request), reader.user_id, portfolio_id, as_of)
-        return SectorViewOut.model_validate(result)
-
-    key = ("sector-exposure", portfolio_id, as_of)
-    return await _answer(request, reader, key, compute)
+    return await _answer(request, reader, "sector-exposure", portfolio_id, as_of)
 
 
 @router.get("/concentration", response_model=ConcentrationOut)
@@ -165,13 +141,7 @@ async def concentration(
     as_of: AsOf = None,
 ) -> Response:
     """HHI, effective number of positions, top-3/top-10 and the weights behind them."""
-
-    def compute() -> ConcentrationOut:
-        result = service.concentration(_uows(request), reader.user_id, portfolio_id, as_of)
-        return ConcentrationOut.model_validate(result)
-
-    key = ("concentration", portfolio_id, as_of)
-    return await _answer(request, reader, key, compute)
+    return await _answer(request, reader, "concentration", portfolio_id, as_of)
 
 
 @router.get("/positions/risk", response_model=PositionRiskViewOut)
@@ -182,13 +152,7 @@ async def positions_risk(
     as_of: AsOf = None,
 ) -> Response:
     """Each held position's price, value, weight of NAV, beta and volatility."""
-
-    def compute() -> PositionRiskViewOut:
-        result = service.position_risk(_uows(request), reader.user_id, portfolio_id, as_of)
-        return PositionRiskViewOut.model_validate(result)
-
-    key = ("positions/risk", portfolio_id, as_of)
-    return await _answer(request, reader, key, compute)
+    return await _answer(request, reader, "positions/risk", portfolio_id, as_of)
 
 
 @router.get("/snapshots", response_model=SnapshotSeriesOut)
@@ -204,12 +168,4 @@ async def snapshots(
 ) -> Response:
     """Daily snapshot rows, ascending. Without ``start``: the latest ``limit`` up to ``end``;
     with it, the first ``limit`` from ``start`` and ``next_start`` for the next page."""
-
-    def compute() -> SnapshotSeriesOut:
-        result = service.snapshot_series(
-            _uows(request), reader.user_id, portfolio_id, start, end, limit
-        )
-        return SnapshotSeriesOut.model_validate(result)
-
-    key = ("snapshots", portfolio_id, start, end, limit)
-    return await _answer(request, reader, key, compute)
+    return await _answer(request, reader, "snapshots", portfolio_id, start, end, limit)
