@@ -157,13 +157,45 @@ def portfolio_returns(
         NaN on a date where any security held by the portfolio (non-zero weight) has a
         missing return; missing returns of securities it does not hold never matter.
     """
-    R = np.asarray(returns, dtype=np.float64)
+    RT = np.array(returns, dtype=np.float64).T  # (N, T), a copy: NaN is zeroed below
     W = sp.csr_array(weights)
-    missing = ~np.isfinite(R)
-    R0 = np.where(missing, 0.0, R)
-    out: FloatArray = np.asarray((W @ R0.T).T)
-    if missing.any():
-        held = sp.csr_array((W != 0).astype(np.float64))
-        hit = np.asarray((held @ missing.T.astype(np.float64)).T) > 0
+    missing = ~np.isfinite(RT)
+    gaps = np.flatnonzero(missing.any(axis=1))  # securities with a missing return
+    RT[gaps] = np.where(missing[gaps], 0.0, RT[gaps])
+    out: FloatArray = np.asarray(W @ RT).T
+    if gaps.size:
+        # Only the securities with gaps can spoil a date: one product over those.
+        held = sp.csr_array((W[:, gaps] != 0).astype(np.float64))
+        hit = np.asarray(held @ missing[gaps].astype(np.float64)).T > 0
         out[hit] = np.nan
     return out
+
+
+def trailing_windows(panel: ArrayLike, ends: ArrayLike, window: int, first: int = 0) -> FloatArray:
+    """The ``window`` rows of ``panel`` ending at each row of ``ends``, side by side.
+
+    Parameters
+    ----------
+    panel : ndarray of shape (T, N)
+    ends : int array of shape (K,)
+        Last row of each window.
+    window : int
+        Rows per window.
+    first : int, default 0
+        No window reaches above this row.
+
+    Returns
+    -------
+    ndarray of shape (window, K * N)
+        Column ``k * N + j`` holds ``panel[max(ends[k] - window + 1, first) : ends[k] + 1, j]``
+        aligned at the bottom, NaN above where the window was cut short. Every kernel
+        here skips NaN rows as missing, so one call over this array gives each (window,
+        column) pair what a call on its own slice gives, for all K windows at once.
+    """
+    P = np.asarray(panel, dtype=np.float64)
+    last = np.asarray(ends, dtype=np.int64)
+    out = np.full((window, last.size, P.shape[1]), np.nan)
+    for k, end in enumerate(last.tolist()):
+        lo = max(end - window + 1, first)
+        out[window - (end + 1 - lo) :, k] = P[lo : end + 1]
+    return out.reshape(window, last.size * P.shape[1])

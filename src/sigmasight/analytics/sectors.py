@@ -60,18 +60,27 @@ class SectorExposure:
     long: FloatArray
     short: FloatArray
     net: FloatArray
-    benchmark: FloatArray
+    benchmark: FloatArray  # (S,), or (P, S) when given per portfolio
     active: FloatArray
     gross: FloatArray
     reason: ReasonArray
 
 
-def _bucket_codes(sector: AnyArray, is_etf: ArrayLike) -> np.ndarray:
+def bucket_codes(sector: AnyArray, is_etf: ArrayLike) -> np.ndarray:
+    """Index into :data:`BUCKETS` of each position: its sector's, or ETF / Unclassified."""
     labels, inverse = np.unique(np.asarray(sector, dtype=object).astype(str), return_inverse=True)
     # One lookup per distinct label, then a gather: no loop over positions.
     lut = np.array([BUCKETS.index(normalise_sector(lab)) for lab in labels], dtype=np.int64)
     codes = lut[inverse.reshape(-1)] if labels.size else np.zeros(0, dtype=np.int64)
     return np.where(np.asarray(is_etf, dtype=bool), BUCKETS.index(ETF_BUCKET), codes)
+
+
+def benchmark_vector(weights: Mapping[str, float]) -> FloatArray:
+    """Published sector weights as an (S,) array in :data:`BUCKETS` order."""
+    out = np.zeros(len(BUCKETS))
+    for name, wgt in weights.items():
+        out[BUCKETS.index(normalise_sector(name))] += wgt
+    return out
 
 
 def _safe_col(d: FloatArray) -> FloatArray:
@@ -86,7 +95,7 @@ def sector_exposure(
     is_etf: ArrayLike,
     exposure: ArrayLike,
     n_portfolios: int,
-    benchmark_weights: Mapping[str, float],
+    benchmark_weights: Mapping[str, float] | ArrayLike,
 ) -> SectorExposure:
     """Long, short and net sector weights of P portfolios and their active weights.
 
@@ -98,13 +107,28 @@ def sector_exposure(
     is_etf : bool array of shape (M,)
     exposure : float array of shape (M,)
         Signed exposure (short negative); NaN positions are ignored.
-    benchmark_weights : mapping sector -> weight
-        Benchmark (e.g. S&P 500) sector weights as published, used as given.
+    benchmark_weights : mapping sector -> weight, or array of shape (S,) or (P, S)
+        Benchmark (e.g. S&P 500) sector weights as published, used as given; as an
+        array (see :func:`benchmark_vector`) in :data:`BUCKETS` order, one row per
+        portfolio when portfolios are measured against different snapshots.
     """
+    code = bucket_codes(sector, is_etf)
+    return bucket_exposure(portfolio, code, exposure, n_portfolios, benchmark_weights)
+
+
+def bucket_exposure(
+    portfolio: ArrayLike,
+    bucket: ArrayLike,
+    exposure: ArrayLike,
+    n_portfolios: int,
+    benchmark_weights: Mapping[str, float] | ArrayLike,
+) -> SectorExposure:
+    """:func:`sector_exposure` from each position's bucket index (:func:`bucket_codes`),
+    for callers that classify instruments once rather than on every call."""
     pf = np.asarray(portfolio, dtype=np.int64)
+    code = np.asarray(bucket, dtype=np.int64)
     e = np.asarray(exposure, dtype=np.float64)
     e = np.where(np.isfinite(e), e, 0.0)
-    code = _bucket_codes(sector, is_etf)
     P, S = n_portfolios, len(BUCKETS)
 
     def per_bucket(v: FloatArray) -> FloatArray:
@@ -114,9 +138,11 @@ def sector_exposure(
     L, Sh = per_bucket(np.maximum(e, 0.0)), per_bucket(np.minimum(e, 0.0))
     tl, ts = L.sum(axis=1), -Sh.sum(axis=1)
     gross = tl + ts
-    bench = np.zeros(S)
-    for name, wgt in benchmark_weights.items():
-        bench[BUCKETS.index(normalise_sector(name))] += wgt
+    bench = (
+        benchmark_vector(benchmark_weights)
+        if isinstance(benchmark_weights, Mapping)
+        else np.asarray(benchmark_weights, dtype=np.float64)
+    )
     net = (L + Sh) / _safe_col(gross)
     ok = gross > 0
     return SectorExposure(

@@ -24,12 +24,17 @@ from sigmasight.analytics._typing import (
     window_diff,
 )
 from sigmasight.analytics.regression import solve_normal_equations
+from sigmasight.analytics.returns import trailing_windows
 from sigmasight.domain.conventions import (
     TRADING_DAYS_PER_MONTH,
     TRADING_DAYS_PER_WEEK,
     TRADING_DAYS_PER_YEAR,
 )
 
+#: Columns fitted per pass: the fit makes some fifteen temporaries of the window's
+#: length by this many columns, which then stay in the CPU's cache (measured on 504-row
+#: windows: about 35 µs a series at 250 columns, 66 µs at 4,096).
+_COLUMN_CHUNK = 256
 #: Lags of the HAR components (daily, weekly, monthly) in trading days.
 HAR_LAGS: tuple[int, int, int] = (1, TRADING_DAYS_PER_WEEK, 22)
 
@@ -142,13 +147,18 @@ class HARForecast:
     r_squared: FloatArray
 
 
-def _har_design(y: FloatArray) -> tuple[list[FloatArray], FloatArray, np.ndarray]:
-    """Regressors (daily, weekly, monthly means of past values), target and row mask."""
+def _har_design(y: FloatArray) -> tuple[list[FloatArray], FloatArray, np.ndarray | None]:
+    """Regressors (daily, weekly, monthly means of past values), target and row mask
+    (``None`` when every row is usable, which spares the fit its masking passes)."""
     T, L = y.shape[0], HAR_LAGS[-1]
     ok = np.isfinite(y)
-    y0 = np.where(ok, y, 0.0)
-    csum, cbad = prefix_sum(y0), prefix_sum((~ok).astype(np.float64))
+    complete = bool(ok.all())
+    y0 = y if complete else np.where(ok, y, 0.0)
+    csum = prefix_sum(y0)
     regs = [(csum[L:T] - csum[L - k : T - k]) / k for k in HAR_LAGS]
+    if complete:
+        return regs, y0[L:], None
+    cbad = prefix_sum((~ok).astype(np.float64))
     clean = (cbad[L:T] - cbad[0 : T - L]) == 0
     return regs, y0[L:], clean & ok[L:]
 
@@ -183,6 +193,19 @@ def har_forecast(
     HARForecast
     """
     R, one_d = as_float_2d(returns)
+    chunks = [
+        _har_columns(R[:, lo : lo + _COLUMN_CHUNK], horizon, min_obs, periods_per_year)
+        for lo in range(0, max(R.shape[1], 1), _COLUMN_CHUNK)
+    ]
+    names = ("coef", "path", "variance", "volatility", "n_obs", "reason", "r_squared")
+    parts = [np.concatenate([getattr(c, n) for c in chunks], axis=-1) for n in names]
+    if one_d:
+        return HARForecast(*(p[..., 0] for p in parts))
+    return HARForecast(*parts)
+
+
+def _har_columns(R: FloatArray, horizon: int, min_obs: int, periods_per_year: int) -> HARForecast:
+    """:func:`har_forecast` of the columns of a 2-D ``R``."""
     y = R * R
     regs, target, mask = _har_design(y)
     coef, n, reason, r2 = _har_fit(regs, target, mask, min_obs)
@@ -197,44 +220,114 @@ def har_forecast(
         vol = np.sqrt(variance * periods_per_year / horizon)
     r2 = np.where(bad, np.nan, r2)
     path = np.where(bad, np.nan, path)
-    out = HARForecast(coef, path, variance, vol, n.astype(np.int64), reason, r2)
-    if one_d:
-        parts = (out.coef, out.path, out.variance, out.volatility, out.n_obs, out.reason, r2)
-        return HARForecast(*(p[..., 0] for p in parts))  # type: ignore[arg-type]
+    return HARForecast(coef, path, variance, vol, n.astype(np.int64), reason, r2)
+
+
+def har_forecasts_at(
+    returns: ArrayLike,
+    ends: ArrayLike,
+    window: int,
+    first: int = 0,
+    block_series: int = 256,
+) -> HARForecast:
+    """:func:`har_forecast` fitted on the ``window`` rows ending at each row of ``ends``.
+
+    Each fit sees only its own window (rows ``max(end - window + 1, first) .. end``), so
+    nothing looks ahead. Windows are laid side by side
+    (:func:`~sigmasight.analytics.returns.trailing_windows`) and fitted in blocks of
+    about ``block_series`` series per call, which bounds memory.
+
+    Returns
+    -------
+    HARForecast
+        Fields of shape (K, N); ``coef`` (K, 4, N) and ``path`` (K, horizon, N).
+    """
+    R, _ = as_float_2d(returns)
+    last = np.asarray(ends, dtype=np.int64)
+    N = R.shape[1]
+    step = max(1, block_series // max(N, 1))
+    parts = []
+    for lo in range(0, last.size, step):
+        block = last[lo : lo + step]
+        K = block.size
+        fit = har_forecast(trailing_windows(R, block, window, first))
+        parts.append(
+            HARForecast(
+                coef=fit.coef.reshape(4, K, N).transpose(1, 0, 2),
+                path=fit.path.reshape(-1, K, N).transpose(1, 0, 2),
+                variance=fit.variance.reshape(K, N),
+                volatility=fit.volatility.reshape(K, N),
+                n_obs=fit.n_obs.reshape(K, N),
+                reason=fit.reason.reshape(K, N),
+                r_squared=fit.r_squared.reshape(K, N),
+            )
+        )
+    if not parts:
+        empty = np.empty((0, N))
+        return HARForecast(
+            np.empty((0, 4, N)),
+            np.empty((0, 0, N)),
+            empty,
+            empty,
+            empty.astype(np.int64),
+            empty.astype(np.uint8),
+            empty,
+        )
+    names = ("coef", "path", "variance", "volatility", "n_obs", "reason", "r_squared")
+    return HARForecast(*(np.concatenate([getattr(p, n) for p in parts]) for n in names))
+
+
+def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Column-wise dot products of two (T, N) arrays, with no (T, N) temporary."""
+    out: FloatArray = np.einsum("tn,tn->n", a, b)
     return out
 
 
 def _har_fit(
-    regs: list[FloatArray], target: FloatArray, mask: np.ndarray, min_obs: int
+    regs: list[FloatArray], target: FloatArray, mask: np.ndarray | None, min_obs: int
 ) -> tuple[FloatArray, FloatArray, ReasonArray, FloatArray]:
-    m = mask.astype(np.float64)
-    n = m.sum(axis=0)
-    nn = np.maximum(n, 1.0)
-    means = [(m * a).sum(axis=0) / nn for a in regs]
-    ybar = (m * target).sum(axis=0) / nn
-    dev = [m * (a - mu) for a, mu in zip(regs, means, strict=True)]
-    ydev = m * (target - ybar)
+    # Without a mask every row counts; with one, masked rows enter as exact zeros. A
+    # complete column gets the same figures either way (x * 1.0 and x + 0.0 are exact).
+    if mask is None:
+        n = np.full(target.shape[1], float(target.shape[0]))
+        means = [a.sum(axis=0) / n for a in regs]
+        ybar = target.sum(axis=0) / n
+        dev = [a - mu for a, mu in zip(regs, means, strict=True)]
+        ydev = target - ybar
+    else:
+        m = mask.astype(np.float64)
+        n = m.sum(axis=0)
+        nn = np.maximum(n, 1.0)
+        means = [(m * a).sum(axis=0) / nn for a in regs]
+        ybar = (m * target).sum(axis=0) / nn
+        dev = [m * (a - mu) for a, mu in zip(regs, means, strict=True)]
+        ydev = m * (target - ybar)
     K = len(dev)
     gram = np.empty((n.size, K, K))
     for i in range(K):
         for j in range(i, K):
-            gram[:, i, j] = gram[:, j, i] = (dev[i] * dev[j]).sum(axis=0)
-    cross = np.stack([(d * ydev).sum(axis=0) for d in dev], axis=1)
-    cyy = (ydev * ydev).sum(axis=0)
+            gram[:, i, j] = gram[:, j, i] = _dot(dev[i], dev[j])
+    cross = np.stack([_dot(d, ydev) for d in dev], axis=1)
+    cyy = _dot(ydev, ydev)
     slopes, _, r2, reason = solve_normal_equations(gram, cross, cyy, n, 0.0, max(min_obs, K + 2))
     const = ybar - sum(slopes[:, k] * means[k] for k in range(K))
     return np.vstack([const, slopes.T]), n, reason, r2
 
 
 def _har_iterate(coef: FloatArray, y: FloatArray, horizon: int) -> FloatArray:
+    """Iterate the fitted model ``horizon`` days ahead, each prediction feeding the lags
+    of the next (running sums over the weekly and monthly windows)."""
     L = HAR_LAGS[-1]
     buf = np.full((L + horizon, y.shape[1]), np.nan)
     tail = y[-L:]
     buf[L - tail.shape[0] : L] = tail
+    sums = [buf[L - k : L].sum(axis=0) for k in HAR_LAGS]
     for h in range(horizon):
         end = L + h
-        comps = [buf[end - k : end].mean(axis=0) for k in HAR_LAGS]
-        buf[end] = coef[0] + sum(coef[k + 1] * comps[k] for k in range(len(HAR_LAGS)))
+        nxt = coef[0] + sum(coef[i + 1] * (sums[i] / k) for i, k in enumerate(HAR_LAGS))
+        buf[end] = nxt
+        for i, k in enumerate(HAR_LAGS):
+            sums[i] = sums[i] + nxt - buf[end - k]
     out: FloatArray = buf[L:]
     return out
 

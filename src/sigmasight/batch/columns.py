@@ -33,11 +33,6 @@ def finite(values: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in clean]
 
 
-def finite_rows(values: np.ndarray) -> list[list[float | None]]:
-    clean: list[list[float]] = np.where(np.isfinite(values), values, np.nan).tolist()
-    return [[None if v != v else v for v in row] for row in clean]
-
-
 def ints(values: np.ndarray) -> list[int]:
     out: list[int] = np.asarray(values).astype(np.int64).tolist()
     return out

@@ -24,8 +24,8 @@ class Lots:
     symbol: npt.NDArray[np.object_]
     column: IntArray  # price column of the instrument or its underlying; -1 for private
     kind: IntArray  # PUBLIC / OPTION / PRIVATE
-    position_type: npt.NDArray[np.object_]
-    investment_class: npt.NDArray[np.object_]
+    position_type: npt.NDArray[np.str_]
+    investment_class: npt.NDArray[np.str_]
     quantity: FloatArray  # signed
     entry_price: FloatArray
     entry_date: npt.NDArray[np.datetime64]

@@ -154,8 +154,9 @@ def _lots(positions: list[Any], row: dict[int, int], column: dict[str, int]) -> 
         symbol=np.array([p.symbol for p in positions], dtype=object),
         column=np.array([col(p) for p in positions], dtype=np.int64),
         kind=np.array([kind(p) for p in positions], dtype=np.int64),
-        position_type=np.array([p.position_type.value for p in positions], dtype=object),
-        investment_class=np.array([p.investment_class.value for p in positions], dtype=object),
+        # Fixed-width strings, not objects: comparing them (np.isin) runs in C.
+        position_type=np.array([p.position_type.value for p in positions], dtype=str),
+        investment_class=np.array([p.investment_class.value for p in positions], dtype=str),
         quantity=num([p.quantity for p in positions]),
         entry_price=num([p.entry_price for p in positions]),
         entry_date=days([p.entry_date for p in positions]),

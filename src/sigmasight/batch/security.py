@@ -20,7 +20,7 @@ from sigmasight.analytics.volatility import (
     HARForecast,
     VolPercentile,
     VolTrend,
-    har_forecast,
+    har_forecasts_at,
     rolling_volatility,
     rolling_volatility_percentile,
     trend_from_volatilities,
@@ -51,7 +51,7 @@ class SecurityMetrics:
     p_value: FloatArray  # (R, S)
     vol21: FloatArray  # (T, S)
     vol63: FloatArray  # (T, S)
-    har: list[HARForecast]  # one per row, fields (S,)
+    har: HARForecast  # fields (R, S); coef (R, 4, S)
     trend: VolTrend  # (R, S)
     percentile: VolPercentile  # (R, S)
 
@@ -67,7 +67,8 @@ def security_metrics(inputs: BatchInputs, returns: FloatArray, rows: slice) -> S
     beta = rolling_security_beta(returns, market, BETA_WINDOW, BETA_MIN_OBS, BETA_CAP)
     vol21 = np.asarray(rolling_volatility(returns, 21).volatility)
     vol63 = np.asarray(rolling_volatility(returns, 63).volatility)
-    har = [har_forecast(returns[max(t - HAR_FIT_WINDOW + 1, 1) : t + 1]) for t in _range(rows)]
+    ends = np.arange(rows.start, rows.stop)
+    har = har_forecasts_at(returns, ends, HAR_FIT_WINDOW, first=1)  # row 0 has no return
     return SecurityMetrics(
         rows=rows,
         beta=beta,
@@ -78,10 +79,6 @@ def security_metrics(inputs: BatchInputs, returns: FloatArray, rows: slice) -> S
         trend=trend_from_volatilities(vol21[rows], vol63[rows]),
         percentile=rolling_volatility_percentile(vol21, rows),
     )
-
-
-def _range(rows: slice) -> range:
-    return range(rows.start, rows.stop)
 
 
 def beta_rows(
@@ -125,14 +122,14 @@ def volatility_rows(inputs: BatchInputs, metrics: SecurityMetrics) -> dict[str, 
     columns over (run row, symbol)."""
     rows = metrics.rows
     n_rows, n_symbols = rows.stop - rows.start, len(inputs.symbols)
-    fitted = np.array([h.reason == 0 for h in metrics.har])  # (R, S)
-    coef = np.array([h.coef for h in metrics.har])  # (R, 4, S)
+    har = metrics.har
+    fitted = har.reason == 0  # (R, S)
 
     def har_field(name: str) -> np.ndarray:
-        return np.array([getattr(h, name) for h in metrics.har]).reshape(-1)
+        return np.asarray(getattr(har, name)).reshape(-1)
 
     def coefficient(k: int) -> list[float | None]:
-        return finite(np.where(fitted, coef[:, k, :], np.nan).reshape(-1))
+        return finite(np.where(fitted, har.coef[:, k, :], np.nan).reshape(-1))
 
     days = [d.astype(object) for d in inputs.sessions[rows]]
     return {
