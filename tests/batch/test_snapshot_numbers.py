@@ -11,11 +11,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from sigmasight.analytics.sectors import BUCKETS, sector_views
 from sigmasight.batch.runner import run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
+from sigmasight.services.analytics import sector_exposure
 from sigmasight.services.demo import demo_book_csv
 from sigmasight.storage.history import PortfolioSnapshot
+from sigmasight.storage.models import Portfolio
 from tests.batch.conftest import UowFactory
 
 DAY = date(2022, 12, 28)
@@ -105,19 +108,53 @@ def test_long_short_book_signs_sectors_and_exclusions(
     snap = snapshot[3]
     assert snap.short_exposure < 0 < snap.long_exposure
     assert snap.gross_exposure == pytest.approx(snap.long_exposure - snap.short_exposure)
-    sectors = snap.sector_exposure
-    buckets = sectors["buckets"]
-    assert sum(sectors["long"]) == pytest.approx(1.0)
-    assert sum(sectors["short"]) == pytest.approx(-1.0)
+    stored = snap.sector_exposure
+    assert set(stored) == {"benchmark_as_of", "long", "short"}
+    assert stored["benchmark_as_of"] == "2022-12-28"
+    # Stored as exposure in currency per bucket: longs positive, shorts negative, and
+    # together they are the book's delta-adjusted long and short exposure.
+    assert all(v > 0 for v in stored["long"].values())
+    assert all(v < 0 for v in stored["short"].values())
+    # The private credit fund is unclassified; the shorts are in the sectors they belong to.
+    assert stored["long"]["Unclassified"] > 0
+    assert stored["short"]["Consumer Discretionary"] < 0  # BBY
+    long = np.array([stored["long"].get(b, 0.0) for b in BUCKETS])
+    short = np.array([stored["short"].get(b, 0.0) for b in BUCKETS])
+    views = sector_views(long[None], short[None], {})
+    assert views.long.sum() == pytest.approx(1.0)
+    assert views.short.sum() == pytest.approx(-1.0)
     # Sector weights use delta-adjusted option exposure (not premiums): net sums to
     # (long + short) / gross of those exposures, as documented.
-    net = sum(v for v in sectors["net"] if v is not None)
-    assert sectors["gross"] == pytest.approx(sectors["long_total"] - sectors["short_total"])
-    assert net == pytest.approx(
-        (sectors["long_total"] + sectors["short_total"]) / sectors["gross"], rel=1e-12
-    )
-    # The private credit fund is unclassified; the shorts are in the sectors they belong to.
-    assert sectors["long"][buckets.index("Unclassified")] > 0
-    assert sectors["short"][buckets.index("Consumer Discretionary")] < 0  # BBY
-    assert sectors["benchmark_as_of"] == "2022-12-28"
-    assert sum(sectors["benchmark"]) == pytest.approx(1.0)
+    gross = long.sum() - short.sum()
+    assert views.gross[0] == pytest.approx(gross, rel=1e-15)
+    assert np.nansum(views.net) == pytest.approx((long.sum() + short.sum()) / gross, rel=1e-12)
+
+
+def test_sector_reader_reads_stored_sums_and_the_earlier_stored_views(
+    demo_db: UowFactory, chain: ProviderChain, calendar: TradingCalendar
+) -> None:
+    """Snapshots written before the batch stored bucket sums kept their views; the
+    reader serves both, and the same figures from each."""
+    assert run_batch(demo_db, chain, calendar, DAY, DAY).ok
+    with demo_db() as uow:
+        owner = uow.session.get(Portfolio, 3).owner_id  # type: ignore[union-attr]
+    derived = sector_exposure(demo_db, owner, 3, DAY)
+    assert derived.benchmark_as_of == DAY
+    assert derived.sums.benchmark == pytest.approx(1.0)
+    earlier = {
+        "benchmark_as_of": DAY.isoformat(),
+        "gross": derived.gross,
+        "long_total": derived.long_total,
+        "short_total": derived.short_total,
+        "buckets": [b.sector for b in derived.buckets],
+        **{
+            view: [getattr(b, view) for b in derived.buckets]
+            for view in ("long", "short", "net", "active", "benchmark")
+        },
+    }
+    with demo_db() as uow:
+        snap = uow.session.get(PortfolioSnapshot, (3, DAY))
+        assert snap is not None
+        snap.sector_exposure = earlier
+        uow.commit()
+    assert sector_exposure(demo_db, owner, 3, DAY) == derived

@@ -19,7 +19,10 @@ from sigmasight.domain.enums import (
     InvestmentSubtype,
     PositionType,
 )
+from sigmasight.storage import repositories
+from sigmasight.storage.history import SecurityMarketBeta
 from sigmasight.storage.models import EquityChange, Portfolio, Position, Tag, User
+from sigmasight.storage.repositories import upsert_rows
 from sigmasight.storage.uow import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -342,3 +345,56 @@ def test_security_upsert(uow_factory: UowFactory) -> None:
             AssetType.STOCK,
             2.1e12,
         )
+
+
+def _beta_rows(days: list[date], beta: float) -> list[dict[str, object]]:
+    return [
+        {
+            "symbol": "AAPL",
+            "calc_date": day,
+            "method": "ols",
+            "window": 90,
+            "market_index": "^GSPC",
+            "beta": beta,
+            "beta_uncapped": beta,
+            "capped": False,
+            "alpha": None,
+            "r_squared": 0.5,
+            "std_error": 0.1,
+            "t_stat": 10.0,
+            "p_value": 1e-6,
+            "observations": 90,
+            "reason": "OK",
+        }
+        for day in days
+    ]
+
+
+@pytest.mark.parametrize("chunk", [2, 10_000])
+def test_bulk_upsert_new_rows_then_overlap(
+    uow_factory: UowFactory, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """New rows, then a chunk whose first key is new but a later one exists (a resumed
+    run), then a pure rerun: every key once, with the latest values; None stays NULL.
+    On PostgreSQL the second write tries the straight COPY, meets the existing key and
+    falls back to the upsert within its savepoint."""
+    monkeypatch.setattr(repositories, "UPSERT_CHUNK", chunk)
+    key = ("symbol", "calc_date", "method", "window", "market_index")
+    days = [date(2024, 1, d) for d in range(2, 9)]
+    with uow_factory() as uow:
+        assert upsert_rows(uow.session, SecurityMarketBeta, _beta_rows(days[3:5], 1.0), key=key)
+        uow.commit()
+    with uow_factory() as uow:
+        upsert_rows(uow.session, SecurityMarketBeta, _beta_rows(days, 2.0), key=key)
+        uow.commit()
+    with uow_factory() as uow:
+        upsert_rows(uow.session, SecurityMarketBeta, _beta_rows(days[:2], 3.0), key=key)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.session.execute(
+            select(
+                SecurityMarketBeta.calc_date, SecurityMarketBeta.beta, SecurityMarketBeta.alpha
+            ).order_by(SecurityMarketBeta.calc_date)
+        ).all()
+    assert [(d, b) for d, b, _ in stored] == [(d, 3.0 if d < days[2] else 2.0) for d in days]
+    assert all(alpha is None for _, _, alpha in stored)

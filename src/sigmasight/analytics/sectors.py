@@ -125,6 +125,15 @@ def bucket_exposure(
 ) -> SectorExposure:
     """:func:`sector_exposure` from each position's bucket index (:func:`bucket_codes`),
     for callers that classify instruments once rather than on every call."""
+    long, short = bucket_sums(portfolio, bucket, exposure, n_portfolios)
+    return sector_views(long, short, benchmark_weights)
+
+
+def bucket_sums(
+    portfolio: ArrayLike, bucket: ArrayLike, exposure: ArrayLike, n_portfolios: int
+) -> tuple[FloatArray, FloatArray]:
+    """Long (>= 0) and short (<= 0) exposure per portfolio and bucket, in currency:
+    two (P, S) arrays in :data:`BUCKETS` order. Every view derives from these."""
     pf = np.asarray(portfolio, dtype=np.int64)
     code = np.asarray(bucket, dtype=np.int64)
     e = np.asarray(exposure, dtype=np.float64)
@@ -135,7 +144,19 @@ def bucket_exposure(
         out = np.bincount(pf * S + code, weights=v, minlength=P * S)[: P * S]
         return np.asarray(out, dtype=np.float64).reshape(P, S)
 
-    L, Sh = per_bucket(np.maximum(e, 0.0)), per_bucket(np.minimum(e, 0.0))
+    return per_bucket(np.maximum(e, 0.0)), per_bucket(np.minimum(e, 0.0))
+
+
+def sector_views(
+    long_sums: ArrayLike, short_sums: ArrayLike, benchmark_weights: Mapping[str, float] | ArrayLike
+) -> SectorExposure:
+    """The long, short, net and active views from :func:`bucket_sums` (P, S).
+
+    The batch stores the sums; readers call this on what was stored and get the figures
+    the batch would have computed.
+    """
+    L = np.asarray(long_sums, dtype=np.float64)
+    Sh = np.asarray(short_sums, dtype=np.float64)
     tl, ts = L.sum(axis=1), -Sh.sum(axis=1)
     gross = tl + ts
     bench = (

@@ -27,9 +27,8 @@ from sigmasight.analytics.returns import portfolio_returns, trailing_windows
 from sigmasight.analytics.sectors import (
     BUCKETS,
     UNCLASSIFIED_BUCKET,
-    benchmark_vector,
     bucket_codes,
-    bucket_exposure,
+    bucket_sums,
 )
 from sigmasight.analytics.volatility import (
     har_forecast,
@@ -198,15 +197,37 @@ def _series_figures(series: FloatArray, market: FloatArray, P: int) -> dict[str,
     return out
 
 
-def _benchmarks(inputs: BatchInputs, ts: IntArray) -> tuple[list[str | None], FloatArray]:
-    """Per date: the benchmark snapshot's date (ISO) and its weights (K, buckets)."""
-    as_of: list[str | None] = []
-    weights = np.zeros((ts.size, len(BUCKETS)))
-    for k, t in enumerate(ts.tolist()):
-        published, found = _weights_as_of(inputs, inputs.sessions[t].astype(object))
-        as_of.append(published.isoformat() if published else None)
-        weights[k] = benchmark_vector(found)
-    return as_of, weights
+def _benchmark_dates(inputs: BatchInputs, ts: IntArray) -> list[str | None]:
+    """Per date: the date (ISO) of the benchmark weights it is measured against."""
+    out: list[str | None] = []
+    for t in ts.tolist():
+        published, _ = _weights_as_of(inputs, inputs.sessions[t].astype(object))
+        out.append(published.isoformat() if published else None)
+    return out
+
+
+def sector_json(
+    long_sums: FloatArray, short_sums: FloatArray, benchmark_as_of: list[str | None]
+) -> list[dict[str, object]]:
+    """The stored sector exposure of each row: long and short exposure per bucket in
+    currency (buckets without any left out) and the date of the benchmark weights.
+
+    Weights, the net and active views and the benchmark column are derived on reading,
+    by the same :func:`~sigmasight.analytics.sectors.sector_views`; stored, they were
+    most of a snapshot's bytes, and the benchmark's weights were the same in every row
+    of a date.
+    """
+    names = BUCKETS
+    return [
+        {
+            "benchmark_as_of": as_of,
+            "long": {name: v for name, v in zip(names, long, strict=True) if v},
+            "short": {name: v for name, v in zip(names, short, strict=True) if v},
+        }
+        for as_of, long, short in zip(
+            benchmark_as_of, long_sums.tolist(), short_sums.tolist(), strict=True
+        )
+    ]
 
 
 def _rows_for_dates(
@@ -239,14 +260,9 @@ def _rows_for_dates(
     trend = trend_from_volatilities(vol21, vol63)
     lot_value = np.asarray(valuation.value[rs[held.date], held.lot])
     lot_exposure = np.where(pos.security < 0, lot_value, delta_adjusted_exposure(pos))
-    as_of, bench = _benchmarks(inputs, ts)
-    sectors = bucket_exposure(
-        pos.portfolio,
-        column_bucket[held.column],  # -1 (no prices) picks the last entry: Unclassified
-        lot_exposure,
-        V,
-        np.repeat(bench, P, axis=0),
-    )
+    as_of = _benchmark_dates(inputs, ts)
+    # -1 (no prices) picks the last entry of column_bucket: Unclassified.
+    long_sums, short_sums = bucket_sums(pos.portfolio, column_bucket[held.column], lot_exposure, V)
     conc = concentration(pos.portfolio, symbol_code[held.lot], lot_value, V)
 
     def per_portfolio(values: np.ndarray) -> np.ndarray:
@@ -254,32 +270,12 @@ def _rows_for_dates(
         return np.bincount(pos.portfolio, weights=finite, minlength=V)[:V]
 
     held_value = per_portfolio(lot_value)
-    long_total = per_portfolio(np.maximum(lot_exposure, 0.0))
-    short_total = per_portfolio(np.minimum(lot_exposure, 0.0))
     live = np.flatnonzero((ts[:, None] >= valuation.inception[None, :]).reshape(-1))
     day_of = live // P  # k of each row
     unpriced = valuation.unpriced[rs].reshape(-1)[live]
     short_history = ~np.isfinite(figures["beta_direct"][live])
     no_volatility = ~np.isfinite(vol63[live])
-    # Rows of contiguous arrays: orjson writes them as JSON lists, NaN as null.
-    views = {
-        view: np.ascontiguousarray(getattr(sectors, view)[live])
-        for view in ("long", "short", "net", "active")
-    }
-    gross, long_sum, short_sum = (finite(v[live]) for v in (sectors.gross, long_total, short_total))
-    buckets = list(BUCKETS)
-    sector_json = [
-        {
-            "benchmark_as_of": as_of[k],
-            "gross": gross[i],
-            "long_total": long_sum[i],
-            "short_total": short_sum[i],
-            "buckets": buckets,
-            **{view: rows[i] for view, rows in views.items()},
-            "benchmark": bench[k],
-        }
-        for i, k in enumerate(day_of.tolist())
-    ]
+    sectors = sector_json(long_sums[live], short_sums[live], [as_of[k] for k in day_of.tolist()])
     notes = [
         [
             *(
@@ -322,7 +318,7 @@ def _rows_for_dates(
         **{name: finite(figures[name][live]) for name in SERIES_FIGURES},
         "beta_direct_observations": ints(figures["beta_direct_observations"][live]),
         "volatility_trend": [str(label) or None for label in trend.label[live]],
-        "sector_exposure": sector_json,
+        "sector_exposure": sectors,
         "hhi": finite(conc.hhi[live]),
         "effective_positions": finite(conc.effective_n[live]),
         "top3_weight": finite(conc.top3[live]),

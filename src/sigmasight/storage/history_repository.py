@@ -93,6 +93,12 @@ class HistoryRepository:
         # Ascending dates: the last row of a symbol wins the dict, i.e. its latest close.
         return {symbol: (when, float(close)) for symbol, when, close in self.session.execute(query)}
 
+    def benchmark_weights(self, benchmark: str, day: date) -> dict[str, float]:
+        """The benchmark's sector weights published on ``day`` (sector name as stored)."""
+        w = BenchmarkSectorWeight
+        query = select(w.sector, w.weight).where(w.benchmark == benchmark, w.as_of == day)
+        return {sector: float(weight) for sector, weight in self.session.execute(query)}
+
     def benchmark_source(self, benchmark: str, day: date) -> str | None:
         """Where the benchmark's sector weights published on ``day`` came from."""
         w = BenchmarkSectorWeight

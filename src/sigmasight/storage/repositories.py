@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, ColumnElement, Dialect, Table, and_, func, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    Float,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    and_,
+    func,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,11 +99,15 @@ def upsert_columns(
             if dialect.name == "postgresql":
                 _copy_upsert(
                     driver,
-                    table_sql,
-                    quote(f"{table.name}_load"),
-                    names_sql,
-                    key_sql,
-                    updates_sql,
+                    CopyTarget(
+                        table_sql,
+                        quote(f"{table.name}_load"),
+                        names_sql,
+                        key_sql,
+                        updates_sql,
+                        [names.index(k) for k in key],
+                        _binary_types(table, names),
+                    ),
                     tuples,
                 )
             else:
@@ -130,26 +152,99 @@ def _upsert_sql(
     )
 
 
-def _copy_upsert(
-    connection: Any,
-    table: str,
-    load: str,
-    names: list[str],
-    key: list[str],
-    updates: list[str],
-    rows: list[tuple[Any, ...]],
-) -> None:
-    listed = ", ".join(names)
+def _binary_types(table: Table, names: Sequence[str]) -> list[str] | None:
+    """PostgreSQL type names for a binary ``COPY`` of these columns, or ``None`` (text
+    ``COPY``) when a column has a type not mapped here. Binary rows spare both sides
+    formatting and parsing every float as text."""
+    out = []
+    for name in names:
+        kind = table.c[name].type
+        if isinstance(kind, JSON):
+            # The values are JSON text already (see _bound_tuples): sent as raw text,
+            # which is also json's binary form. psycopg's json dumper would encode the
+            # string once more.
+            out.append("text")
+        elif isinstance(kind, Boolean):
+            out.append("bool")
+        elif isinstance(kind, Float) and not kind.asdecimal and kind.precision is None:
+            out.append("float8")
+        elif isinstance(kind, (BigInteger, SmallInteger)):
+            return None
+        elif isinstance(kind, Integer):
+            out.append("int4")
+        elif isinstance(kind, DateTime):
+            return None
+        elif isinstance(kind, Date):
+            out.append("date")
+        elif isinstance(kind, String) and not isinstance(kind, Enum):
+            out.append("text")
+        else:
+            return None
+    return out
+
+
+@dataclass(frozen=True)
+class CopyTarget:
+    """What :func:`_copy_upsert` writes into: quoted names and the binary types."""
+
+    table: str
+    load: str
+    names: list[str]
+    key: list[str]
+    updates: list[str]
+    key_positions: list[int]
+    types: list[str] | None
+
+
+def _copy(cursor: Any, table: str, target: CopyTarget, rows: list[tuple[Any, ...]]) -> None:
+    binary = " (FORMAT BINARY)" if target.types else ""
+    with cursor.copy(f"COPY {table} ({', '.join(target.names)}) FROM STDIN{binary}") as copy:
+        if target.types:
+            copy.set_types(target.types)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_upsert(connection: Any, target: CopyTarget, rows: list[tuple[Any, ...]]) -> None:
+    """Rows into ``target.table``, updating those whose key exists.
+
+    Rows new to the table (a first run over its dates) are copied straight in; a chunk
+    with a key already there (a rerun, or a run resumed after a kill) goes through a
+    temporary table and one ``INSERT .. SELECT .. ON CONFLICT``. The straight copy runs
+    in a savepoint, so a key that appears meanwhile (another run) costs only a retry
+    through the temporary table, never a duplicate or a lost update.
+    """
+    from psycopg import errors
+
+    listed = ", ".join(target.names)
+    probe = " AND ".join(f"{k} = %s" for k in target.key)
+    first_key = [rows[0][i] for i in target.key_positions]
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {target.table} WHERE {probe} LIMIT 1", first_key)
+        if cursor.fetchone() is None:
+            cursor.execute("SAVEPOINT sigmasight_copy")
+            try:
+                _copy(cursor, target.table, target, rows)
+            except errors.UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT sigmasight_copy")
+            else:
+                cursor.execute("RELEASE SAVEPOINT sigmasight_copy")
+                return
         cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {load} "
-            f"(LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            f"CREATE TEMP TABLE IF NOT EXISTS {target.load} "
+            f"(LIKE {target.table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
-        with cursor.copy(f"COPY {load} ({listed}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(_upsert_sql(table, names, key, updates, f"SELECT {listed} FROM {load}"))
-        cursor.execute(f"TRUNCATE {load}")  # not DELETE: no dead rows for the next chunk to scan
+        _copy(cursor, target.load, target, rows)
+        cursor.execute(
+            _upsert_sql(
+                target.table,
+                target.names,
+                target.key,
+                target.updates,
+                f"SELECT {listed} FROM {target.load}",
+            )
+        )
+        cursor.execute(f"TRUNCATE {target.load}")  # not DELETE: no dead rows for the next chunk
 
 
 class UserRepository:

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
+
+from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, sector_views
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.services.analytics._common import load_context, num, total
 from sigmasight.services.analytics.views import SECTOR_CONVENTION, UowFactory
@@ -49,6 +52,9 @@ class SectorView:
 
 
 def _buckets(stored: dict[str, Any], has_benchmark: bool) -> tuple[SectorBucket, ...]:
+    """Buckets of a snapshot stored with its views (rows written before the batch stored
+    bucket sums)."""
+
     def col(view: str, i: int) -> float | None:
         return num(stored[view][i]) if view in stored else None
 
@@ -63,6 +69,42 @@ def _buckets(stored: dict[str, Any], has_benchmark: bool) -> tuple[SectorBucket,
         )
         for i, name in enumerate(stored.get("buckets", []))
     )
+
+
+def _sums_vector(stored: dict[str, float]) -> np.ndarray:
+    out = np.zeros(len(BUCKETS))
+    for name, value in stored.items():
+        out[BUCKETS.index(name) if name in BUCKETS else BUCKETS.index(UNCLASSIFIED_BUCKET)] += value
+    return out
+
+
+def _derived(
+    stored: dict[str, Any], weights: dict[str, float] | None
+) -> tuple[tuple[SectorBucket, ...], dict[str, float | None]]:
+    """Buckets and totals from stored bucket sums, by the function the batch uses."""
+    long, short = _sums_vector(stored.get("long", {})), _sums_vector(stored.get("short", {}))
+    views = sector_views(long[None], short[None], weights or {})
+
+    def cell(view: str, i: int) -> float | None:
+        return num(float(np.asarray(getattr(views, view)).reshape(-1, len(BUCKETS))[0, i]))
+
+    buckets = tuple(
+        SectorBucket(
+            sector=name,
+            long=cell("long", i),
+            short=cell("short", i),
+            net=cell("net", i),
+            benchmark=cell("benchmark", i) if weights is not None else None,
+            active=cell("active", i) if weights is not None else None,
+        )
+        for i, name in enumerate(BUCKETS)
+    )
+    totals: dict[str, float | None] = {
+        "long_total": float(long.sum()),
+        "short_total": float(short.sum()),
+        "gross": float(views.gross[0]),
+    }
+    return buckets, totals
 
 
 def _sums(buckets: tuple[SectorBucket, ...]) -> SectorSums:
@@ -88,7 +130,14 @@ def sector_exposure(
         published = stored.get("benchmark_as_of")
         bench_day = date.fromisoformat(published) if published else None
         source = ctx.history.benchmark_source(MARKET_INDEX_SYMBOL, bench_day) if bench_day else None
-        buckets = _buckets(stored, bench_day is not None)
+        if "buckets" in stored:  # written with its views
+            buckets = _buckets(stored, bench_day is not None)
+            totals = {k: stored.get(k) for k in ("long_total", "short_total", "gross")}
+        else:
+            weights = (
+                ctx.history.benchmark_weights(MARKET_INDEX_SYMBOL, bench_day) if bench_day else None
+            )
+            buckets, totals = _derived(stored, weights)
         notes = () if bench_day else (f"no benchmark sector weights on or before {ctx.as_of}",)
         return SectorView(
             portfolio_id=portfolio_id,
@@ -96,9 +145,9 @@ def sector_exposure(
             benchmark=MARKET_INDEX_SYMBOL,
             benchmark_as_of=bench_day,
             benchmark_source=source,
-            long_total=num(stored.get("long_total")),
-            short_total=num(stored.get("short_total")),
-            gross=num(stored.get("gross")),
+            long_total=num(totals["long_total"]),
+            short_total=num(totals["short_total"]),
+            gross=num(totals["gross"]),
             buckets=buckets,
             sums=_sums(buckets),
             convention=SECTOR_CONVENTION,
