@@ -444,13 +444,16 @@ class PriceRepository:
         days, names, prices = zip(*rows, strict=True) if rows else ((), (), ())
         frame = pd.DataFrame(
             {
-                "date": pd.to_datetime(pd.Series(days, dtype=object)).dt.date,
+                # Pivot on datetime64 and make date objects of the distinct days only.
+                "date": pd.to_datetime(pd.Series(days, dtype=object)),
                 "symbol": names,
                 "price": pd.Series(prices, dtype="float64"),
             }
         )
         panel = frame.pivot(index="date", columns="symbol", values="price")
-        return panel.reindex(columns=wanted).sort_index()
+        panel = panel.reindex(columns=wanted).sort_index()
+        panel.index = pd.Index(panel.index.date, name="date")
+        return panel
 
     def frame(self, symbols: Sequence[str] | None, start: date, end: date) -> pd.DataFrame:
         """Stored rows as a long price frame (columns :data:`PRICE_COLUMNS`)."""
