@@ -452,7 +452,7 @@ class PriceRepository:
         )
         panel = frame.pivot(index="date", columns="symbol", values="price")
         panel = panel.reindex(columns=wanted).sort_index()
-        panel.index = pd.Index(panel.index.date, name="date")
+        panel.index = pd.Index(pd.DatetimeIndex(panel.index).date, name="date")
         return panel
 
     def frame(self, symbols: Sequence[str] | None, start: date, end: date) -> pd.DataFrame:
