@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sigmasight.analytics import concentration as concentration_module
 from sigmasight.analytics._typing import Reason
 from sigmasight.analytics.concentration import concentration
 
@@ -53,3 +54,25 @@ def test_hhi_bounds_and_consistency(values: list[float]) -> None:
     assert res.top3[0] <= res.top10[0] + 1e-12 <= 1 + 2e-12
     w = np.sort(np.abs(values))[::-1] / np.abs(values).sum()
     assert res.top3[0] == pytest.approx(w[:3].sum())
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300))
+def test_top_weights_agree_dense_and_sorted_and_codes_equal_labels(seed: int, n: int) -> None:
+    """Both ranking paths (a dense matrix, or one sort when books are huge) and integer
+    symbol codes versus labels give the same figures."""
+    rng = np.random.default_rng(seed)
+    pf = rng.integers(0, 7, n)
+    codes = rng.integers(0, 12, n)
+    value = rng.normal(0, 1e4, n)
+    dense = concentration(pf, codes, value, 8)
+    labels = concentration(pf, np.array([f"S{c}" for c in codes], dtype=object), value, 8)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(concentration_module, "_DENSE_LIMIT", 0)
+        ranked = concentration(pf, codes, value, 8)
+    for other in (labels, ranked):
+        for name in ("hhi", "effective_n", "top3", "top10"):
+            np.testing.assert_allclose(
+                getattr(other, name), getattr(dense, name), rtol=1e-13, equal_nan=True
+            )
+        np.testing.assert_array_equal(other.n_holdings, dense.n_holdings)

@@ -46,6 +46,31 @@ def _nan_unless(ok: np.ndarray, a: np.ndarray) -> FloatArray:
     return out
 
 
+#: Largest (portfolios x holdings of the biggest book) sorted as one dense matrix; a
+#: larger problem ranks by a sort of all holdings instead.
+_DENSE_LIMIT = 4_000_000
+
+
+def _top_weights(owner: IntArray, w: FloatArray, P: int, ks: tuple[int, ...]) -> list[FloatArray]:
+    """Sum of each portfolio's k largest weights, for each k; ``owner`` ascending."""
+    counts = np.bincount(owner, minlength=P)[:P]
+    widest = int(counts.max()) if counts.size else 0
+    slot = np.arange(owner.size) - (np.cumsum(counts) - counts)[owner]
+    if P * widest <= _DENSE_LIMIT:
+        # Books hold tens of positions: a (P, widest) matrix sorted along its rows.
+        dense = np.zeros((P, max(widest, 1)))
+        dense[owner, slot] = w
+        dense.sort(axis=1)
+        return [dense[:, ::-1][:, :k].sum(axis=1) for k in ks]
+    order = np.lexsort((-w, owner))
+    rank = np.empty_like(order)
+    rank[order] = slot
+    return [
+        np.bincount(owner[rank < k], weights=w[rank < k], minlength=P)[:P].astype(np.float64)
+        for k in ks
+    ]
+
+
 def concentration(
     portfolio: ArrayLike, symbol: AnyArray, value: ArrayLike, n_portfolios: int
 ) -> Concentration:
@@ -70,8 +95,13 @@ def concentration(
     val = np.asarray(value, dtype=np.float64)
     keep = np.isfinite(val)
     pf, val = pf[keep], val[keep]
-    sym_code = np.unique(np.asarray(symbol)[keep], return_inverse=True)[1].reshape(-1)
+    sym = np.asarray(symbol)[keep]
+    if sym.dtype.kind in "iu" and (sym.size == 0 or sym.min() >= 0):
+        sym_code = sym.astype(np.int64)  # already codes (the batch makes them once)
+    else:
+        sym_code = np.unique(sym, return_inverse=True)[1].reshape(-1)
     width = int(sym_code.max()) + 1 if sym_code.size else 1
+    # Sorted by (portfolio, symbol): each portfolio's holdings are contiguous.
     keys, inverse = np.unique(pf * width + sym_code, return_inverse=True)
     merged = np.abs(np.bincount(inverse.reshape(-1), weights=val, minlength=keys.size))
     owner = keys // width
@@ -82,11 +112,7 @@ def concentration(
     ok = gross > 0
     w = merged / np.where(ok, gross, 1.0)[owner]
     sum_sq = np.bincount(owner, weights=w * w, minlength=P)[:P]
-    order = np.lexsort((-w, owner))
-    starts = np.searchsorted(owner[order], owner[order], side="left")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size) - starts
-    top = [np.bincount(owner[rank < k], weights=w[rank < k], minlength=P)[:P] for k in (3, 10)]
+    top = _top_weights(owner, w, P, (3, 10))
     with np.errstate(divide="ignore"):
         eff = 1.0 / sum_sq
     return Concentration(
