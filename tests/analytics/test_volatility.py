@@ -7,9 +7,10 @@ import pytest
 from arch.univariate import HARX
 
 from sigmasight.analytics._typing import Reason
-from sigmasight.analytics.returns import portfolio_returns
+from sigmasight.analytics.returns import portfolio_returns, trailing_windows
 from sigmasight.analytics.volatility import (
     har_forecast,
+    har_forecasts_at,
     realized_volatility,
     rolling_volatility,
     volatility_percentile,
@@ -164,3 +165,35 @@ def test_rolling_percentile_and_trend_equal_the_single_date_functions(stock_retu
         np.testing.assert_array_equal(trend.direction[t - 200], direct.direction)
     assert np.isnan(pct.percentile[0]).all()  # 201 returns: less than a year
     assert np.isfinite(pct.percentile[-1]).all()
+
+
+def test_har_forecasts_at_equal_one_fit_per_window(stock_returns) -> None:
+    """Fits laid side by side equal the fit of each window's own slice, for windows cut
+    short at ``first`` (NaN above them) and full ones, on real returns with gaps."""
+    R = stock_returns[-800:].copy()
+    R[300:303, 2] = np.nan  # a gap inside some windows
+    ends = np.array([260, 300, 410, 515, 799])
+    window, first = 504, 5
+    stacked = har_forecasts_at(R, ends, window, first=first, block_series=2 * R.shape[1])
+    for k, end in enumerate(ends):
+        alone = har_forecast(R[max(end - window + 1, first) : end + 1])
+        np.testing.assert_array_equal(stacked.reason[k], alone.reason)
+        np.testing.assert_array_equal(stacked.n_obs[k], alone.n_obs)
+        for name in ("volatility", "r_squared", "variance"):
+            np.testing.assert_allclose(
+                getattr(stacked, name)[k], getattr(alone, name), rtol=1e-12, equal_nan=True
+            )
+        np.testing.assert_allclose(stacked.coef[k], alone.coef, rtol=1e-10, equal_nan=True)
+    assert (stacked.reason[0] == Reason.INSUFFICIENT_DATA).all()  # 256 rows: too few
+    assert (stacked.reason[-1] == Reason.OK).all()
+
+
+def test_trailing_windows_lay_windows_side_by_side() -> None:
+    panel = np.arange(20.0).reshape(10, 2)
+    out = trailing_windows(panel, [2, 9], 4, first=1)
+    assert out.shape == (4, 4)
+    # The window ending at row 2 is cut at row 1: rows 1 and 2 at the bottom.
+    np.testing.assert_array_equal(out[:, 0], [np.nan, np.nan, 2.0, 4.0])
+    np.testing.assert_array_equal(out[:, 1], [np.nan, np.nan, 3.0, 5.0])
+    np.testing.assert_array_equal(out[:, 2], [12.0, 14.0, 16.0, 18.0])
+    np.testing.assert_array_equal(out[:, 3], [13.0, 15.0, 17.0, 19.0])

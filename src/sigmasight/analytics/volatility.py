@@ -9,7 +9,7 @@ volatilities.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -147,6 +147,9 @@ class HARForecast:
     r_squared: FloatArray
 
 
+_HAR_FIELDS = tuple(f.name for f in fields(HARForecast))
+
+
 def _har_design(y: FloatArray) -> tuple[list[FloatArray], FloatArray, np.ndarray | None]:
     """Regressors (daily, weekly, monthly means of past values), target and row mask
     (``None`` when every row is usable, which spares the fit its masking passes)."""
@@ -197,8 +200,7 @@ def har_forecast(
         _har_columns(R[:, lo : lo + _COLUMN_CHUNK], horizon, min_obs, periods_per_year)
         for lo in range(0, max(R.shape[1], 1), _COLUMN_CHUNK)
     ]
-    names = ("coef", "path", "variance", "volatility", "n_obs", "reason", "r_squared")
-    parts = [np.concatenate([getattr(c, n) for c in chunks], axis=-1) for n in names]
+    parts = [np.concatenate([getattr(c, n) for c in chunks], axis=-1) for n in _HAR_FIELDS]
     if one_d:
         return HARForecast(*(p[..., 0] for p in parts))
     return HARForecast(*parts)
@@ -273,8 +275,7 @@ def har_forecasts_at(
             empty.astype(np.uint8),
             empty,
         )
-    names = ("coef", "path", "variance", "volatility", "n_obs", "reason", "r_squared")
-    return HARForecast(*(np.concatenate([getattr(p, n) for p in parts]) for n in names))
+    return HARForecast(*(np.concatenate([getattr(p, n) for p in parts]) for n in _HAR_FIELDS))
 
 
 def _dot(a: FloatArray, b: FloatArray) -> FloatArray:
