@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 
 import numpy as np
@@ -80,6 +81,21 @@ def test_a_run_with_no_session_fails_cleanly(
     assert report.status == "failed"
     assert "no trading session" in report.errors[0]
     assert _count(demo_db, PortfolioSnapshot) == 0
+    assert gc.isenabled()  # the run pauses the cyclic collector and restores it
+
+
+def test_a_run_leaves_the_collector_as_it_found_it(
+    demo_db: UowFactory, chain: ProviderChain, calendar: TradingCalendar
+) -> None:
+    assert gc.isenabled()
+    assert run_batch(demo_db, chain, calendar, END, END).ok
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert run_batch(demo_db, chain, calendar, END, END).ok
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_single_portfolio_run(
