@@ -67,3 +67,22 @@ def test_annualise_volatility() -> None:
     assert float(annualise_volatility(0.05, periods_per_year=12)) == pytest.approx(
         0.05 * np.sqrt(12)
     )
+
+
+def test_portfolio_returns_of_few_books_over_a_wide_panel_equal_the_dense_product() -> None:
+    """Books holding a few securities of a wide panel read only those columns; a gap in
+    a held security spoils its dates, a gap in one nobody holds spoils nothing."""
+    rng = np.random.default_rng(5)
+    R = rng.normal(0, 0.01, (60, 400))
+    R[10, 3] = np.nan  # held by book 0
+    R[20, 399] = np.nan  # held by nobody
+    W = np.zeros((3, 400))
+    W[0, [3, 17]] = [0.6, 0.4]
+    W[1, [17, 250]] = [0.5, -0.5]
+    W[2, 42] = 1.0
+    out = portfolio_returns(sp.csr_array(W), R)
+    expected = np.nan_to_num(R) @ W.T
+    expected[10, 0] = np.nan
+    np.testing.assert_allclose(out, expected, rtol=1e-15, atol=0)
+    assert np.isnan(out[10, 0])
+    assert np.isfinite(np.delete(out, 10, axis=0)).all()

@@ -157,8 +157,16 @@ def portfolio_returns(
         NaN on a date where any security held by the portfolio (non-zero weight) has a
         missing return; missing returns of securities it does not hold never matter.
     """
-    RT = np.array(returns, dtype=np.float64).T  # (N, T), a copy: NaN is zeroed below
     W = sp.csr_array(weights)
+    R = np.asarray(returns, dtype=np.float64)
+    used = np.unique(W.indices)
+    if used.size < R.shape[1] // 2:
+        # A few books over a wide panel: only the securities they hold are read.
+        W = sp.csr_array(
+            (W.data, np.searchsorted(used, W.indices), W.indptr), shape=(W.shape[0], used.size)
+        )
+        R = R[:, used]
+    RT = np.array(R, dtype=np.float64).T  # (N, T), a copy: NaN is zeroed below
     missing = ~np.isfinite(RT)
     gaps = np.flatnonzero(missing.any(axis=1))  # securities with a missing return
     RT[gaps] = np.where(missing[gaps], 0.0, RT[gaps])

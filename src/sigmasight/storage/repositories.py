@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     JSON,
@@ -424,36 +426,68 @@ class PriceRepository:
     def close_panel(self, symbols: Sequence[str], start: date, end: date) -> pd.DataFrame:
         """Closes as a date x symbol frame (adjusted close where known), NaN where missing.
 
-        The hot read of every batch (symbols x years of rows): it goes through the
-        driver's cursor, skipping per-row result processing, and converts by column.
+        The hot read of every batch (symbols x years of rows). PostgreSQL returns one row
+        per symbol with its dates and closes as arrays (binary), SQLite one row per close
+        through the driver's cursor, skipping per-row result processing; the panel is
+        then filled by one scatter of the values at (row of date, column of symbol).
         """
         connection = self.session.connection()
-        marks = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         wanted = list(symbols)
+        read = self._closes_as_arrays if connection.dialect.name == "postgresql" else self._closes
+        days, column, prices = read(connection, wanted, start, end)
+        sessions, row = np.unique(days, return_inverse=True)
+        panel = np.full((sessions.size, len(wanted)), np.nan)
+        panel[row.reshape(-1), column] = prices
+        return pd.DataFrame(
+            panel,
+            index=pd.Index(sessions.astype("datetime64[D]").astype(object), name="date"),
+            columns=pd.Index(wanted, name="symbol"),
+        )
+
+    @staticmethod
+    def _closes_as_arrays(
+        connection: Any, wanted: list[str], start: date, end: date
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(day number, column, close) of every close, from one row per symbol."""
+        sql = (
+            "SELECT symbol, array_agg(date - DATE '1970-01-01'), "
+            "array_agg(COALESCE(adj_close, close)) FROM daily_prices "
+            "WHERE date BETWEEN %s AND %s AND symbol = ANY(%s) GROUP BY symbol"
+        )
+        driver = connection.connection.driver_connection
+        with driver.cursor(binary=True) as cursor:
+            cursor.execute(sql, (start, end, wanted))
+            rows = cursor.fetchall()
+        counts = np.fromiter((len(r[1]) for r in rows), dtype=np.int64, count=len(rows))
+        total = int(counts.sum())
+        where = pd.Index(wanted).get_indexer(pd.Index([r[0] for r in rows], dtype=object))
+        days = np.fromiter(chain.from_iterable(r[1] for r in rows), dtype=np.int64, count=total)
+        prices = np.fromiter(
+            (np.nan if v is None else v for r in rows for v in r[2]), dtype=np.float64, count=total
+        )
+        return days, np.repeat(where, counts), prices
+
+    @staticmethod
+    def _closes(
+        connection: Any, wanted: list[str], start: date, end: date
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(day, column, close) of every close, one row each."""
+        marks = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         sql = (
             "SELECT date, symbol, COALESCE(adj_close, close) FROM daily_prices "
             f"WHERE date BETWEEN {marks} AND {marks} "
             f"AND symbol IN ({', '.join([marks] * len(wanted))})"
         )
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = connection.connection.driver_connection.cursor()
         try:
             cursor.execute(sql, [start.isoformat(), end.isoformat(), *wanted])
             rows = cursor.fetchall()
         finally:
             cursor.close()
         days, names, prices = zip(*rows, strict=True) if rows else ((), (), ())
-        frame = pd.DataFrame(
-            {
-                # Pivot on datetime64 and make date objects of the distinct days only.
-                "date": pd.to_datetime(pd.Series(days, dtype=object)),
-                "symbol": names,
-                "price": pd.Series(prices, dtype="float64"),
-            }
-        )
-        panel = frame.pivot(index="date", columns="symbol", values="price")
-        panel = panel.reindex(columns=wanted).sort_index()
-        panel.index = pd.Index(pd.DatetimeIndex(panel.index).date, name="date")
-        return panel
+        as_days = pd.to_datetime(pd.Series(days, dtype=object)).to_numpy("datetime64[D]")
+        column = pd.Index(wanted).get_indexer(pd.Index(names, dtype=object))
+        return as_days.astype(np.int64), column, np.asarray(prices, dtype=np.float64)
 
     def frame(self, symbols: Sequence[str] | None, start: date, end: date) -> pd.DataFrame:
         """Stored rows as a long price frame (columns :data:`PRICE_COLUMNS`)."""
