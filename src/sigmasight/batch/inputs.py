@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -75,6 +76,9 @@ class BatchInputs:
     flows: tuple[Flow, ...]
     #: Benchmark sector weight snapshots: (as_of, {sector: weight}) ascending by date.
     benchmark_weights: tuple[tuple[date, dict[str, float]], ...] = field(default=())
+    #: Figures derived from the prices alone, computed once and shared by every
+    #: partition made by :meth:`subset` (name -> value; see ``batch.valuation``).
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -108,4 +112,5 @@ class BatchInputs:
             self.lots.take(keep, mapping),
             flows,
             self.benchmark_weights,
+            self.derived,
         )

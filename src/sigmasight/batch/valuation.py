@@ -118,7 +118,9 @@ def value_books(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Valuatio
     P, M = inputs.portfolios.id.size, lots.kind.size
     first = max(rows.start - 1, 0)
     span = np.arange(first, rows.stop)  # the run's rows and the session before
-    closes, fresh = _last_known(inputs.prices)
+    if "last_known" not in inputs.derived:  # the same for every partition of a run
+        inputs.derived["last_known"] = _last_known(inputs.prices)
+    closes, fresh = inputs.derived["last_known"]
     marks = _marks(inputs, vol63, span, closes)
     entry = _row_of(inputs, lots.entry_date)
     exit_row, exit_price = _exits(inputs, closes)
