@@ -149,10 +149,10 @@ SERIES_FIGURES = (
     "volatility_expected_21d",
     "volatility_percentile",
 )
-#: Series per pass over the return windows: small enough that a pass's temporaries
-#: (504 rows by this many columns) stay in the CPU's cache. On this machine's 2 MiB
-#: per-core cache, HAR costs about 31 µs a series in passes of 64-128 columns, 36 µs at
-#: 256 and 66 µs at 4,096.
+#: Series per pass of the series kernels (beta, volatility, HAR, percentile): small
+#: enough that a pass's temporaries (504 rows by this many columns) stay in the CPU's
+#: cache. On this machine's 2 MiB per-core cache the earlier HAR kernel cost about 31 µs
+#: a series in passes of 64-128 columns and 66 µs at 4,096; 64 to 256 measure alike now.
 SERIES_CHUNK = 128
 
 
@@ -179,12 +179,13 @@ def _series(
 
 def _series_figures(series: FloatArray, market: FloatArray, P: int) -> dict[str, FloatArray]:
     """Direct beta, realized, HAR-expected volatility and percentile of every column of
-    ``series`` (window, K * P); column v is measured against market column v // P."""
+    ``series`` (window, K * P); column v is regressed on column v // P of ``market``
+    (the market's last :data:`BETA_WINDOW` returns up to each date, (BETA_WINDOW, K))."""
     V = series.shape[1]
     out = {name: np.empty(V) for name in (*SERIES_FIGURES, "beta_direct_observations")}
     for lo in range(0, V, SERIES_CHUNK):
         part = np.ascontiguousarray(series[:, lo : lo + SERIES_CHUNK])
-        x = market[-BETA_WINDOW:, np.arange(lo, lo + part.shape[1]) // P]
+        x = market[:, np.arange(lo, lo + part.shape[1]) // P]
         direct = security_beta(part, x, BETA_WINDOW, BETA_MIN_OBS, BETA_CAP)
         chunk = slice(lo, lo + part.shape[1])
         out["beta_direct"][chunk] = direct.beta
@@ -254,7 +255,7 @@ def _rows_for_dates(
         nav,
     )
     series = _series(matrix.matrix, nav, returns, ts, P, S)
-    market = trailing_windows(returns[:, [inputs.market_column]], ts, HAR_FIT_WINDOW, first=1)
+    market = trailing_windows(returns[:, [inputs.market_column]], ts, BETA_WINDOW, first=1)
     figures = _series_figures(series, market, P)
     vol21, vol63 = figures["volatility_21d"], figures["volatility_63d"]
     trend = trend_from_volatilities(vol21, vol63)
