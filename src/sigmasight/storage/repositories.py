@@ -60,8 +60,9 @@ def upsert_rows(
 
     Values are converted column by column with the bind processors SQLAlchemy itself
     would apply (JSON, dates, exact decimals...), then handed to the driver in bulk:
-    PostgreSQL gets ``COPY`` into a temporary table and one ``INSERT .. SELECT .. ON
-    CONFLICT``, SQLite the driver's ``executemany`` of one prepared upsert. The batch
+    PostgreSQL gets a binary ``COPY`` (straight into the table when the keys are new,
+    else into a temporary table and one ``INSERT .. SELECT .. ON CONFLICT``; see
+    :func:`_copy_upsert`), SQLite the driver's ``executemany`` of one prepared upsert. The batch
     writes hundreds of thousands of history rows, and SQLAlchemy's per-row parameter
     handling was most of their cost.
     """
@@ -94,26 +95,23 @@ def upsert_columns(
     quote = dialect.identifier_preparer.quote  # "window" is a reserved word, say
     table_sql = quote(table.name)
     names_sql, key_sql, updates_sql = ([quote(n) for n in group] for group in (names, key, updates))
+    target = CopyTarget(
+        table_sql,
+        quote(f"{table.name}_load"),
+        names_sql,
+        key_sql,
+        updates_sql,
+        [names.index(k) for k in key],
+        _binary_types(table, names),
+    )
+    statement = _upsert_sql(table_sql, names_sql, key_sql, updates_sql, "?")
     try:
         for start in range(0, count, UPSERT_CHUNK):
             chunk = {n: columns[n][start : start + UPSERT_CHUNK] for n in names}
             tuples = _bound_tuples(table, chunk, dialect)
             if dialect.name == "postgresql":
-                _copy_upsert(
-                    driver,
-                    CopyTarget(
-                        table_sql,
-                        quote(f"{table.name}_load"),
-                        names_sql,
-                        key_sql,
-                        updates_sql,
-                        [names.index(k) for k in key],
-                        _binary_types(table, names),
-                    ),
-                    tuples,
-                )
+                _copy_upsert(driver, target, tuples)
             else:
-                statement = _upsert_sql(table_sql, names_sql, key_sql, updates_sql, "?")
                 driver.cursor().executemany(statement, tuples)  # type: ignore[union-attr]
     except dialect.loaded_dbapi.IntegrityError as exc:
         # Same exception type as the ORM paths, so callers handle one kind.
