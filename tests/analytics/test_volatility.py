@@ -186,6 +186,10 @@ def test_har_forecasts_at_equal_one_fit_per_window(stock_returns) -> None:
         np.testing.assert_allclose(stacked.coef[k], alone.coef, rtol=1e-10, equal_nan=True)
     assert (stacked.reason[0] == Reason.INSUFFICIENT_DATA).all()  # 256 rows: too few
     assert (stacked.reason[-1] == Reason.OK).all()
+    none = har_forecasts_at(R, [], window)
+    assert none.coef.shape == (0, 4, R.shape[1])
+    assert none.path.shape == (0, 21, R.shape[1])
+    assert none.volatility.shape == (0, R.shape[1])
 
 
 def test_trailing_windows_lay_windows_side_by_side() -> None:

@@ -165,8 +165,9 @@ def portfolio_returns(
         W = sp.csr_array(
             (W.data, np.searchsorted(used, W.indices), W.indptr), shape=(W.shape[0], used.size)
         )
-        R = R[:, used]
-    RT = np.array(R, dtype=np.float64).T  # (N, T), a copy: NaN is zeroed below
+        RT = R.T[used]  # (N, T) in one copy (fancy indexing): NaN is zeroed below
+    else:
+        RT = R.T.copy()
     missing = ~np.isfinite(RT)
     gaps = np.flatnonzero(missing.any(axis=1))  # securities with a missing return
     RT[gaps] = np.where(missing[gaps], 0.0, RT[gaps])

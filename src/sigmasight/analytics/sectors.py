@@ -60,7 +60,7 @@ class SectorExposure:
     long: FloatArray
     short: FloatArray
     net: FloatArray
-    benchmark: FloatArray  # (S,), or (P, S) when given per portfolio
+    benchmark: FloatArray  # (S,)
     active: FloatArray
     gross: FloatArray
     reason: ReasonArray
@@ -95,7 +95,7 @@ def sector_exposure(
     is_etf: ArrayLike,
     exposure: ArrayLike,
     n_portfolios: int,
-    benchmark_weights: Mapping[str, float] | ArrayLike,
+    benchmark_weights: Mapping[str, float],
 ) -> SectorExposure:
     """Long, short and net sector weights of P portfolios and their active weights.
 
@@ -107,25 +107,10 @@ def sector_exposure(
     is_etf : bool array of shape (M,)
     exposure : float array of shape (M,)
         Signed exposure (short negative); NaN positions are ignored.
-    benchmark_weights : mapping sector -> weight, or array of shape (S,) or (P, S)
-        Benchmark (e.g. S&P 500) sector weights as published, used as given; as an
-        array (see :func:`benchmark_vector`) in :data:`BUCKETS` order, one row per
-        portfolio when portfolios are measured against different snapshots.
+    benchmark_weights : mapping sector -> weight
+        Benchmark (e.g. S&P 500) sector weights as published, used as given.
     """
-    code = bucket_codes(sector, is_etf)
-    return bucket_exposure(portfolio, code, exposure, n_portfolios, benchmark_weights)
-
-
-def bucket_exposure(
-    portfolio: ArrayLike,
-    bucket: ArrayLike,
-    exposure: ArrayLike,
-    n_portfolios: int,
-    benchmark_weights: Mapping[str, float] | ArrayLike,
-) -> SectorExposure:
-    """:func:`sector_exposure` from each position's bucket index (:func:`bucket_codes`),
-    for callers that classify instruments once rather than on every call."""
-    long, short = bucket_sums(portfolio, bucket, exposure, n_portfolios)
+    long, short = bucket_sums(portfolio, bucket_codes(sector, is_etf), exposure, n_portfolios)
     return sector_views(long, short, benchmark_weights)
 
 
@@ -148,7 +133,7 @@ def bucket_sums(
 
 
 def sector_views(
-    long_sums: ArrayLike, short_sums: ArrayLike, benchmark_weights: Mapping[str, float] | ArrayLike
+    long_sums: ArrayLike, short_sums: ArrayLike, benchmark_weights: Mapping[str, float]
 ) -> SectorExposure:
     """The long, short, net and active views from :func:`bucket_sums` (P, S).
 
@@ -159,11 +144,7 @@ def sector_views(
     Sh = np.asarray(short_sums, dtype=np.float64)
     tl, ts = L.sum(axis=1), -Sh.sum(axis=1)
     gross = tl + ts
-    bench = (
-        benchmark_vector(benchmark_weights)
-        if isinstance(benchmark_weights, Mapping)
-        else np.asarray(benchmark_weights, dtype=np.float64)
-    )
+    bench = benchmark_vector(benchmark_weights)
     net = (L + Sh) / _safe_col(gross)
     ok = gross > 0
     return SectorExposure(

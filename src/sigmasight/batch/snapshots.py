@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,15 +44,6 @@ from sigmasight.batch.valuation import DAYS_PER_YEAR_CALENDAR, Valuation
 #: portfolios, about this many return series (the HAR fit holds some fifteen arrays of
 #: 504 rows by this many columns).
 BLOCK_SERIES = 4096
-
-
-def _weights_as_of(inputs: BatchInputs, day: date) -> tuple[date | None, dict[str, float]]:
-    """The latest benchmark snapshot published on or before ``day`` (point in time)."""
-    found: tuple[date | None, dict[str, float]] = (None, {})
-    for as_of, weights in inputs.benchmark_weights:
-        if as_of <= day:
-            found = (as_of, weights)
-    return found
 
 
 @dataclass(frozen=True)
@@ -199,11 +189,13 @@ def _series_figures(series: FloatArray, market: FloatArray, P: int) -> dict[str,
 
 
 def _benchmark_dates(inputs: BatchInputs, ts: IntArray) -> list[str | None]:
-    """Per date: the date (ISO) of the benchmark weights it is measured against."""
+    """Per date: the date (ISO) of the latest benchmark weights published on or before
+    it (point in time), or None."""
+    published = [as_of for as_of, _ in inputs.benchmark_weights]  # ascending
     out: list[str | None] = []
-    for t in ts.tolist():
-        published, _ = _weights_as_of(inputs, inputs.sessions[t].astype(object))
-        out.append(published.isoformat() if published else None)
+    for day in inputs.sessions[ts].astype(object):
+        found = [as_of for as_of in published if as_of <= day]
+        out.append(found[-1].isoformat() if found else None)
     return out
 
 
