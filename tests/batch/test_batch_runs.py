@@ -50,16 +50,16 @@ def test_a_failing_portfolio_is_isolated(
     calendar: TradingCalendar,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sigmasight.batch.compute as compute
+    import sigmasight.batch.steps as steps
 
-    real = compute._snapshot
+    real = steps.snapshot_rows
 
-    def fragile(inputs, returns, metrics):  # type: ignore[no-untyped-def]
+    def fragile(inputs, returns, metrics, valuation):  # type: ignore[no-untyped-def]
         if 2 in inputs.portfolios.id:
             raise ZeroDivisionError("synthetic failure in portfolio 2")
-        return real(inputs, returns, metrics)
+        return real(inputs, returns, metrics, valuation)
 
-    monkeypatch.setattr(compute, "_snapshot", fragile)
+    monkeypatch.setattr(steps, "snapshot_rows", fragile)
     report = run_batch(demo_db, chain, calendar, END, END)
     assert report.status == "partial"
     assert report.errors == {2: "ZeroDivisionError: synthetic failure in portfolio 2"}

@@ -21,12 +21,14 @@ import numpy as np
 import structlog
 from sqlalchemy import select, update
 
-from sigmasight.batch.columns import Columns, extend, row_count, take
+from sigmasight.batch import steps as families
+from sigmasight.batch.columns import extend, row_count, take
 from sigmasight.batch.compute import PartitionResult
 from sigmasight.batch.executor import Executor, LocalExecutor
 from sigmasight.batch.inputs import BatchInputs
 from sigmasight.batch.load import build_inputs, load_start, read_books
-from sigmasight.batch.security import aligned_returns, beta_rows, security_metrics, volatility_rows
+from sigmasight.batch.security import aligned_returns, security_metrics
+from sigmasight.batch.steps import SecurityContext, SecurityStep, TableRows
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
@@ -35,8 +37,6 @@ from sigmasight.storage.history import (
     BatchRun,
     BenchmarkSectorWeight,
     PortfolioSnapshot,
-    SecurityMarketBeta,
-    SecurityVolatility,
 )
 from sigmasight.storage.repositories import upsert_columns, upsert_rows
 from sigmasight.storage.uow import UnitOfWork
@@ -44,10 +44,6 @@ from sigmasight.storage.uow import UnitOfWork
 log = structlog.get_logger("sigmasight.batch")
 UowFactory = Callable[[], UnitOfWork]
 Progress = Callable[[str, int, int], None]  # (step, done, total)
-
-SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
-BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
-VOL_KEY = ("symbol", "calc_date")
 
 
 @dataclass
@@ -60,7 +56,8 @@ class RunReport:
     snapshots: int = 0
     security_rows: int = 0
     timings: dict[str, float] = field(default_factory=dict)
-    errors: dict[int, str] = field(default_factory=dict)
+    #: portfolio id -> reason it failed; 0 -> the run failed; "step:NAME" -> a family failed
+    errors: dict[int | str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -80,7 +77,8 @@ def _timed(report: RunReport, step: str) -> Iterator[None]:
     try:
         yield
     finally:  # a failed step's time is recorded too
-        report.timings[step] = round(time.perf_counter() - began, 4)
+        spent = time.perf_counter() - began
+        report.timings[step] = round(report.timings.get(step, 0.0) + spent, 4)
         log.info("batch.step", run_id=report.run_id, step=step, seconds=report.timings[step])
 
 
@@ -162,16 +160,20 @@ def _execute(
         step("security analytics", 0, 1)
         returns = aligned_returns(inputs.prices)
         metrics = security_metrics(inputs, returns, rows)
-        security = (beta_rows(inputs, metrics), volatility_rows(inputs, metrics))
-    with _timed(report, "persist_securities"), uow_factory() as uow:
-        upsert_columns(uow.session, SecurityMarketBeta, security[0], key=BETA_KEY)
-        upsert_columns(uow.session, SecurityVolatility, security[1], key=VOL_KEY)
-        uow.commit()
-    report.security_rows = row_count(security[0]) + row_count(security[1])
+    context = SecurityContext(inputs, returns, metrics)
+    for family in families.SECURITY_STEPS:
+        _security_step(uow_factory, family, context, report)
     with _timed(report, "portfolios"):
         results = _portfolios(inputs, returns, metrics, options, executor, step)
+    for result in results:
+        for portfolio_id, reason in result.errors.items():
+            report.errors[portfolio_id] = reason
+        for name, seconds in result.timings.items():
+            key = f"step.{name}"
+            report.timings[key] = round(report.timings.get(key, 0.0) + seconds, 4)
     with _timed(report, "persist_snapshots"):
-        _persist_snapshots(uow_factory, results, report)
+        for table in _merged_tables(results):
+            _persist_portfolio_table(uow_factory, table, report)
     report.status = "partial" if report.errors else "succeeded"
 
 
@@ -197,35 +199,62 @@ def _portfolios(
     return executor.map_partitions(parts, returns, metrics, advance)  # type: ignore[arg-type]
 
 
-def _persist_snapshots(
-    uow_factory: UowFactory, results: list[PartitionResult], report: RunReport
+def _security_step(
+    uow_factory: UowFactory, family: SecurityStep, context: SecurityContext, report: RunReport
 ) -> None:
-    """All good snapshots in one transaction; on a write error, portfolio by portfolio."""
-    rows: Columns = {}
+    """One security-level family: computed and written on its own, so a failure costs
+    only its rows (recorded under ``step:NAME``)."""
+    try:
+        with _timed(report, f"step.{family.name}"):
+            tables = family.compute(context)
+        with _timed(report, "persist_securities"), uow_factory() as uow:
+            for table in tables:
+                upsert_columns(uow.session, table.model, table.columns, key=table.key)
+            uow.commit()
+    except Exception as exc:
+        report.errors[f"step:{family.name}"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        log.error("batch.step_failed", run_id=report.run_id, step=family.name, error=str(exc))
+        return
+    report.security_rows += sum(row_count(t.columns) for t in tables)
+
+
+def _merged_tables(results: list[PartitionResult]) -> list[TableRows]:
+    """Each portfolio-level table's rows from every partition, snapshots first."""
+    merged: dict[str, TableRows] = {}
     for result in results:
-        report.errors.update(result.errors)
-        extend(rows, result.rows)
+        for name, part in result.tables.items():
+            held = merged.setdefault(name, TableRows(part.model, part.key, {}))
+            extend(held.columns, part.columns)
+    return list(merged.values())
+
+
+def _persist_portfolio_table(uow_factory: UowFactory, table: TableRows, report: RunReport) -> None:
+    """All good rows of a table in one transaction; on a write error, portfolio by portfolio."""
+    counted = table.model is PortfolioSnapshot
+    rows = table.columns
     try:
         with uow_factory() as uow:
-            upsert_columns(uow.session, PortfolioSnapshot, rows, key=SNAPSHOT_KEY)
+            upsert_columns(uow.session, table.model, rows, key=table.key)
             uow.commit()
-        report.snapshots = row_count(rows)
+        if counted:
+            report.snapshots = row_count(rows)
         return
     except Exception as exc:
-        log.warning("batch.bulk_write_failed", run_id=report.run_id, error=str(exc))
+        log.warning(
+            "batch.bulk_write_failed", run_id=report.run_id, table=table.table, error=str(exc)
+        )
     by_portfolio: dict[int, list[int]] = {}
     for index, portfolio_id in enumerate(rows.get("portfolio_id", [])):
         by_portfolio.setdefault(int(portfolio_id), []).append(index)
     for portfolio_id, indices in by_portfolio.items():
         try:
             with uow_factory() as uow:
-                upsert_columns(
-                    uow.session, PortfolioSnapshot, take(rows, indices), key=SNAPSHOT_KEY
-                )
+                upsert_columns(uow.session, table.model, take(rows, indices), key=table.key)
                 uow.commit()
-            report.snapshots += len(indices)
+            if counted:
+                report.snapshots += len(indices)
         except Exception as exc:
-            report.errors[portfolio_id] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            report.errors.setdefault(portfolio_id, f"{type(exc).__name__}: {exc}".splitlines()[0])
 
 
 def _store_benchmark_weights(uow_factory: UowFactory, chain: ProviderChain, end: date) -> None:
@@ -315,5 +344,5 @@ def _close_run(uow_factory: UowFactory, report: RunReport) -> None:
         run.timings = dict(report.timings)
         run.errors = {str(k): v for k, v in report.errors.items()}
         run.portfolios = report.portfolios
-        run.failed = len([k for k in report.errors if k != 0])
+        run.failed = len([k for k in report.errors if isinstance(k, int) and k != 0])
         uow.commit()

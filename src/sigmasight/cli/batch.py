@@ -113,7 +113,8 @@ def print_report(report: RunReport) -> None:
         f"{report.snapshots:,} snapshots, {report.security_rows:,} security rows"
     )
     for key, reason in report.errors.items():
-        console.print(f"[red]failed[/] {'run' if key == 0 else f'portfolio {key}'}: {reason}")
+        where = "run" if key == 0 else key if isinstance(key, str) else f"portfolio {key}"
+        console.print(f"[red]failed[/] {where}: {reason}")
 
 
 @app.command()

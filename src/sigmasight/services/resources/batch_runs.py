@@ -190,7 +190,7 @@ def get_run(uow_factory: UowFactory, secret: str, owner_id: int, run_id: str) ->
             run.started_at,
             run.finished_at,
             dict(run.timings),
-            {k: v for k, v in run.errors.items() if k in visible},
+            {k: v for k, v in run.errors.items() if k in visible or k.startswith("step:")},
             run.portfolios,
             run.failed,
         )

@@ -1,0 +1,117 @@
+"""The batch's declared steps: one entry per analytics family.
+
+The runner walks :data:`SECURITY_STEPS` once per run (on the driver, every symbol at
+once) and :data:`PORTFOLIO_STEPS` once per partition of books (locally or on Dask).
+A family adds an entry here, not a block in the runner. Each step returns the rows of
+its history tables as :class:`TableRows`; the runner times each step, isolates its
+failures (one family failing does not lose the others' rows) and upserts its rows on
+the table's natural key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from sigmasight.batch.columns import Columns
+from sigmasight.batch.inputs import BatchInputs, FloatArray
+from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
+from sigmasight.batch.snapshots import snapshot_rows
+from sigmasight.batch.valuation import Valuation, value_books
+from sigmasight.storage.history import PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility
+
+SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
+BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
+VOL_KEY = ("symbol", "calc_date")
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """Rows for one history table: its model, its natural key and the rows as columns.
+
+    Portfolio-level tables carry a ``portfolio_id`` column (the runner falls back to
+    writing them portfolio by portfolio when a bulk write fails).
+    """
+
+    model: type[Any]
+    key: tuple[str, ...]
+    columns: Columns
+
+    @property
+    def table(self) -> str:
+        return str(self.model.__tablename__)
+
+
+@dataclass(frozen=True)
+class SecurityContext:
+    """What a security-level step sees: the whole price panel of the run."""
+
+    inputs: BatchInputs
+    #: aligned simple returns (T, S); row t is the return into session t
+    returns: FloatArray
+    #: beta, volatility and HAR for the run's rows, computed once and shared
+    metrics: SecurityMetrics
+
+    @property
+    def rows(self) -> slice:
+        """The sessions this run stores (indices into ``inputs.sessions``)."""
+        return self.metrics.rows
+
+
+@dataclass(frozen=True)
+class PortfolioContext:
+    """What a portfolio-level step sees: one partition of books and the shared panel."""
+
+    inputs: BatchInputs
+    returns: FloatArray
+    metrics: SecurityMetrics
+
+    @property
+    def rows(self) -> slice:
+        return self.metrics.rows
+
+    @cached_property
+    def valuation(self) -> Valuation:
+        """Market values, delta-adjusted exposures and NAV of every book on every row."""
+        return value_books(self.inputs, self.metrics.vol63, self.metrics.rows)
+
+    def single(self, row: int) -> PortfolioContext:
+        """The same context restricted to the partition's ``row``-th portfolio."""
+        import numpy as np
+
+        return PortfolioContext(self.inputs.subset(np.array([row])), self.returns, self.metrics)
+
+
+@dataclass(frozen=True)
+class SecurityStep:
+    name: str
+    compute: Callable[[SecurityContext], Sequence[TableRows]]
+
+
+@dataclass(frozen=True)
+class PortfolioStep:
+    name: str
+    compute: Callable[[PortfolioContext], Sequence[TableRows]]
+
+
+def _market_beta_and_volatility(ctx: SecurityContext) -> list[TableRows]:
+    return [
+        TableRows(SecurityMarketBeta, BETA_KEY, beta_rows(ctx.inputs, ctx.metrics)),
+        TableRows(SecurityVolatility, VOL_KEY, volatility_rows(ctx.inputs, ctx.metrics)),
+    ]
+
+
+def _snapshots(ctx: PortfolioContext) -> list[TableRows]:
+    rows = snapshot_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.valuation)
+    return [TableRows(PortfolioSnapshot, SNAPSHOT_KEY, rows)]
+
+
+#: Security-level families, run once per run over every symbol (append new families).
+SECURITY_STEPS: tuple[SecurityStep, ...] = (
+    SecurityStep("market_beta_volatility", _market_beta_and_volatility),
+)
+
+#: Portfolio-level families, run once per partition of books (append new families).
+PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (PortfolioStep("snapshots", _snapshots),)
