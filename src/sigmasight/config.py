@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     market_data_providers: str = Field(
         default="demo", description="Comma-separated provider chain, tried in order."
     )
+    public_url: str = Field(
+        default="",
+        pattern=r"^(https?://[^/?#\s]+)?$",
+        description="Scheme and host the site is reached at (https://risk.example.com); "
+        "redirects use it, or relative paths when empty. Never taken from a request's Host.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sigmasight import __version__
 from sigmasight.api.answers import AnswerCache
 from sigmasight.api.errors import install_error_handlers, log
+from sigmasight.api.http_headers import ResponseHeaders
 from sigmasight.api.readers import ReaderChecks
 from sigmasight.api.routes import (
     analytics,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)
+    app.add_middleware(ResponseHeaders, public_url=settings.public_url)
     return app
 
 
