@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,8 +15,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 #: The built-in JWT secret. Only acceptable in development; refused anywhere else.
 DEFAULT_JWT_SECRET = "dev-only-insecure-secret-change-me"
 
-#: Shortest JWT secret accepted outside development (256 bits of HS256 key).
+#: Shortest JWT secret accepted outside development, in bytes (256 bits of HS256 key).
 MIN_SECRET_LENGTH = 32
+
+#: Least entropy a secret's own characters show, in bits (see :func:`secret_weakness`).
+MIN_SECRET_BITS = 80
+
+HOW_TO_SET_SECRET = (
+    "set one with: export SIGMASIGHT_JWT_SECRET="
+    "\"$(python -c 'import secrets; print(secrets.token_urlsafe(48))')\""
+)
 
 Environment = Literal["development", "test", "staging", "production"]
 
@@ -45,25 +56,25 @@ class Settings(BaseSettings):
     market_data_providers: str = Field(
         default="demo", description="Comma-separated provider chain, tried in order."
     )
+    public_url: str = Field(
+        default="",
+        pattern=r"^(https?://[^/?#\s]+)?$",
+        description="Scheme and host the site is reached at (https://risk.example.com); "
+        "redirects use it, or relative paths when empty. Never taken from a request's Host.",
+    )
 
     @model_validator(mode="after")
-    def _refuse_default_secret(self) -> Settings:
-        if (
-            self.environment != "development"
-            and self.environment != "test"
-            and self.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET
+    def _refuse_weak_secret(self) -> Settings:
+        secret = self.jwt_secret.get_secret_value()
+        if self.environment == "development" or (
+            self.environment == "test" and secret == DEFAULT_JWT_SECRET
         ):
+            return self  # the test default is refused at serve time off loopback
+        problem = secret_weakness(secret)
+        if problem:
             raise ConfigurationError(
-                f"SIGMASIGHT_JWT_SECRET must be set to a private value when "
-                f"SIGMASIGHT_ENVIRONMENT={self.environment}"
-            )
-        if (
-            self.environment in ("staging", "production")
-            and len(self.jwt_secret.get_secret_value()) < MIN_SECRET_LENGTH
-        ):
-            raise ConfigurationError(
-                f"SIGMASIGHT_JWT_SECRET needs at least {MIN_SECRET_LENGTH} characters "
-                f"when SIGMASIGHT_ENVIRONMENT={self.environment}"
+                f"SIGMASIGHT_JWT_SECRET must be set to a private random value: it {problem} "
+                f"(SIGMASIGHT_ENVIRONMENT={self.environment}); {HOW_TO_SET_SECRET}"
             )
         return self
 
@@ -79,3 +90,45 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings (cached; tests build their own ``Settings``)."""
     return Settings()
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why ``secret`` is unfit to sign tokens outside development, or None.
+
+    Refused: the built-in default in any disguise (surrounding spaces, case), fewer than
+    :data:`MIN_SECRET_LENGTH` bytes, a repetition of a shorter piece (``"ab" * 16``),
+    and fewer than :data:`MIN_SECRET_BITS` bits by the empirical Shannon entropy of its
+    characters times its length (32 spaces or 32 x "a" show 0 bits; 32 hex digits from
+    a random generator show 97 or more, 48 ``token_urlsafe`` bytes about 300). The
+    estimate cannot prove randomness, only catch secrets that are plainly not random."""
+    raw = secret.encode("utf-8")
+    if DEFAULT_JWT_SECRET in secret.lower() or secret.strip().lower() == DEFAULT_JWT_SECRET:
+        return "is the built-in development default"
+    if len(raw) < MIN_SECRET_LENGTH:
+        return f"needs at least {MIN_SECRET_LENGTH} characters (bytes); it has {len(raw)}"
+    if secret in (secret + secret)[1:-1]:
+        return "repeats a shorter piece; use a random value"
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    if per_char * len(secret) < MIN_SECRET_BITS:
+        return "has too little entropy; use a random value"
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an interface to listen on) is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: it may resolve to anything
+
+
+def check_serving_secret(settings: Settings, host: str) -> None:
+    """Refuse to listen beyond loopback with the built-in secret (development and test
+    accept it only on this machine, where nobody else can present forged tokens)."""
+    if settings.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET and not is_loopback(host):
+        raise ConfigurationError(
+            f"refusing to serve on {host} with the built-in JWT secret; {HOW_TO_SET_SECRET}"
+        )

@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from sigmasight import __version__
 from sigmasight.api.answers import AnswerCache
-from sigmasight.api.errors import install_error_handlers
+from sigmasight.api.errors import install_error_handlers, log
+from sigmasight.api.http_headers import ResponseHeaders
 from sigmasight.api.readers import ReaderChecks
 from sigmasight.api.routes import (
     analytics,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)
+    app.add_middleware(ResponseHeaders, public_url=settings.public_url)
     return app
 
 
@@ -89,10 +91,14 @@ def _health(app: FastAPI) -> None:
 
     @app.get("/health/ready", tags=["health"], summary="The database answers")
     def ready() -> JSONResponse:
+        # The answer says ready or not and nothing else: a driver's message names hosts,
+        # ports, users and database names, which a public probe must not learn. The
+        # reason goes to the server's log.
         try:
             with app.state.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:
-            body = {"code": "NOT_READY", "message": "database unavailable", "details": str(exc)}
+            log.warning("not ready: the database does not answer", error=repr(exc))
+            body = {"code": "NOT_READY", "message": "not ready", "details": None}
             return JSONResponse(body, 503)
         return JSONResponse({"status": "ok"})

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+
+from sigmasight.services.passwords import check_new_password
+
+#: A password being set: length bounds here, strength rules in services.passwords.
+NewPassword = Annotated[
+    str, Field(min_length=8, max_length=256), AfterValidator(check_new_password)
+]
 
 
 class UserCreate(BaseModel):
     email: EmailStr
-    password: str = Field(min_length=8, max_length=256)
+    password: NewPassword
     name: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _password_is_not_the_email(self) -> UserCreate:
+        check_new_password(self.password, self.email)
+        return self
 
 
 class UserPublic(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
+from sigmasight.config import ConfigurationError, check_serving_secret
 
 
 def serve(
@@ -19,6 +20,10 @@ def serve(
     import uvicorn
 
     settings = load_settings(database_url)
+    try:
+        check_serving_secret(settings, host)
+    except ConfigurationError as exc:
+        fail(str(exc))
     with unit_of_work_factory(settings):
         pass  # refuses a database that is not at the newest schema, with the fix
     if database_url:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.status import HTTP_303_SEE_OTHER
 
 from sigmasight.api.deps import RateLimiterDep, UowFactoryDep
@@ -29,6 +30,18 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.filters.update(FILTERS)
 templates.env.globals.update(FILTERS)
+
+
+@pass_context
+def _path_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    """Links as paths: Starlette's ``url_for`` makes absolute URLs from the request's
+    ``Host`` header, which a client chooses."""
+    request: Request = context["request"]
+    root: str = request.scope.get("root_path", "")
+    return root + str(request.app.url_path_for(name, **path_params))
+
+
+templates.env.globals["url_for"] = _path_for
 
 MAX_UPLOAD_BYTES = 5_000_000
 AsOf = Annotated[date | None, Query(description="Date of the snapshot to show.")]

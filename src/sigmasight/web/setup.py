@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 
 import plotly
@@ -18,10 +20,21 @@ STATIC = Path(__file__).with_name("static")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
+#: Domain separation: the cookie key is a MAC of this label under the JWT secret, so a
+#: key for one purpose never equals or reveals the key for the other.
+COOKIE_KEY_LABEL = b"sigmasight/web-session-cookie/v1"
+
+
+def cookie_key(settings: Settings) -> str:
+    """The session cookie's signing key: HMAC-SHA256(JWT secret, label), hex."""
+    secret = settings.jwt_secret.get_secret_value().encode("utf-8")
+    return hmac.new(secret, COOKIE_KEY_LABEL, hashlib.sha256).hexdigest()
+
+
 def install_web(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.jwt_secret.get_secret_value() + "|web-session",
+        secret_key=cookie_key(settings),
         session_cookie="sigmasight_session",
         max_age=8 * 3600,
         same_site="lax",
