@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,32 @@ def test_data_check_is_clean_on_demo_prices(demo_database: str) -> None:
     result = runner.invoke(app, ["data", "check", "--database-url", demo_database])
     assert result.exit_code == 0, result.output
     assert "No findings" in result.stdout
+
+
+def test_batch_run_on_a_weekend_runs_the_previous_session(demo_database: str) -> None:
+    result = runner.invoke(
+        app, ["batch", "run", "--date", "2022-12-24", "--database-url", demo_database]
+    )
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first == (
+        "2022-12-24 is not a trading session: computing the previous session, 2022-12-23."
+    )
+    assert "status succeeded" in result.stdout
+
+
+def test_batch_run_after_the_last_price_is_refused_in_one_line(demo_database: str) -> None:
+    result = runner.invoke(
+        app, ["batch", "run", "--date", "2022-12-30", "--database-url", demo_database]
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "2022-12-30 is after the last priced session, 2022-12-28" in lines[0]
+    path = demo_database.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        (latest,) = connection.execute(
+            "SELECT max(snapshot_date) FROM portfolio_snapshots"
+        ).fetchone()
+    assert latest == "2022-12-28"  # no incomplete snapshot became the latest

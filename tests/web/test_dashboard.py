@@ -76,6 +76,11 @@ def test_past_date_and_missing_snapshot(page: Any, live_server: str) -> None:
     _login(page, live_server)
     page.goto(f"{live_server}/portfolios/{FUND}?as_of=2022-12-15")
     assert _text(page, "as-of") == "2022-12-15"
+    page.goto(f"{live_server}/portfolios/{FUND}/risk?as_of=2022-12-24")  # a Saturday
+    assert "showing the previous session, 2022-12-23" in _text(page, "as-of-note")
+    page.goto(f"{live_server}/portfolios/{FUND}?as_of=2022-12-26")  # Christmas, observed
+    assert _text(page, "as-of") == "2022-12-23"
+    assert "2022-12-26 is not a trading session" in _text(page, "as-of-note")
     page.goto(f"{live_server}/portfolios/{FUND}?as_of=2022-11-01")
     message = _text(page, "no-snapshot")
     assert "no snapshot for 2022-11-01; run the batch" in message

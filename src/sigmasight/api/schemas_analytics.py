@@ -26,6 +26,17 @@ class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True, frozen=True)
 
 
+class _Dated(_Out):
+    """An answer for one date: says so when the date asked was not a trading session."""
+
+    as_of_requested: dt.date | None = Field(
+        None, description="The date asked, when it was not a trading session (else null)."
+    )
+    as_of_note: str | None = Field(
+        None, description="Why as_of differs from the date asked: the previous session."
+    )
+
+
 class ExposuresOut(_Out):
     long: float
     short: float = Field(description="Negative: the short side's signed exposure.")
@@ -62,7 +73,7 @@ class VolatilityOut(_Out):
     percentile: Num = Field(description="Rank of today's 21-session volatility, 0-100.")
 
 
-class OverviewOut(_Out):
+class OverviewOut(_Dated):
     portfolio_id: int
     name: str
     as_of: dt.date
@@ -102,7 +113,7 @@ class PositionBetaOut(_Out):
     note: str | None
 
 
-class MarketBetaOut(_Out):
+class MarketBetaOut(_Dated):
     portfolio_id: int
     as_of: dt.date
     method: str
@@ -120,7 +131,7 @@ class VolatilityPointOut(_Out):
     expected_21d: Num
 
 
-class VolatilityViewOut(_Out):
+class VolatilityViewOut(_Dated):
     portfolio_id: int
     as_of: dt.date
     current: VolatilityOut
@@ -145,7 +156,7 @@ class SectorSumsOut(_Out):
     active: Num
 
 
-class SectorViewOut(_Out):
+class SectorViewOut(_Dated):
     portfolio_id: int
     as_of: dt.date
     benchmark: str
@@ -166,7 +177,7 @@ class HoldingWeightOut(_Out):
     weight: Num = Field(description="|value| / sum of |values| (gross basis).")
 
 
-class ConcentrationOut(_Out):
+class ConcentrationOut(_Dated):
     portfolio_id: int
     as_of: dt.date
     hhi: Num = Field(description="10,000 x sum of squared weights.")
@@ -195,7 +206,7 @@ class PositionRiskOut(_Out):
     note: str | None
 
 
-class PositionRiskViewOut(_Out):
+class PositionRiskViewOut(_Dated):
     portfolio_id: int
     as_of: dt.date
     nav: float

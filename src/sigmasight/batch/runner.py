@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from sigmasight.batch import steps as families
 from sigmasight.batch.columns import extend, row_count, take
@@ -38,6 +38,7 @@ from sigmasight.storage.history import (
     BenchmarkSectorWeight,
     PortfolioSnapshot,
 )
+from sigmasight.storage.models import DailyPrice
 from sigmasight.storage.repositories import upsert_columns, upsert_rows
 from sigmasight.storage.uow import UnitOfWork
 
@@ -126,8 +127,14 @@ def run_batch(
             _execute(uow_factory, chain, calendar, report, options, executor, progress)
     except Exception as exc:
         report.status = "failed"
-        report.errors[0] = f"{type(exc).__name__}: {exc}"
-        log.error("batch.failed", run_id=report.run_id, error=report.errors[0])
+        refused = isinstance(exc, UnpricedDateError)
+        report.errors[0] = str(exc) if refused else f"{type(exc).__name__}: {exc}"
+        event = log.info if refused else log.error  # a refusal is the caller's to show
+        event(
+            "batch.refused" if refused else "batch.failed",
+            run_id=report.run_id,
+            error=report.errors[0],
+        )
     _close_run(uow_factory, report)
     return report
 
@@ -151,6 +158,7 @@ def _execute(
             step("prices", 0, 1)
             ensure_prices(uow_factory, chain, calendar, books.symbols, first, report.end)
             _store_benchmark_weights(uow_factory, chain, report.end)
+    _refuse_unpriced_end(uow_factory, calendar, report.end)
     with _timed(report, "load"), uow_factory() as uow:
         inputs = build_inputs(uow, books, calendar, first, report.end)
     rows = inputs.rows_for(report.start, report.end)
@@ -175,6 +183,27 @@ def _execute(
         for table in _merged_tables(results):
             _persist_portfolio_table(uow_factory, table, report)
     report.status = "partial" if report.errors else "succeeded"
+
+
+class UnpricedDateError(ValueError):
+    """A run that ends after the last stored market close: its figures would be marks of
+    stale prices, stored as the newest snapshot. Refused before anything is written."""
+
+
+def _refuse_unpriced_end(uow_factory: UowFactory, calendar: TradingCalendar, end: date) -> None:
+    """Refuse a run whose last session has no market-index close (after fetching)."""
+    session = end if calendar.is_session(end) else calendar.previous_session(end)
+    with uow_factory() as uow:
+        last = uow.session.scalar(
+            select(func.max(DailyPrice.date)).where(DailyPrice.symbol == MARKET_INDEX_SYMBOL)
+        )
+    if last is None:
+        raise UnpricedDateError(f"no {MARKET_INDEX_SYMBOL} prices are stored; nothing to compute")
+    if session > last:
+        raise UnpricedDateError(
+            f"{session.isoformat()} is after the last priced session, {last.isoformat()} "
+            f"(no {MARKET_INDEX_SYMBOL} close yet); run up to {last.isoformat()} at most"
+        )
 
 
 def _portfolios(

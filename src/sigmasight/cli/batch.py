@@ -14,10 +14,11 @@ from rich.table import Table
 from sigmasight.batch.executor import DaskExecutor, Executor, LocalExecutor
 from sigmasight.batch.runner import RunReport
 from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
-from sigmasight.marketdata.calendar import TradingCalendar
+from sigmasight.marketdata.calendar import DEFAULT_CALENDAR_END, TradingCalendar
 from sigmasight.services.batch import backfill as run_backfill
 from sigmasight.services.batch import latest_market_date
 from sigmasight.services.market_data import build_provider_chain
+from sigmasight.services.sessions import session_on_or_before
 
 app = typer.Typer(help="Compute and store risk history (idempotent: reruns update).")
 
@@ -90,6 +91,8 @@ def execute(
                 executor=executor,
                 progress=on_step,
             )
+    if report.status == "failed" and not report.snapshots and 0 in report.errors:
+        fail(f"batch {report.run_id[:8]} failed: {report.errors[0]}", code=1)
     print_report(report)
     return report
 
@@ -128,6 +131,14 @@ def run(
 ) -> None:
     """Compute one day's figures. Exit code 1 when any portfolio failed."""
     when = _date(day, "--date")
+    if when is not None:
+        session = session_on_or_before(when, TradingCalendar(end=max(when, DEFAULT_CALENDAR_END)))
+        if session.moved:
+            console.print(
+                f"{when.isoformat()} is not a trading session: "
+                f"computing the previous session, {session.session.isoformat()}."
+            )
+        when = session.session
     report = execute(when, when, portfolio, scheduler, database_url)
     if not report.ok:
         raise typer.Exit(1)

@@ -21,6 +21,7 @@ from sigmasight.services.holdings import holdings, pnl_periods
 from sigmasight.services.passwords import verify_password
 from sigmasight.services.portfolio_import import portfolio_template_csv
 from sigmasight.services.portfolios import PortfolioSpec, import_portfolio, list_portfolios
+from sigmasight.services.sessions import session_on_or_before
 from sigmasight.storage.models import User
 from sigmasight.web import charts
 from sigmasight.web.formatting import FILTERS
@@ -167,6 +168,7 @@ def _page(
         "portfolios": owned,
         "page": page,
         "as_of_param": as_of.isoformat() if as_of else "",
+        "as_of_note": session_on_or_before(as_of).note if as_of else None,
     }
     try:
         context = build(user.id, as_of)

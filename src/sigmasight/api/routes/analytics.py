@@ -31,6 +31,7 @@ from sigmasight.api.schemas_analytics import (
 )
 from sigmasight.api.schemas_resources import IdPath
 from sigmasight.services import analytics as service
+from sigmasight.services.sessions import moved_note
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
 
@@ -70,14 +71,22 @@ def _service_errors() -> Iterator[None]:
         raise ApiError(422, "INVALID_RANGE", str(exc)) from exc
 
 
-async def _answer(request: Request, reader: Reader, view: str, *args: Any) -> Response:
+async def _answer(
+    request: Request, reader: Reader, view: str, *args: Any, asked: date | None = None
+) -> Response:
     """The answer of ``view`` (see :data:`VIEWS`) for the caller and ``args`` (the
-    service's arguments after the owner): cached, or computed by the service."""
+    service's arguments after the owner): cached, or computed by the service. ``asked``:
+    the ``as_of`` requested, stated in the answer when it was not a session."""
     function, model = VIEWS[view]
     uow_factory: UowFactory = request.app.state.uow_factory
 
     def compute() -> BaseModel:
-        return model.model_validate(function(uow_factory, reader.user_id, *args))
+        answer = model.model_validate(function(uow_factory, reader.user_id, *args))
+        answered = getattr(answer, "as_of", None)
+        if asked is None or answered is None or answered == asked:
+            return answer
+        note = moved_note(asked, answered)
+        return answer.model_copy(update={"as_of_requested": asked, "as_of_note": note})
 
     answers: AnswerCache = request.app.state.answers
     with _service_errors():
@@ -92,7 +101,7 @@ async def overview(
     as_of: AsOf = None,
 ) -> Response:
     """NAV, P&L, exposures, counts, betas, volatility and completeness on ``as_of``."""
-    return await _answer(request, reader, "overview", portfolio_id, as_of)
+    return await _answer(request, reader, "overview", portfolio_id, as_of, asked=as_of)
 
 
 @router.get("/market-beta", response_model=MarketBetaOut)
@@ -105,7 +114,7 @@ async def market_beta(
     """Each held position's regression beta and the portfolio's weighted and direct betas.
 
     Options show their underlying's beta; private holdings are listed as excluded."""
-    return await _answer(request, reader, "market-beta", portfolio_id, as_of)
+    return await _answer(request, reader, "market-beta", portfolio_id, as_of, asked=as_of)
 
 
 @router.get("/volatility", response_model=VolatilityViewOut)
@@ -119,7 +128,7 @@ async def volatility(
     """Volatility on ``as_of`` and its daily history up to it.
 
     Without ``start``: the last 252 snapshots; with it, at most the last 2,520 from it."""
-    return await _answer(request, reader, "volatility", portfolio_id, as_of, start)
+    return await _answer(request, reader, "volatility", portfolio_id, as_of, start, asked=as_of)
 
 
 @router.get("/sector-exposure", response_model=SectorViewOut)
@@ -130,7 +139,7 @@ async def sector_exposure(
     as_of: AsOf = None,
 ) -> Response:
     """Long, short and net weights per GICS sector against the S&P 500's weights."""
-    return await _answer(request, reader, "sector-exposure", portfolio_id, as_of)
+    return await _answer(request, reader, "sector-exposure", portfolio_id, as_of, asked=as_of)
 
 
 @router.get("/concentration", response_model=ConcentrationOut)
@@ -141,7 +150,7 @@ async def concentration(
     as_of: AsOf = None,
 ) -> Response:
     """HHI, effective number of positions, top-3/top-10 and the weights behind them."""
-    return await _answer(request, reader, "concentration", portfolio_id, as_of)
+    return await _answer(request, reader, "concentration", portfolio_id, as_of, asked=as_of)
 
 
 @router.get("/positions/risk", response_model=PositionRiskViewOut)
@@ -152,7 +161,7 @@ async def positions_risk(
     as_of: AsOf = None,
 ) -> Response:
     """Each held position's price, value, weight of NAV, beta and volatility."""
-    return await _answer(request, reader, "positions/risk", portfolio_id, as_of)
+    return await _answer(request, reader, "positions/risk", portfolio_id, as_of, asked=as_of)
 
 
 @router.get("/snapshots", response_model=SnapshotSeriesOut)

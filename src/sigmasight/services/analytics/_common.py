@@ -11,6 +11,7 @@ from typing import Any
 from sigmasight.domain.enums import InvestmentClass
 from sigmasight.services.analytics.errors import NoSnapshotError, PortfolioNotFoundError
 from sigmasight.services.analytics.views import DirectBeta, VolatilitySummary, WeightedBeta
+from sigmasight.services.sessions import session_on_or_before
 from sigmasight.storage.history import PortfolioSnapshot
 from sigmasight.storage.history_repository import HistoryRepository
 from sigmasight.storage.models import Portfolio, Position
@@ -47,9 +48,11 @@ def owned_portfolio(uow: UnitOfWork, owner_id: int, portfolio_id: int) -> Portfo
 def snapshot_of(
     history: HistoryRepository, portfolio_id: int, as_of: date | None
 ) -> PortfolioSnapshot:
-    """The snapshot of ``as_of`` (default: the latest one), or :class:`NoSnapshotError`."""
+    """The snapshot of ``as_of`` (default: the latest one), or :class:`NoSnapshotError`.
+
+    A date that is not a trading session stands for the previous session."""
     latest = history.latest_snapshot_date(portfolio_id)
-    day = as_of or latest
+    day = session_on_or_before(as_of).session if as_of else latest
     row = history.snapshot(portfolio_id, day) if day else None
     if row is None:
         raise NoSnapshotError(portfolio_id, as_of, latest)
