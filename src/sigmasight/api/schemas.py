@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text may not contain NUL characters")  # PostgreSQL refuses them
+    return value
 
 
 class UserCreate(BaseModel):
     email: EmailStr
     password: str = Field(min_length=8, max_length=256)
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, AfterValidator(_no_nul)] = Field(min_length=1, max_length=200)
 
 
 class UserPublic(BaseModel):
