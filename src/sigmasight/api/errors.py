@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger("sigmasight.api")
@@ -51,6 +51,14 @@ def not_found(what: str, identifier: object) -> ApiError:
     return ApiError(404, "NOT_FOUND", f"{what} {identifier} not found")
 
 
+NUL_MESSAGE = "Text may not contain NUL characters (U+0000)."
+
+
+def is_nul_text_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL's driver refusing a NUL character in a text value."""
+    return "NUL (0x00)" in str(getattr(exc, "orig", None) or exc)
+
+
 def _body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"code": code, "message": message, "details": details}
 
@@ -83,6 +91,12 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("api.database_unavailable", path=request.url.path, error=str(exc.orig))
         body = _body("DATABASE_UNAVAILABLE", "The database is unavailable; retry shortly.")
         return JSONResponse(body, 503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(StatementError)
+    async def statement_error(request: Request, exc: StatementError) -> JSONResponse:
+        if is_nul_text_error(exc):  # a field no schema checked; PostgreSQL refuses NUL
+            return JSONResponse(_body("INVALID_TEXT", NUL_MESSAGE), 422)
+        return await unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -15,10 +15,16 @@ NewPassword = Annotated[
 ]
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text may not contain NUL characters")  # PostgreSQL refuses them
+    return value
+
+
 class UserCreate(BaseModel):
     email: EmailStr
     password: NewPassword
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, AfterValidator(_no_nul)] = Field(min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _password_is_not_the_email(self) -> UserCreate:

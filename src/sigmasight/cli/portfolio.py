@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from sigmasight.services.portfolios import (
     UowFactory,
     import_portfolio,
     list_portfolios,
+    parse_equity,
     show_portfolio,
 )
 
@@ -62,10 +62,13 @@ def import_(
     if not file.is_file():
         fail(f"no such file: {file}")
     try:
-        equity_balance = Decimal(equity)
+        equity_balance = parse_equity(equity)
+    except ValueError as exc:
+        fail(f"--equity: {exc}")
+    try:
         as_of = date.fromisoformat(today) if today else date.today()
-    except (InvalidOperation, ValueError) as exc:
-        fail(f"bad option value: {exc}")
+    except ValueError as exc:
+        fail(f"--today: {exc}")
     settings = load_settings(database_url)
     with unit_of_work_factory(settings) as uow_factory:
         spec = PortfolioSpec(name, account_type, equity_balance)

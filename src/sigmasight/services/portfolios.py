@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.domain.enums import AccountType
+from sigmasight.domain.numbers import parse_amount
 from sigmasight.domain.positions import ParsedPosition
 from sigmasight.services.portfolio_import import RowError, parse_portfolio_csv
 from sigmasight.services.resources.position_rules import storage_errors
@@ -21,6 +22,24 @@ UowFactory = Callable[[], UnitOfWork]
 PORTFOLIO_EXISTS = "PORTFOLIO_EXISTS"
 UNKNOWN_OWNER = "UNKNOWN_OWNER"
 BAD_NAME = "BAD_NAME"
+
+
+#: Equity is NUMERIC(18, 2): 16 digits before the point, 2 after.
+EQUITY_PLACES, EQUITY_DIGITS = 2, 16
+
+
+def parse_equity(text: str) -> Decimal:
+    """Starting equity as typed in a form or on the command line: a plain ASCII decimal
+    that the column keeps exactly (2 decimals, below 10^16), not negative.
+
+    Raises ``AmountError`` (a ``ValueError``) with a sentence for the user."""
+    return parse_amount(
+        text,
+        places=EQUITY_PLACES,
+        integer_digits=EQUITY_DIGITS,
+        minimum=Decimal(0),
+        what="Equity",
+    )
 
 
 @dataclass(frozen=True)
@@ -53,8 +72,8 @@ def import_portfolio(
 ) -> ImportOutcome:
     """Create a portfolio from a CSV file in one transaction: all rows or none."""
     name = spec.name.strip()
-    if not name or len(name) > 200:
-        return _refused(BAD_NAME, "A portfolio name needs 1 to 200 characters.")
+    if not name or len(name) > 200 or "\x00" in name:
+        return _refused(BAD_NAME, "A portfolio name needs 1 to 200 characters, none of them NUL.")
     parsed = parse_portfolio_csv(data, today=today)
     if not parsed.ok:
         return ImportOutcome(None, 0, parsed.errors)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,12 +14,17 @@ from jinja2 import pass_context
 from starlette.status import HTTP_303_SEE_OTHER
 
 from sigmasight.api.deps import RateLimiterDep, UowFactoryDep
-from sigmasight.api.errors import ApiError
+from sigmasight.api.errors import NUL_MESSAGE, ApiError
 from sigmasight.services import analytics
 from sigmasight.services.holdings import holdings, pnl_periods
 from sigmasight.services.passwords import verify_password
 from sigmasight.services.portfolio_import import portfolio_template_csv
-from sigmasight.services.portfolios import PortfolioSpec, import_portfolio, list_portfolios
+from sigmasight.services.portfolios import (
+    PortfolioSpec,
+    import_portfolio,
+    list_portfolios,
+    parse_equity,
+)
 from sigmasight.services.sessions import session_on_or_before
 from sigmasight.storage.models import User
 from sigmasight.web import charts
@@ -96,6 +100,10 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token_field)
     email = email.strip().lower()
+    if "\x00" in email or "\x00" in password:
+        response = _render(request, "login.html", None, error=NUL_MESSAGE, email=None)
+        response.status_code = 422
+        return response
     key = f"web|{email}|{request.client.host if request.client else '-'}"
     if wait := limiter.retry_after(key):
         error = f"Too many failed logins; try again in {wait} seconds."
@@ -268,19 +276,19 @@ async def import_upload(
     user = _user(request, uow_factory)
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     try:
-        equity_balance = Decimal(equity or "0")
-    except InvalidOperation:
-        equity_balance = Decimal("NaN")
-    if not equity_balance.is_finite() or equity_balance < 0:
-        return _render(
+        equity_balance = parse_equity(equity or "0")
+    except ValueError as exc:
+        response = _render(
             request,
             "import.html",
             user,
             errors=None,
             name=name,
             equity=equity,
-            message="Equity must be a non-negative number.",
+            message=str(exc),
         )
+        response.status_code = 422
+        return response
     spec = PortfolioSpec(name, equity_balance=equity_balance)
     outcome = import_portfolio(uow_factory, user.id, spec, data, today=date.today())
     if not outcome.ok:
