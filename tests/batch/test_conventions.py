@@ -45,3 +45,17 @@ def test_har_fallback_is_stored_for_securities_and_portfolios(
             assert snap.volatility_expected_21d == pytest.approx(snap.volatility_21d, rel=1e-10)
     assert np.isfinite([s.volatility_expected_21d for s in snaps]).all()
     assert any(s.volatility_har_fallback for s in snaps)  # the diversified book
+
+
+def test_demo_long_short_book_has_no_invented_first_day_gain(
+    demo_db: UowFactory, chain: ProviderChain, calendar: TradingCalendar
+) -> None:
+    """Entry prices are the closes of the entry date: the first day's P&L of the long/short
+    book is its price moves of that day only, i.e. none (it was +5.1 % from typed prices)."""
+    first = date(2022, 1, 3)
+    assert run_batch(demo_db, chain, calendar, first, first).ok
+    with demo_db() as uow:
+        snap = uow.session.get(PortfolioSnapshot, (3, first))
+        assert snap is not None
+        assert abs(snap.daily_pnl) < 1e-6
+        assert abs(snap.daily_return or 0.0) < 1e-12
