@@ -169,6 +169,7 @@ def test_overview_equals_the_snapshot_row(
             "expected_21d": row.volatility_expected_21d,
             "trend": row.volatility_trend,
             "percentile": row.volatility_percentile,
+            "expected_21d_fallback": row.volatility_har_fallback,
         }
         assert body["is_complete"] is row.is_complete
         assert body["notes"] == row.notes

@@ -64,7 +64,9 @@ def test_individual_book_nav_beta_volatility_and_concentration(
     last = closes.iloc[-1]
     value = open_["Quantity"].to_numpy() * last[open_["Symbol"]].to_numpy()
     unrealised = (value - open_["Quantity"] * open_["Entry Price Per Share"]).sum()
-    realised = 300 * (31.20 - 40.50)  # BAC sold on 2022-06-15
+    sold = book[book["Exit Date"].notna()]  # BAC, sold on 2022-06-15
+    gain = sold["Exit Price Per Share"] - sold["Entry Price Per Share"]
+    realised = (sold["Quantity"] * gain).sum()
     nav = 210_000 + unrealised + realised
     snap = snapshot[1]
     assert snap.nav == pytest.approx(nav, rel=1e-12)

@@ -137,6 +137,12 @@ class HARForecast:
     n_obs, reason : ndarray of shape (N,)
     r_squared : ndarray of shape (N,)
         In-sample R² of the fit on squared returns.
+    fallback : bool ndarray of shape (N,)
+        True where the fitted model forecast a non-positive daily variance on some day of
+        the path (``reason`` is ``NONPOSITIVE_FORECAST``): ``variance`` and
+        ``volatility`` are then the realized figures of the last ``horizon`` returns
+        (sample variance x horizon; the realized ``horizon``-day volatility), never a
+        number made from an impossible path. ``path`` is NaN there.
     """
 
     coef: FloatArray
@@ -146,6 +152,7 @@ class HARForecast:
     n_obs: IntArray
     reason: ReasonArray
     r_squared: FloatArray
+    fallback: np.ndarray
 
 
 _HAR_FIELDS = tuple(f.name for f in fields(HARForecast))
@@ -216,14 +223,20 @@ def _har_columns(R: FloatArray, horizon: int, min_obs: int, periods_per_year: in
     variance = path.sum(axis=0)
     tail_ok = np.isfinite(y[-HAR_LAGS[-1] :]).all(axis=0) & (y.shape[0] >= HAR_LAGS[-1])
     reason[(reason == Reason.OK) & ~tail_ok] = Reason.INSUFFICIENT_DATA
-    reason[(reason == Reason.OK) & ~(variance > 0)] = Reason.NONPOSITIVE_FORECAST
+    # A daily variance forecast <= 0 on any step makes the path meaningless, even when
+    # the sum stays positive: such columns fall back to the realized figure (flagged).
+    fallback = (reason == Reason.OK) & ~(path > 0).all(axis=0)
+    reason[fallback] = Reason.NONPOSITIVE_FORECAST
     bad = reason != Reason.OK
     variance = np.where(bad, np.nan, variance)
+    if fallback.any():
+        realized = realized_volatility(R[:, fallback], horizon, periods_per_year=periods_per_year)
+        variance[fallback] = realized.volatility**2 / periods_per_year * horizon
     with np.errstate(invalid="ignore"):
         vol = np.sqrt(variance * periods_per_year / horizon)
     r2 = np.where(bad, np.nan, r2)
     path = np.where(bad, np.nan, path)
-    return HARForecast(coef, path, variance, vol, n.astype(np.int64), reason, r2)
+    return HARForecast(coef, path, variance, vol, n.astype(np.int64), reason, r2, fallback)
 
 
 def har_forecasts_at(
@@ -263,6 +276,7 @@ def har_forecasts_at(
                 n_obs=fit.n_obs.reshape(K, N),
                 reason=fit.reason.reshape(K, N),
                 r_squared=fit.r_squared.reshape(K, N),
+                fallback=fit.fallback.reshape(K, N),
             )
         )
     return HARForecast(*(np.concatenate([getattr(p, n) for p in parts]) for n in _HAR_FIELDS))

@@ -71,6 +71,11 @@ class VolatilityOut(_Out):
     expected_21d: Num = Field(description="HAR forecast of the next 21 sessions' volatility.")
     trend: str | None
     percentile: Num = Field(description="Rank of today's 21-session volatility, 0-100.")
+    expected_21d_fallback: bool = Field(
+        default=False,
+        description="True when the HAR path forecast a non-positive daily variance: "
+        "expected_21d is then the realized 21-session volatility.",
+    )
 
 
 class OverviewOut(_Dated):

@@ -147,4 +147,5 @@ def volatility_rows(inputs: BatchInputs, metrics: SecurityMetrics) -> dict[str, 
         "percentile": finite(metrics.percentile.percentile.reshape(-1)),
         "observations": har_field("n_obs").astype(np.int64).tolist(),
         "model_r_squared": finite(har_field("r_squared")),
+        "har_fallback": har_field("fallback").astype(bool).tolist(),
     }

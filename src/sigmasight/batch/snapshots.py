@@ -172,7 +172,10 @@ def _series_figures(series: FloatArray, market: FloatArray, P: int) -> dict[str,
     ``series`` (window, K * P); column v is regressed on column v // P of ``market``
     (the market's last :data:`BETA_WINDOW` returns up to each date, (BETA_WINDOW, K))."""
     V = series.shape[1]
-    out = {name: np.empty(V) for name in (*SERIES_FIGURES, "beta_direct_observations")}
+    out = {
+        name: np.empty(V)
+        for name in (*SERIES_FIGURES, "beta_direct_observations", "volatility_har_fallback")
+    }
     for lo in range(0, V, SERIES_CHUNK):
         part = np.ascontiguousarray(series[:, lo : lo + SERIES_CHUNK])
         x = market[:, np.arange(lo, lo + part.shape[1]) // P]
@@ -183,7 +186,9 @@ def _series_figures(series: FloatArray, market: FloatArray, P: int) -> dict[str,
         out["beta_direct_observations"][chunk] = direct.ols.n_obs
         out["volatility_21d"][chunk] = realized_volatility(part, 21).volatility
         out["volatility_63d"][chunk] = realized_volatility(part, 63).volatility
-        out["volatility_expected_21d"][chunk] = har_forecast(part).volatility
+        har = har_forecast(part)
+        out["volatility_expected_21d"][chunk] = har.volatility
+        out["volatility_har_fallback"][chunk] = har.fallback
         out["volatility_percentile"][chunk] = volatility_percentile(part).percentile
     return out
 
@@ -310,6 +315,7 @@ def _rows_for_dates(
         "beta_weighted_positions": ints(weighted.n_covered[live]),
         **{name: finite(figures[name][live]) for name in SERIES_FIGURES},
         "beta_direct_observations": ints(figures["beta_direct_observations"][live]),
+        "volatility_har_fallback": (figures["volatility_har_fallback"][live] > 0).tolist(),
         "volatility_trend": [str(label) or None for label in trend.label[live]],
         "sector_exposure": sectors,
         "hhi": finite(conc.hhi[live]),

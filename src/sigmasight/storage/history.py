@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sigmasight.storage.models import SYMBOL, Base
@@ -54,6 +54,9 @@ class SecurityVolatility(Base):
     percentile: Mapped[float | None] = mapped_column(Float)
     observations: Mapped[int] = mapped_column(Integer)
     model_r_squared: Mapped[float | None] = mapped_column(Float)
+    #: True when the HAR path had a non-positive day and ``expected_21d`` is the
+    #: realized 21-day volatility instead (docs/methodology.md, HAR forecast).
+    har_fallback: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PortfolioSnapshot(Base):
@@ -98,6 +101,12 @@ class PortfolioSnapshot(Base):
     #: False when any held public position lacked a price or any metric lacked data.
     is_complete: Mapped[bool] = mapped_column(Boolean)
     notes: Mapped[list[str]] = mapped_column(JSON)
+    #: ``volatility_expected_21d`` is the realized 21-day figure (HAR path not positive).
+    volatility_har_fallback: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    #: Carried value of the private holdings (market value family; not an exposure).
+    private_value: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class BenchmarkSectorWeight(Base):

@@ -129,4 +129,5 @@ def volatility_summary(s: PortfolioSnapshot) -> VolatilitySummary:
         num(s.volatility_expected_21d),
         s.volatility_trend,
         num(s.volatility_percentile),
+        bool(s.volatility_har_fallback),
     )

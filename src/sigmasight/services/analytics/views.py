@@ -61,3 +61,6 @@ class VolatilitySummary:
     expected_21d: float | None
     trend: str | None
     percentile: float | None
+    #: True when the HAR path had a non-positive day: ``expected_21d`` is then the
+    #: realized 21-day volatility (docs/methodology.md, HAR volatility forecast).
+    expected_21d_fallback: bool = False
