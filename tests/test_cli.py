@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -92,3 +93,17 @@ def test_help_explains_commands() -> None:
     assert result.exit_code == 0
     for command in ("upgrade", "downgrade", "current"):
         assert command in result.stdout
+
+
+def test_serve_on_a_port_in_use_names_the_option(in_empty_dir: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        f"error: port {port} on 127.0.0.1 is already in use; choose another with --port"
+    ]

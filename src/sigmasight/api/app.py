@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
 from sigmasight import __version__
@@ -51,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine.dispose()
         reader_engine.dispose()
 
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) from files of the installed fastapi-offline
+    # package, not a CDN: the docs work offline.
+    app = FastAPIOffline(
         title="SigmaSight API",
         version=__version__,
         description="Point-in-time portfolio risk analytics. Errors are JSON "

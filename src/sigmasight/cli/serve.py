@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Annotated
 
 import typer
@@ -30,6 +31,7 @@ def serve(
         import os
 
         os.environ["SIGMASIGHT_DATABASE_URL"] = database_url
+    _check_port_free(host, port)
     console.print(f"SigmaSight on http://{host}:{port}/ (dashboard; API docs at /docs)")
     try:
         uvicorn.run(
@@ -42,3 +44,22 @@ def serve(
         )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc}")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail in one line when ``host:port`` cannot be listened on (uvicorn would log the
+    error and exit without naming the option that fixes it)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc}; check --host")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"fails: {exc}"
+            fail(f"port {port} on {host} {reason}; choose another with --port")

@@ -74,13 +74,20 @@ def get_prices(
         date | None, Query(ge=EARLIEST, le=LATEST, description="Default: a year before end.")
     ] = None,
     end: Annotated[
-        date | None, Query(ge=EARLIEST, le=LATEST, description="Default: today.")
+        date | None,
+        Query(
+            ge=EARLIEST,
+            le=LATEST,
+            description="Default: the symbol's last stored price (today if it has none).",
+        ),
     ] = None,
 ) -> PriceHistory:
-    """Stored daily prices in ``[start, end]``: at most 5,000 rows (422 TOO_MANY_ROWS)."""
-    last = end or utcnow().date()
-    first = start or last - timedelta(days=DEFAULT_PRICE_DAYS)
+    """Stored daily prices in ``[start, end]``: at most 5,000 rows (422 TOO_MANY_ROWS).
+    Without dates: the year of data up to the last stored price."""
     symbol = _symbol(symbol)
+    stored = market.last_price_date(uow_factory, symbol) if end is None else None
+    last = end or max(stored or utcnow().date(), start or EARLIEST)
+    first = start or last - timedelta(days=DEFAULT_PRICE_DAYS)
     rows = market.price_history(uow_factory, symbol, first, last)
     prices = [PricePublic.model_validate(row) for row in rows]
     return PriceHistory(symbol=symbol, start=first, end=last, prices=prices)

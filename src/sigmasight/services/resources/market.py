@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from sigmasight.services.resources.common import InvalidError, NotFoundError, UowFactory, detached
 from sigmasight.storage.models import DailyPrice, Security
@@ -60,3 +60,11 @@ def price_history(uow_factory: UowFactory, symbol: str, start: date, end: date) 
             message = f"More than {MAX_PRICE_ROWS:,} prices match; ask for a shorter range."
             raise InvalidError("TOO_MANY_ROWS", message, {"limit": MAX_PRICE_ROWS})
         return detached(uow, rows)
+
+
+def last_price_date(uow_factory: UowFactory, symbol: str) -> date | None:
+    """Date of the last stored price of ``symbol`` (``None`` when it has none)."""
+    with uow_factory() as uow:
+        return uow.session.scalar(
+            select(func.max(DailyPrice.date)).where(DailyPrice.symbol == symbol)
+        )
