@@ -151,9 +151,11 @@ def test_every_snapshot_column_equals_the_reference(
 ) -> None:
     stored = _snapshot(demo_engine, portfolio, day)
     expected = books.snapshot(portfolio, day)
-    complete = all(expected[k] is not None for k in expected if k != "sector_exposure")
-    expected |= {"is_complete": complete, "notes": []} if complete else {}
-    assert set(stored) == set(expected) | KEYS, "a stored column without a reference"
+    # Complete exactly when every figure is there; an incomplete row says why.
+    complete = all(value is not None for value in expected.values())
+    assert stored["is_complete"] is complete
+    assert bool(stored["notes"]) is not complete, stored["notes"]
+    assert set(stored) == set(expected) | KEYS | {"is_complete", "notes"}, "unreferenced column"
     lots = books.held(portfolio, day)
     fit = ref.har_fit(books.series(lots, float(stored["nav"]), day))  # type: ignore[arg-type]
     skip = set(REDEFINED) | (

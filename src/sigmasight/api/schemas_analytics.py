@@ -93,7 +93,7 @@ class OverviewOut(_Dated):
     beta_weighted: WeightedBetaOut
     beta_direct: DirectBetaOut
     volatility: VolatilityOut
-    is_complete: bool = Field(description="False when a price or a metric's data was missing.")
+    is_complete: bool = Field(description="False when a figure the snapshot carries is missing.")
     notes: list[str]
 
 
@@ -236,7 +236,8 @@ class SnapshotPointOut(_Out):
     volatility_63d: Num
     volatility_expected_21d: Num
     hhi: Num
-    is_complete: bool
+    is_complete: bool = Field(description="False when a figure the snapshot carries is missing.")
+    notes: list[str] = Field(description="Why the snapshot is incomplete (empty when complete).")
 
 
 class SnapshotSeriesOut(_Out):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from sigmasight.analytics._typing import Reason
 from sigmasight.analytics.beta import (
     BETA_CAP,
     BETA_MIN_OBS,
@@ -174,7 +175,12 @@ def _series_figures(series: FloatArray, market: FloatArray, P: int) -> dict[str,
     V = series.shape[1]
     out = {
         name: np.empty(V)
-        for name in (*SERIES_FIGURES, "beta_direct_observations", "volatility_har_fallback")
+        for name in (
+            *SERIES_FIGURES,
+            "beta_direct_observations",
+            "volatility_har_fallback",
+            "har_reason",
+        )
     }
     for lo in range(0, V, SERIES_CHUNK):
         part = np.ascontiguousarray(series[:, lo : lo + SERIES_CHUNK])
@@ -189,8 +195,48 @@ def _series_figures(series: FloatArray, market: FloatArray, P: int) -> dict[str,
         har = har_forecast(part)
         out["volatility_expected_21d"][chunk] = har.volatility
         out["volatility_har_fallback"][chunk] = har.fallback
+        out["har_reason"][chunk] = har.reason
         out["volatility_percentile"][chunk] = volatility_percentile(part).percentile
     return out
+
+
+#: Why a figure is missing, in a snapshot's notes (from the kernels' reason codes).
+REASON_TEXT = {
+    Reason.INSUFFICIENT_DATA: "too little return history",
+    Reason.ZERO_VARIANCE: "returns do not vary",
+    Reason.SINGULAR: "singular fit",
+    Reason.INVALID_INPUT: "invalid input",
+    Reason.NONPOSITIVE_FORECAST: "non-positive variance forecast",
+    Reason.INVALID_DENOMINATOR: "NAV not positive",
+}
+
+
+def _missing_figures(
+    figures: dict[str, FloatArray], weighted_beta: FloatArray, leverage: FloatArray, live: IntArray
+) -> list[list[str]]:
+    """Per live row, a note for each figure a snapshot normally carries but lacks
+    (besides the direct beta and the realized volatilities, noted by the caller)."""
+    # a flagged fallback (realized volatility for a non-positive HAR path) is a figure
+    har = np.where(figures["volatility_har_fallback"][live] > 0, 0, figures["har_reason"][live])
+    har = har.astype(np.int64)
+    no_percentile = ~np.isfinite(figures["volatility_percentile"][live])
+    no_weighted = ~np.isfinite(weighted_beta[live])
+    no_leverage = ~np.isfinite(leverage[live])
+    return [
+        [
+            *([f"volatility forecast: {REASON_TEXT[Reason(int(h))]}"] if h else []),
+            *(["volatility percentile: too little return history"] if p else []),
+            *(["exposure-weighted beta: no held security has a beta"] if w else []),
+            *(["leverage: NAV not positive"] if lev else []),
+        ]
+        for h, p, w, lev in zip(
+            har.tolist(),
+            no_percentile.tolist(),
+            no_weighted.tolist(),
+            no_leverage.tolist(),
+            strict=True,
+        )
+    ]
 
 
 def _benchmark_dates(inputs: BatchInputs, ts: IntArray) -> list[str | None]:
@@ -274,6 +320,7 @@ def _rows_for_dates(
     short_history = ~np.isfinite(figures["beta_direct"][live])
     no_volatility = ~np.isfinite(vol63[live])
     sectors = sector_json(long_sums[live], short_sums[live], [as_of[k] for k in day_of.tolist()])
+    missing = _missing_figures(figures, weighted.beta, exposures.leverage, live)
     notes = [
         [
             *(
@@ -283,6 +330,7 @@ def _rows_for_dates(
             ),
             *(["direct beta: too little return history"] if short_history[i] else []),
             *(["volatility: too little return history"] if no_volatility[i] else []),
+            *missing[i],
         ]
         for i in range(live.size)
     ]

@@ -32,6 +32,7 @@ class SnapshotPoint:
     volatility_expected_21d: float | None
     hhi: float | None
     is_complete: bool
+    notes: list[str]
 
 
 @dataclass(frozen=True)
