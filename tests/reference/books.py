@@ -278,6 +278,7 @@ class BookReference:
             "volatility_21d": vol["realized_21d"],
             "volatility_63d": vol["realized_63d"],
             "volatility_expected_21d": vol["expected_21d"],
+            "volatility_har_fallback": vol["har_fallback"],
             "volatility_percentile": vol["percentile"],
         }
 

@@ -88,9 +88,8 @@ def har_fit(returns: np.ndarray) -> HarFit | None:
 
 
 def har_volatility_new_rule(fit: HarFit, returns: np.ndarray) -> float | None:
-    """Issue #13 item 5, as this reference expects it to land: a forecast path with a
-    non-positive daily variance is not a forecast; the figure falls back to the
-    realized 21-day volatility (the issue's suggested rule)."""
+    """Issue #13 item 5: a forecast path with a non-positive daily variance is not a
+    forecast; the figure falls back to the realized 21-day volatility (flagged)."""
     if fit.has_nonpositive_step:
         return realized(returns, 21)
     return fit.volatility
@@ -132,14 +131,15 @@ def volatility_row(returns: np.ndarray) -> dict[str, object]:
         "percentile": percentile(returns),
     }
     if fit is None:
-        return {**row, "expected_21d": None, "har_const": None}
+        return {**row, "expected_21d": None, "har_const": None, "har_fallback": False}
     return {
         **row,
+        "har_fallback": fit.has_nonpositive_step,
         "har_const": float(fit.params[0]),
         "har_daily": float(fit.params[1]),
         "har_weekly": float(fit.params[2]),
         "har_monthly": float(fit.params[3]),
-        "expected_21d": fit.volatility,
+        "expected_21d": har_volatility_new_rule(fit, returns),
         "observations": fit.nobs,
         "model_r_squared": fit.r_squared,
     }

@@ -112,8 +112,7 @@ def test_every_security_volatility_column_equals_numpy_and_arch_harx(
     for row in rows:
         expected, fallback = _volatility_reference(raw, str(row["symbol"]), day)
         assert set(row) == set(expected) | {"symbol", "calc_date"}
-        if fallback:  # issue #13 item 5 redefines this figure: see the test below
-            expected.pop("expected_21d")
+        assert row["har_fallback"] is fallback
         assert not mismatches(row, expected), (row["symbol"], mismatches(row, expected))
 
 
@@ -127,7 +126,6 @@ HAR_NONPOSITIVE = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="until #13 item 5: HAR fallback for a non-positive step")
 @pytest.mark.parametrize(("symbol", "day"), HAR_NONPOSITIVE)
 def test_security_har_with_a_nonpositive_step_falls_back(
     demo_engine: Engine, raw: Raw, symbol: str, day: date
@@ -156,12 +154,7 @@ def test_every_snapshot_column_equals_the_reference(
     assert stored["is_complete"] is complete
     assert bool(stored["notes"]) is not complete, stored["notes"]
     assert set(stored) == set(expected) | KEYS | {"is_complete", "notes"}, "unreferenced column"
-    lots = books.held(portfolio, day)
-    fit = ref.har_fit(books.series(lots, float(stored["nav"]), day))  # type: ignore[arg-type]
-    skip = set(REDEFINED) | (
-        {"volatility_expected_21d"} if fit and fit.has_nonpositive_step else set()
-    )
-    compared = {k: v for k, v in expected.items() if k not in skip}
+    compared = {k: v for k, v in expected.items() if k not in REDEFINED}
     assert not mismatches(stored, compared), mismatches(stored, compared)
 
 
@@ -187,7 +180,6 @@ def test_exposures_and_sectors_under_the_delta_convention(
     assert not mismatches(stored, expected), mismatches(stored, expected)
 
 
-@pytest.mark.xfail(strict=True, reason="until #13 item 5: HAR fallback for a non-positive step")
 def test_portfolio_har_with_a_nonpositive_step_falls_back(
     demo_engine: Engine, books: BookReference
 ) -> None:

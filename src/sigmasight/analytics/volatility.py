@@ -234,7 +234,7 @@ def _har_columns(R: FloatArray, horizon: int, min_obs: int, periods_per_year: in
         variance[fallback] = realized.volatility**2 / periods_per_year * horizon
     with np.errstate(invalid="ignore"):
         vol = np.sqrt(variance * periods_per_year / horizon)
-    r2 = np.where(bad, np.nan, r2)
+    r2 = np.where(bad & ~fallback, np.nan, r2)  # a fallback's fit is still shown
     path = np.where(bad, np.nan, path)
     return HARForecast(coef, path, variance, vol, n.astype(np.int64), reason, r2, fallback)
 

@@ -123,7 +123,7 @@ def volatility_rows(inputs: BatchInputs, metrics: SecurityMetrics) -> dict[str, 
     rows = metrics.rows
     n_rows, n_symbols = rows.stop - rows.start, len(inputs.symbols)
     har = metrics.har
-    fitted = har.reason == 0  # (R, S)
+    fitted = (har.reason == 0) | har.fallback  # (R, S): a fallback's fit is still shown
 
     def har_field(name: str) -> np.ndarray:
         return np.asarray(getattr(har, name)).reshape(-1)
