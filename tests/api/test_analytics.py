@@ -24,6 +24,7 @@ from sigmasight.services.portfolios import PortfolioSpec, import_portfolio
 from sigmasight.storage.history import PortfolioSnapshot
 from sigmasight.storage.models import DailyPrice
 from sigmasight.storage.uow import UnitOfWork
+from tests.api.conftest import TEST_BENCHMARK_AS_OF
 
 Headers = dict[str, str]
 Json = dict[str, Any]
@@ -274,7 +275,8 @@ def test_sector_weights_sum_as_documented(
 ) -> None:
     body = get(client, demo_headers, ids[LONG_SHORT], "sector-exposure")
     sums, buckets = body["sums"], body["buckets"]
-    assert body["benchmark_as_of"] == LATEST.isoformat()
+    # the latest weights published on or before as_of, carried forward with their date
+    assert body["benchmark_as_of"] == TEST_BENCHMARK_AS_OF.isoformat()
     assert "S&P" in body["benchmark_source"]
     assert sums["long"] == pytest.approx(1.0, abs=1e-12)
     assert sums["short"] == pytest.approx(-1.0, abs=1e-12)

@@ -11,7 +11,11 @@ from sqlalchemy import select
 from sigmasight.batch.runner import run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
-from sigmasight.storage.history import PortfolioSnapshot, SecurityVolatility
+from sigmasight.marketdata.demo import DemoProvider
+from sigmasight.marketdata.models import SectorWeight
+from sigmasight.services.analytics import sector_exposure
+from sigmasight.storage.history import BenchmarkSectorWeight, PortfolioSnapshot, SecurityVolatility
+from sigmasight.storage.models import Portfolio
 from tests.batch.conftest import UowFactory
 
 HAR_DAY = date(2022, 2, 25)
@@ -59,3 +63,50 @@ def test_demo_long_short_book_has_no_invented_first_day_gain(
         assert snap is not None
         assert abs(snap.daily_pnl) < 1e-6
         assert abs(snap.daily_return or 0.0) < 1e-12
+
+
+class _TwoSnapshots(DemoProvider):
+    """The demo with two benchmark snapshots inside the run (test data, not published)."""
+
+    DATES = (date(2022, 12, 16), date(2022, 12, 22))
+
+    def sector_weights(self, benchmark: str, as_of: date) -> list[SectorWeight]:
+        known = [d for d in self.DATES if d <= as_of]
+        if not known:
+            return []
+        tilt = 0.6 if known[-1] == self.DATES[0] else 0.7
+        return [
+            SectorWeight("^GSPC", known[-1], "Information Technology", tilt, None, None, "test"),
+            SectorWeight("^GSPC", known[-1], "Energy", 1 - tilt, None, None, "test"),
+        ]
+
+
+def test_benchmark_weights_are_never_applied_before_their_date(
+    demo_db: UowFactory, chain: ProviderChain, calendar: TradingCalendar
+) -> None:
+    """The demo's year-end 2022 weights (dated 2022-12-30) are not applied on 2022-12-28;
+    a backfill stores every snapshot its dates use and carries each forward to the next."""
+    day = date(2022, 12, 28)
+    assert run_batch(demo_db, chain, calendar, day, day).ok
+    with demo_db() as uow:
+        snap = uow.session.get(PortfolioSnapshot, (3, day))
+        assert snap is not None
+        assert snap.sector_exposure["benchmark_as_of"] is None
+    two = ProviderChain([_TwoSnapshots()])
+    assert run_batch(demo_db, two, calendar, date(2022, 12, 19), day).ok
+    with demo_db() as uow:
+        stored = {w.as_of for w in uow.session.scalars(select(BenchmarkSectorWeight))}
+        assert set(_TwoSnapshots.DATES) <= stored
+        used = {
+            s.snapshot_date: s.sector_exposure["benchmark_as_of"]
+            for s in uow.session.scalars(
+                select(PortfolioSnapshot).where(PortfolioSnapshot.portfolio_id == 3)
+            )
+        }
+        owner = uow.session.get(Portfolio, 3).owner_id  # type: ignore[union-attr]
+    assert used[date(2022, 12, 19)] == used[date(2022, 12, 21)] == "2022-12-16"
+    assert used[date(2022, 12, 22)] == used[day] == "2022-12-22"
+    view = sector_exposure(demo_db, owner, 3, date(2022, 12, 21))
+    assert view.benchmark_as_of == date(2022, 12, 16)  # shown with its date
+    it = next(b for b in view.buckets if b.sector == "Information Technology")
+    assert it.benchmark == pytest.approx(0.6)
