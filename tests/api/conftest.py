@@ -22,12 +22,36 @@ from sigmasight.config import Settings
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
 from sigmasight.marketdata.demo import DemoProvider
+from sigmasight.marketdata.demo_reference import SP500_SECTOR_PERCENT_2022
 from sigmasight.services.demo import DEMO_EMAIL, DEMO_PASSWORD, load_demo
 from sigmasight.storage.db import make_engine, make_session_factory
+from sigmasight.storage.history import BenchmarkSectorWeight
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
 
 BATCH_START, BATCH_END = date(2022, 12, 1), date(2022, 12, 28)
+#: The demo's only published benchmark snapshot (2022-12-30) postdates its data, so the
+#: API tests add one of their own inside the batch range: the same percentages, dated
+#: 2022-12-20 and labelled as a test fixture, never shipped.
+TEST_BENCHMARK_AS_OF = date(2022, 12, 20)
+
+
+def _store_test_benchmark(uow_factory: Callable[[], UnitOfWork]) -> None:
+    total = sum(SP500_SECTOR_PERCENT_2022.values())
+    with uow_factory() as uow:
+        for sector, percent in SP500_SECTOR_PERCENT_2022.items():
+            uow.session.merge(
+                BenchmarkSectorWeight(
+                    benchmark="^GSPC",
+                    as_of=TEST_BENCHMARK_AS_OF,
+                    sector=sector,
+                    weight=percent / total,
+                    source="test fixture: S&P 500 year-end 2022 percentages, re-dated",
+                )
+            )
+        uow.commit()
+
+
 TEST_SECRET = "test-secret-not-for-production-0123456789"
 
 
@@ -38,6 +62,7 @@ def _prepare(url: str) -> None:
     calendar = TradingCalendar(start=date(2015, 1, 1), end=date(2024, 12, 31))
     uow_factory = lambda: UnitOfWork(factory)  # noqa: E731
     load_demo(uow_factory, calendar=calendar, start=date(2020, 1, 2))
+    _store_test_benchmark(uow_factory)
     report = run_batch(
         uow_factory, ProviderChain([DemoProvider()]), calendar, BATCH_START, BATCH_END
     )

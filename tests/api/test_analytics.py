@@ -24,6 +24,7 @@ from sigmasight.services.portfolios import PortfolioSpec, import_portfolio
 from sigmasight.storage.history import PortfolioSnapshot
 from sigmasight.storage.models import DailyPrice
 from sigmasight.storage.uow import UnitOfWork
+from tests.api.conftest import TEST_BENCHMARK_AS_OF
 
 Headers = dict[str, str]
 Json = dict[str, Any]
@@ -145,6 +146,8 @@ def test_overview_equals_the_snapshot_row(
             "gross": row.gross_exposure,
             "net": row.net_exposure,
             "leverage": row.leverage,
+            "private_value": row.private_value,
+            "private_share_of_nav": row.private_value / row.nav if row.private_value else None,
         }
         assert body["counts"] == {
             "positions": row.n_positions,
@@ -173,8 +176,9 @@ def test_overview_equals_the_snapshot_row(
         }
         assert body["is_complete"] is row.is_complete
         assert body["notes"] == row.notes
-    # five short stocks and a short call, two options; and the figures move day to day
-    assert body["counts"]["short"] == 6
+    # five short stocks, a short call and the long put (short by delta: issue #13), two
+    # options; and the figures move day to day
+    assert body["counts"]["short"] == 7
     assert body["counts"]["options"] == 2
     latest = get(client, demo_headers, pid, "overview")
     assert latest["nav"] != body["nav"]
@@ -274,7 +278,8 @@ def test_sector_weights_sum_as_documented(
 ) -> None:
     body = get(client, demo_headers, ids[LONG_SHORT], "sector-exposure")
     sums, buckets = body["sums"], body["buckets"]
-    assert body["benchmark_as_of"] == LATEST.isoformat()
+    # the latest weights published on or before as_of, carried forward with their date
+    assert body["benchmark_as_of"] == TEST_BENCHMARK_AS_OF.isoformat()
     assert "S&P" in body["benchmark_source"]
     assert sums["long"] == pytest.approx(1.0, abs=1e-12)
     assert sums["short"] == pytest.approx(-1.0, abs=1e-12)
@@ -289,7 +294,7 @@ def test_sector_weights_sum_as_documented(
         )
         assert bucket["short"] <= 0 <= bucket["long"]
     by_name = {b["sector"]: b for b in buckets}
-    assert by_name["Unclassified"]["long"] > 0.2  # the private credit fund
+    assert by_name["Unclassified"]["long"] == 0.0  # private credit fund: on its own line
     assert by_name["ETF"]["benchmark"] == 0.0
     long_only = get(client, demo_headers, ids[DIVERSIFIED], "sector-exposure")
     assert long_only["sums"]["short"] == 0.0
@@ -336,8 +341,13 @@ def test_position_values_add_up_to_nav_minus_cash(
             assert body["nav"] == row.nav
             assert len(values) == row.n_positions
             assert math.fsum(values) == pytest.approx(row.nav - row.cash, rel=1e-12)
-            for p in body["positions"]:
-                assert p["weight"] == pytest.approx(p["market_value"] / row.nav, rel=1e-15)
+            exposures = [p["exposure"] for p in body["positions"] if p["exposure"] is not None]
+            assert math.fsum(exposures) == pytest.approx(row.net_exposure, rel=1e-9)
+            for p in body["positions"]:  # weight: delta-adjusted exposure / NAV (issue #13)
+                if p["exposure"] is None:
+                    assert p["weight"] is None
+                else:
+                    assert p["weight"] == pytest.approx(p["exposure"] / row.nav, rel=1e-15)
     body = get(client, demo_headers, ids[LONG_SHORT], "positions/risk", as_of=PAST)
     by_symbol = {p["symbol"]: p for p in body["positions"]}
     with uow_factory() as uow:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import importlib.util
+import math
 from datetime import date
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy.stats import norm
 from sqlalchemy import select
 
 from sigmasight.batch.runner import run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
-from sigmasight.storage.history import PortfolioSnapshot, SecurityVolatility
+from sigmasight.marketdata.demo import DemoProvider
+from sigmasight.marketdata.models import SectorWeight
+from sigmasight.services.analytics import sector_exposure
+from sigmasight.storage.history import BenchmarkSectorWeight, PortfolioSnapshot, SecurityVolatility
+from sigmasight.storage.models import Portfolio
 from tests.batch.conftest import UowFactory
 
 HAR_DAY = date(2022, 2, 25)
@@ -59,3 +68,92 @@ def test_demo_long_short_book_has_no_invented_first_day_gain(
         assert snap is not None
         assert abs(snap.daily_pnl) < 1e-6
         assert abs(snap.daily_return or 0.0) < 1e-12
+
+
+class _TwoSnapshots(DemoProvider):
+    """The demo with two benchmark snapshots inside the run (test data, not published)."""
+
+    DATES = (date(2022, 12, 16), date(2022, 12, 22))
+
+    def sector_weights(self, benchmark: str, as_of: date) -> list[SectorWeight]:
+        known = [d for d in self.DATES if d <= as_of]
+        if not known:
+            return []
+        tilt = 0.6 if known[-1] == self.DATES[0] else 0.7
+        return [
+            SectorWeight("^GSPC", known[-1], "Information Technology", tilt, None, None, "test"),
+            SectorWeight("^GSPC", known[-1], "Energy", 1 - tilt, None, None, "test"),
+        ]
+
+
+def test_benchmark_weights_are_never_applied_before_their_date(
+    demo_db: UowFactory, chain: ProviderChain, calendar: TradingCalendar
+) -> None:
+    """The demo's year-end 2022 weights (dated 2022-12-30) are not applied on 2022-12-28;
+    a backfill stores every snapshot its dates use and carries each forward to the next."""
+    day = date(2022, 12, 28)
+    assert run_batch(demo_db, chain, calendar, day, day).ok
+    with demo_db() as uow:
+        snap = uow.session.get(PortfolioSnapshot, (3, day))
+        assert snap is not None
+        assert snap.sector_exposure["benchmark_as_of"] is None
+    two = ProviderChain([_TwoSnapshots()])
+    assert run_batch(demo_db, two, calendar, date(2022, 12, 19), day).ok
+    with demo_db() as uow:
+        stored = {w.as_of for w in uow.session.scalars(select(BenchmarkSectorWeight))}
+        assert set(_TwoSnapshots.DATES) <= stored
+        used = {
+            s.snapshot_date: s.sector_exposure["benchmark_as_of"]
+            for s in uow.session.scalars(
+                select(PortfolioSnapshot).where(PortfolioSnapshot.portfolio_id == 3)
+            )
+        }
+        owner = uow.session.get(Portfolio, 3).owner_id  # type: ignore[union-attr]
+    assert used[date(2022, 12, 19)] == used[date(2022, 12, 21)] == "2022-12-16"
+    assert used[date(2022, 12, 22)] == used[day] == "2022-12-22"
+    view = sector_exposure(demo_db, owner, 3, date(2022, 12, 21))
+    assert view.benchmark_as_of == date(2022, 12, 16)  # shown with its date
+    it = next(b for b in view.buckets if b.sector == "Information Technology")
+    assert it.benchmark == pytest.approx(0.6)
+
+
+def test_long_short_exposures_recomputed_from_closes_and_deltas(
+    demo_db: UowFactory, chain: ProviderChain, calendar: TradingCalendar
+) -> None:
+    """Long, short and gross of the long/short book on 2022-12-28 from the raw closes and a
+    closed-form Black-Scholes delta written here: options by delta (the long put is
+    short), the private fund in no exposure but in ``private_value``."""
+    day = date(2022, 12, 28)
+    assert run_batch(demo_db, chain, calendar, day, day).ok
+    folder = Path(next(iter(importlib.util.find_spec("skfolio").submodule_search_locations)))  # type: ignore[union-attr, arg-type]
+    closes = pd.read_csv(
+        folder / "datasets" / "data" / "sp500_dataset.csv.gz", index_col=0, parse_dates=True
+    ).loc[:"2022-12-28"]
+    last = closes.iloc[-1]
+    stocks = {"MSFT": 4000, "LLY": 2500, "UNH": 1500, "JPM": 5000, "XOM": 12000, "CVX": 5000}
+    stocks |= {"PG": 4000, "BBY": -6000, "GE": -5000, "RRC": -15000, "BAC": -12000}
+    stocks |= {"AMD": -4000}
+    exposures = [q * last[s] for s, q in stocks.items()]
+
+    def delta(symbol: str, strike: float, expiry: str, call: bool) -> float:
+        vol = closes[symbol].pct_change().iloc[-63:].std(ddof=1) * math.sqrt(252)
+        years = (pd.Timestamp(expiry) - pd.Timestamp(day)).days / 365
+        d1 = (math.log(last[symbol] / strike) + vol**2 * years / 2) / (vol * math.sqrt(years))
+        return float(norm.cdf(d1)) - (0.0 if call else 1.0)
+
+    exposures.append(50 * 100 * delta("AAPL", 120.0, "2023-03-17", False) * last["AAPL"])
+    exposures.append(-20 * 100 * delta("MSFT", 260.0, "2023-01-20", True) * last["MSFT"])
+    long = math.fsum(e for e in exposures if e > 0)
+    short = math.fsum(e for e in exposures if e < 0)
+    with demo_db() as uow:
+        snap = uow.session.get(PortfolioSnapshot, (3, day))
+        assert snap is not None
+        assert snap.long_exposure == pytest.approx(long, rel=1e-10)
+        assert snap.short_exposure == pytest.approx(short, rel=1e-10)
+        assert snap.gross_exposure == pytest.approx(long - short, rel=1e-10)
+        assert snap.private_value == pytest.approx(2_500_000.0)
+        assert snap.n_short == 7  # five stocks, the short call and the long put
+        stored_long = math.fsum(snap.sector_exposure["long"].values())
+        stored_short = math.fsum(snap.sector_exposure["short"].values())
+        assert stored_long - stored_short == pytest.approx(snap.gross_exposure, rel=1e-12)
+        assert "Unclassified" not in snap.sector_exposure["long"]

@@ -79,13 +79,16 @@ def test_sp500_sector_weights(demo: DemoProvider) -> None:
     assert sum(w.weight for w in weights) == pytest.approx(1.0, abs=1e-12)
     tech = next(w for w in weights if w.sector == "Information Technology")
     assert tech.weight == pytest.approx(0.257)  # published 25.7 %, which summed to 100.0
-    assert {w.as_of for w in weights} == {date(2022, 12, 28)}
+    assert {w.as_of for w in weights} == {date(2022, 12, 30)}  # the date of the figures
     assert all("S&P Dow Jones Indices" in w.source for w in weights)
 
 
 def test_sector_weights_are_point_in_time(demo: DemoProvider) -> None:
-    assert demo.sector_weights("^GSPC", date(2022, 12, 27)) == []
-    assert len(demo.sector_weights("^GSPC", date(2022, 12, 28))) == 11
+    # The year-end 2022 figures are dated 2022-12-30: never applied to an earlier day,
+    # the demo's last session (2022-12-28) included.
+    assert demo.sector_weights("^GSPC", date(2022, 12, 28)) == []
+    assert demo.sector_weights("^GSPC", date(2022, 12, 29)) == []
+    assert len(demo.sector_weights("^GSPC", date(2022, 12, 30))) == 11
     assert demo.sector_weights("QQQ", date(2023, 1, 3)) == []
 
 

@@ -58,15 +58,25 @@ def test_pages_show_the_apis_numbers(page: Any, live_server: str) -> None:
     assert _text(page, "vol21") == pct(overview["volatility"]["realized_21d"])
     assert _text(page, "gross") == money(overview["exposures"]["gross"])
     assert _text(page, "short") == money(overview["exposures"]["short"])
+    # issue #13: exposures are delta-adjusted, private holdings on their own line
+    assert "Delta-adjusted exposure" in _text(page, "exposure-basis")
+    assert _text(page, "private-value") == money(overview["exposures"]["private_value"])
+    assert _text(page, "private-share") == pct(overview["exposures"]["private_share_of_nav"])
     assert _text(page, "pnl-day") == money(overview["daily_pnl"])
 
     page.goto(f"{live_server}/portfolios/{FUND}/holdings")
     for row in risk["positions"]:
-        assert _text(page, f"mv-{row['position_id']}") == money(row["market_value"])
+        pid = row["position_id"]
+        assert _text(page, f"mv-{pid}") == money(row["market_value"])
+        assert _text(page, f"weight-{pid}") == pct(row["weight"])  # exposure / NAV
+        delta = num(row["delta"], 3) if row["delta"] is not None else "–"
+        assert _text(page, f"delta-{pid}") == delta
 
     page.goto(f"{live_server}/portfolios/{FUND}/risk")
     assert _text(page, "risk-hhi") == num(conc["hhi"], 0)
     assert _text(page, "risk-har") == pct(vol["current"]["expected_21d"])
+    assert "net: % of gross exposure" in _text(page, "sector-basis")
+    assert "private holdings included" in _text(page, "concentration-basis")
     page.wait_for_selector("#vol-chart .main-svg")  # Plotly drew the chart offline
     page.goto(f"{live_server}/portfolios/{FUND}/history")
     page.wait_for_selector("#nav-chart .main-svg")

@@ -1,10 +1,13 @@
 """Position exposures aggregated to many portfolios at once.
 
-Conventions (docs/methodology.md): a position's direction comes from its
-:class:`~sigmasight.domain.enums.PositionType` (quantities are taken in absolute value);
-a short has negative exposure; listed options count ``OPTION_CONTRACT_MULTIPLIER`` (100)
-shares per contract; market value of an option is premium x contracts x 100; leverage is
-gross exposure over equity. Aggregation is a ``bincount`` over the portfolio index of
+Conventions (docs/methodology.md, :mod:`sigmasight.domain.exposure`): a position's
+direction comes from its :class:`~sigmasight.domain.enums.PositionType` (quantities are
+taken in absolute value); listed options count ``OPTION_CONTRACT_MULTIPLIER`` (100) shares
+per contract. Two families: *market value* (an option at premium x contracts x 100, a
+private holding at its carried value) and *delta-adjusted exposure* (an option at
+sign x contracts x 100 x delta x underlying price, so a long put is short; private
+holdings excluded). Long, short, gross, net and leverage are delta-adjusted exposure;
+leverage is gross exposure over equity. Aggregation is a ``bincount`` over the portfolio index of
 each position, so P portfolios cost one pass over all M positions.
 """
 
@@ -107,12 +110,16 @@ def delta_adjusted_exposure(pos: Positions) -> FloatArray:
 
 @dataclass(frozen=True, slots=True)
 class ExposureSummary:
-    """Exposures per portfolio; every (P,) array is in currency unless noted.
+    """Delta-adjusted exposures per portfolio; every (P,) array is in currency unless noted.
 
     ``short`` is negative (or 0); ``gross = long - short``; ``net = long + short``;
     ``leverage = gross / equity`` (NaN with ``INVALID_DENOMINATOR`` when equity <= 0).
-    ``by_position_type`` (P, 6) and ``by_investment_class`` (P, 3) hold net exposure in
-    the column order of :data:`POSITION_TYPES` and :data:`INVESTMENT_CLASSES`.
+    Private holdings are not exposures: ``private_value`` is their carried (market)
+    value, and ``market_value`` the signed market value of every position. Options
+    without a delta count in no exposure. ``n_long`` / ``n_short`` count positions by the
+    sign of their exposure (a long put is short). ``by_position_type`` (P, 6) and
+    ``by_investment_class`` (P, 3) hold net exposure in the column order of
+    :data:`POSITION_TYPES` and :data:`INVESTMENT_CLASSES`.
     """
 
     long: FloatArray
@@ -129,6 +136,8 @@ class ExposureSummary:
     by_position_type: FloatArray
     by_investment_class: FloatArray
     reason: ReasonArray
+    private_value: FloatArray
+    market_value: FloatArray
 
 
 def _group_sum(idx: IntArray, w: ArrayLike, n: int) -> FloatArray:
@@ -151,23 +160,33 @@ def _by_label(
     return flat.reshape(n, width)[:, : len(order)]
 
 
+def position_exposure(pos: Positions) -> FloatArray:
+    """Delta-adjusted exposure of each position as the portfolio figures count it, (M,):
+    :func:`delta_adjusted_exposure`, NaN for private holdings (not an exposure) and for
+    options without a delta."""
+    out: FloatArray = np.where(pos.is_private, np.nan, delta_adjusted_exposure(pos))
+    return out
+
+
 def portfolio_exposures(pos: Positions, equity: ArrayLike, n_portfolios: int) -> ExposureSummary:
-    """Long, short, gross, net exposure, leverage and counts for P portfolios.
+    """Long, short, gross, net delta-adjusted exposure, leverage and counts of P portfolios.
 
     Parameters
     ----------
     pos : Positions
-        M positions; market values use the instrument price (options x 100).
+        M positions; options need ``delta`` and ``underlying_price``.
     equity : array of shape (P,)
         Equity (net asset value) of each portfolio, the leverage denominator.
     n_portfolios : int
         P.
     """
-    mv = market_value(pos)
+    exposure = position_exposure(pos)
     P, pf = n_portfolios, pos.portfolio
+    e0 = np.where(np.isfinite(exposure), exposure, 0.0)
+    mv = market_value(pos)
     mv0 = np.where(np.isfinite(mv), mv, 0.0)
-    long = _group_sum(pf, np.maximum(mv0, 0.0), P)
-    short = _group_sum(pf, np.minimum(mv0, 0.0), P)
+    long = _group_sum(pf, np.maximum(e0, 0.0), P)
+    short = _group_sum(pf, np.minimum(e0, 0.0), P)
     eq = np.asarray(equity, dtype=np.float64)
     ok = np.isfinite(eq) & (eq > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -181,13 +200,15 @@ def portfolio_exposures(pos: Positions, equity: ArrayLike, n_portfolios: int) ->
         leverage=leverage,
         net_leverage=net_leverage,
         n_positions=_group_count(pf, np.ones(pf.shape, dtype=bool), P),
-        n_long=_group_count(pf, mv0 > 0, P),
-        n_short=_group_count(pf, mv0 < 0, P),
+        n_long=_group_count(pf, e0 > 0, P),
+        n_short=_group_count(pf, e0 < 0, P),
         n_options=_group_count(pf, pos.is_option, P),
         n_private=_group_count(pf, pos.is_private, P),
-        by_position_type=_by_label(pos, pos.position_type, tuple(POSITION_TYPES), mv0, P),
-        by_investment_class=_by_label(pos, pos.investment_class, tuple(INVESTMENT_CLASSES), mv0, P),
+        by_position_type=_by_label(pos, pos.position_type, tuple(POSITION_TYPES), e0, P),
+        by_investment_class=_by_label(pos, pos.investment_class, tuple(INVESTMENT_CLASSES), e0, P),
         reason=np.where(ok, Reason.OK, Reason.INVALID_DENOMINATOR).astype(np.uint8),
+        private_value=_group_sum(pf, np.where(pos.is_private, mv0, 0.0), P),
+        market_value=_group_sum(pf, mv0, P),
     )
 
 

@@ -13,6 +13,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from sigmasight.domain.exposure import (
+    EXPOSURE_DEFINITION,
+    MARKET_VALUE_DEFINITION,
+    RISK_WEIGHT_DEFINITION,
+)
+
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
@@ -38,11 +44,17 @@ class _Dated(_Out):
 
 
 class ExposuresOut(_Out):
-    long: float
-    short: float = Field(description="Negative: the short side's signed exposure.")
-    gross: float
-    net: float
+    """Delta-adjusted exposure (see the field descriptions); private holdings apart."""
+
+    long: float = Field(description="Long " + EXPOSURE_DEFINITION)
+    short: float = Field(description="Negative: the short side's signed delta-adjusted exposure.")
+    gross: float = Field(description="long - short: the gross denominator of the sector view.")
+    net: float = Field(description="long + short.")
     leverage: Num = Field(description="Gross exposure / NAV.")
+    private_value: Num = Field(
+        description="Carried value of the private holdings (market value, not an exposure)."
+    )
+    private_share_of_nav: Num = Field(description="private_value / NAV (% of NAV).")
 
 
 class CountsOut(_Out):
@@ -169,17 +181,24 @@ class SectorViewOut(_Dated):
     benchmark_source: str | None
     long_total: Num = Field(description="Long (delta-adjusted) exposure, the long denominator.")
     short_total: Num = Field(description="Short exposure (negative), the short denominator.")
-    gross: Num = Field(description="Gross exposure, the net denominator.")
+    gross: Num = Field(
+        description="Gross delta-adjusted exposure, the net denominator; equals the "
+        "overview's gross exposure (private holdings in neither)."
+    )
     buckets: list[SectorBucketOut]
     sums: SectorSumsOut = Field(description="What each column adds up to.")
     convention: str
     notes: list[str]
+    private_value: Num = Field(
+        description="Carried value of the private holdings: in no bucket and no denominator."
+    )
+    private_share_of_nav: Num = Field(description="private_value / NAV (% of NAV).")
 
 
 class HoldingWeightOut(_Out):
     symbol: str
     market_value: Num
-    weight: Num = Field(description="|value| / sum of |values| (gross basis).")
+    weight: Num = Field(description="|value| / sum of |values| (% of gross market value).")
 
 
 class ConcentrationOut(_Dated):
@@ -191,6 +210,9 @@ class ConcentrationOut(_Dated):
     top10_weight: Num
     basis: str
     holdings: list[HoldingWeightOut] = Field(description="Largest weight first.")
+    includes_private: bool = Field(
+        description="Whether private holdings (at carried value) are in the figures."
+    )
 
 
 class PositionRiskOut(_Out):
@@ -201,8 +223,10 @@ class PositionRiskOut(_Out):
     quantity: float = Field(description="Signed; options in contracts.")
     price: Num = Field(description="Close on as_of; option: model value; private: cost.")
     price_date: dt.date | None
-    market_value: Num
-    weight: Num = Field(description="Market value / NAV.")
+    market_value: Num = Field(description=MARKET_VALUE_DEFINITION)
+    exposure: Num = Field(description=EXPOSURE_DEFINITION + " Null for private holdings.")
+    delta: Num = Field(description="Black-Scholes delta per share (options only).")
+    weight: Num = Field(description="Weight (% of NAV): " + RISK_WEIGHT_DEFINITION + ".")
     beta: Num
     r_squared: Num
     realized_21d: Num

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import structlog
@@ -157,7 +157,7 @@ def _execute(
         with _timed(report, "prices"):
             step("prices", 0, 1)
             ensure_prices(uow_factory, chain, calendar, books.symbols, first, report.end)
-            _store_benchmark_weights(uow_factory, chain, report.end)
+            _store_benchmark_weights(uow_factory, chain, report.start, report.end)
     _refuse_unpriced_end(uow_factory, calendar, report.end)
     with _timed(report, "load"), uow_factory() as uow:
         inputs = build_inputs(uow, books, calendar, first, report.end)
@@ -286,20 +286,32 @@ def _persist_portfolio_table(uow_factory: UowFactory, table: TableRows, report: 
             report.errors.setdefault(portfolio_id, f"{type(exc).__name__}: {exc}".splitlines()[0])
 
 
-def _store_benchmark_weights(uow_factory: UowFactory, chain: ProviderChain, end: date) -> None:
-    weights = chain.sector_weights(MARKET_INDEX_SYMBOL, end)
-    rows = [
-        {
-            "benchmark": w.benchmark,
-            "as_of": w.as_of,
-            "sector": w.sector,
-            "weight": w.weight,
-            "market_cap": w.market_cap,
-            "constituents": w.constituents,
-            "source": w.source,
-        }
-        for w in weights
-    ]
+def _store_benchmark_weights(
+    uow_factory: UowFactory, chain: ProviderChain, start: date, end: date
+) -> None:
+    """Every benchmark snapshot a run date in ``[start, end]`` may use: the latest published
+    on or before ``start`` and each published after it up to ``end``. The providers answer
+    "the latest on or before a day", so the run walks back one snapshot at a time."""
+    rows: list[dict[str, object]] = []
+    day = end
+    while True:
+        weights = chain.sector_weights(MARKET_INDEX_SYMBOL, day)
+        rows += [
+            {
+                "benchmark": w.benchmark,
+                "as_of": w.as_of,
+                "sector": w.sector,
+                "weight": w.weight,
+                "market_cap": w.market_cap,
+                "constituents": w.constituents,
+                "source": w.source,
+            }
+            for w in weights
+        ]
+        published = min((w.as_of for w in weights), default=None)
+        if published is None or published <= start or published > day:
+            break
+        day = published - timedelta(days=1)
     with uow_factory() as uow:
         upsert_rows(uow.session, BenchmarkSectorWeight, rows, key=("benchmark", "as_of", "sector"))
         uow.commit()

@@ -18,9 +18,9 @@ from sigmasight.analytics.beta import (
 from sigmasight.analytics.concentration import concentration
 from sigmasight.analytics.exposures import (
     Positions,
-    delta_adjusted_exposure,
     exposure_matrix,
     portfolio_exposures,
+    position_exposure,
 )
 from sigmasight.analytics.options import black_scholes_delta
 from sigmasight.analytics.returns import portfolio_returns, trailing_windows
@@ -303,7 +303,9 @@ def _rows_for_dates(
     vol21, vol63 = figures["volatility_21d"], figures["volatility_63d"]
     trend = trend_from_volatilities(vol21, vol63)
     lot_value = np.asarray(valuation.value[rs[held.date], held.lot])
-    lot_exposure = np.where(pos.security < 0, lot_value, delta_adjusted_exposure(pos))
+    # Sector sums add up the same exposures as long / short / gross (private holdings,
+    # which have none, are left out rather than put in Unclassified).
+    lot_exposure = position_exposure(pos)
     as_of = _benchmark_dates(inputs, ts)
     # -1 (no prices) picks the last entry of column_bucket: Unclassified.
     long_sums, short_sums = bucket_sums(pos.portfolio, column_bucket[held.column], lot_exposure, V)
@@ -349,6 +351,7 @@ def _rows_for_dates(
         "gross_exposure": finite(exposures.gross[live]),
         "net_exposure": finite(exposures.net[live]),
         "leverage": finite(exposures.leverage[live]),
+        "private_value": finite(exposures.private_value[live]),
         "daily_pnl": at(valuation.pnl[rs]),
         "daily_return": at(valuation.daily_return[rs]),
         "cumulative_pnl": at(valuation.cumulative_pnl[rs]),

@@ -105,10 +105,17 @@ def _print_risk(summaries: list[RiskSummary]) -> None:
         ("NAV", [_fixed(s.nav, 0) for s in snaps]),
         ("day P&L", [_fixed(s.daily_pnl, 0) for s in snaps]),
         (
-            "long / short",
+            "long / short exposure (delta-adj.)",
             [f"{_fixed(s.long_exposure, 0)} / {_fixed(s.short_exposure, 0)}" for s in snaps],
         ),
-        ("gross leverage", [_fixed(s.leverage) for s in snaps]),
+        ("gross leverage (gross / NAV)", [_fixed(s.leverage) for s in snaps]),
+        (
+            "private holdings (% of NAV)",
+            [
+                _pct(s.private_value / s.nav if s.private_value and s.nav > 0 else None)
+                for s in snaps
+            ],
+        ),
         (
             "beta weighted (R²)",
             [f"{_fixed(s.beta_weighted)} ({_fixed(s.beta_weighted_r_squared)})" for s in snaps],
@@ -121,7 +128,14 @@ def _print_risk(summaries: list[RiskSummary]) -> None:
             "volatility 21d / 63d",
             [f"{_pct(s.volatility_21d)} / {_pct(s.volatility_63d)}" for s in snaps],
         ),
-        ("HAR forecast 21d", [_pct(s.volatility_expected_21d) for s in snaps]),
+        (
+            "HAR forecast 21d",
+            [
+                _pct(s.volatility_expected_21d)
+                + (" (realized)" if s.volatility_har_fallback else "")
+                for s in snaps
+            ],
+        ),
         (
             "trend, percentile",
             [f"{s.volatility_trend or '-'}, {_fixed(s.volatility_percentile, 0)}" for s in snaps],
@@ -130,7 +144,7 @@ def _print_risk(summaries: list[RiskSummary]) -> None:
             "HHI (effective N)",
             [f"{_fixed(s.hhi, 0)} ({_fixed(s.effective_positions, 1)})" for s in snaps],
         ),
-        ("top 3 weight", [_pct(s.top3_weight) for s in snaps]),
+        ("top 3 (% of gross market value)", [_pct(s.top3_weight) for s in snaps]),
     ]
     for label, values in lines:
         table.add_row(label, *values)

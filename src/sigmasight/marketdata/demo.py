@@ -28,9 +28,7 @@ from sigmasight.marketdata.demo_reference import (
     DEMO_ALIASES,
     DEMO_ETFS,
     DEMO_STOCKS,
-    SP500_SECTOR_PERCENT_2022,
-    SP500_WEIGHTS_AS_OF,
-    SP500_WEIGHTS_SOURCE,
+    SP500_PUBLISHED_WEIGHTS,
 )
 from sigmasight.marketdata.errors import ProviderError, ProviderUnavailable
 from sigmasight.marketdata.models import (
@@ -140,21 +138,25 @@ class DemoProvider:
         return [p for s in unique_symbols(symbols) if (p := _profile(s)) is not None]
 
     def sector_weights(self, benchmark: str, as_of: date) -> list[SectorWeight]:
-        """S&P 500 year-end 2022 sector weights, for ``as_of`` on or after 2022-12-28."""
-        if self.resolve(benchmark) != MARKET_INDEX_SYMBOL or as_of < SP500_WEIGHTS_AS_OF:
+        """The latest published S&P 500 sector weights dated on or before ``as_of``."""
+        if self.resolve(benchmark) != MARKET_INDEX_SYMBOL:
             return []
-        total = sum(SP500_SECTOR_PERCENT_2022.values())
+        known = [entry for entry in SP500_PUBLISHED_WEIGHTS if entry[0] <= as_of]
+        if not known:
+            return []
+        published, source, percent = known[-1]
+        total = sum(percent.values())
         return [
             SectorWeight(
                 benchmark=MARKET_INDEX_SYMBOL,
-                as_of=SP500_WEIGHTS_AS_OF,
+                as_of=published,
                 sector=sector,
-                weight=percent / total,
+                weight=value / total,
                 market_cap=None,
                 constituents=None,
-                source=SP500_WEIGHTS_SOURCE,
+                source=source,
             )
-            for sector, percent in SP500_SECTOR_PERCENT_2022.items()
+            for sector, value in percent.items()
         ]
 
 

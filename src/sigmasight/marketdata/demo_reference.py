@@ -61,16 +61,6 @@ DEMO_ALIASES: Final[dict[str, tuple[str, AssetType, str]]] = {
     "SP500": ("S&P 500 Index", AssetType.INDEX, "^GSPC"),
 }
 
-#: Effective date of the demo snapshot: the last session of the bundled prices. The
-#: figures are S&P DJI's year-end 2022 breakdown (dated 2022-12-30); dating them to
-#: 2022-12-28 is a documented demo exception (two sessions early) so that the demo's
-#: last day has a benchmark. Real providers keep their own publication dates.
-SP500_WEIGHTS_AS_OF: Final = date(2022, 12, 28)
-SP500_WEIGHTS_SOURCE: Final = (
-    "S&P Dow Jones Indices, S&P 500 fact sheet, year-end 2022 sector breakdown "
-    "(dated 2022-12-30, applied from the demo's last session 2022-12-28; published "
-    "percentages rounded to 0.1, renormalised to sum to 1)"
-)
 #: Published S&P 500 sector weights in percent at the end of 2022 (rounded to 0.1).
 SP500_SECTOR_PERCENT_2022: Final[dict[str, float]] = {
     "Information Technology": 25.7,
@@ -85,3 +75,17 @@ SP500_SECTOR_PERCENT_2022: Final[dict[str, float]] = {
     "Materials": 2.7,
     "Real Estate": 2.7,
 }
+
+#: Published S&P 500 sector weight snapshots the demo serves: (date of the figures,
+#: source, percent by sector), ascending. Each applies from its own date on, never
+#: before it (the demo's last session, 2022-12-28, precedes the year-end 2022 figures,
+#: so the demo's run dates have no benchmark weights). Only dates with a published
+#: source are listed; none is inferred or interpolated.
+SP500_PUBLISHED_WEIGHTS: Final[tuple[tuple[date, str, dict[str, float]], ...]] = (
+    (
+        date(2022, 12, 30),
+        "S&P Dow Jones Indices, S&P 500 fact sheet, sector breakdown as of 2022-12-30 "
+        "(published percentages rounded to 0.1, renormalised to sum to 1)",
+        SP500_SECTOR_PERCENT_2022,
+    ),
+)

@@ -62,7 +62,7 @@ def sector_bars(view: SectorView) -> Any:
 def weights(view: ConcentrationView) -> Any:
     rows = [h for h in view.holdings if h.weight is not None][:25]
     fig = go.Figure(go.Bar(x=[h.symbol for h in rows], y=[h.weight for h in rows], name="Weight"))
-    fig.update_yaxes(tickformat=".0%", title="weight of gross")
+    fig.update_yaxes(tickformat=".0%", title="% of gross market value")
     return _json(fig)
 
 

@@ -23,6 +23,11 @@ def num(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
+def share_of_nav(value: float | None, nav: float) -> float | None:
+    """``value / nav`` (a fraction), or ``None`` without a value or a positive NAV."""
+    return num(value / nav) if value is not None and nav > 0 else None
+
+
 def total(values: Iterable[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return math.fsum(present) if present else None

@@ -8,7 +8,11 @@ from datetime import date
 
 from sigmasight.services.analytics._common import load_context, num
 from sigmasight.services.analytics.valuation import Book, load_book
-from sigmasight.services.analytics.views import CONCENTRATION_BASIS, UowFactory
+from sigmasight.services.analytics.views import (
+    CONCENTRATION_BASIS,
+    CONCENTRATION_INCLUDES_PRIVATE,
+    UowFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class ConcentrationView:
     top10_weight: float | None
     basis: str
     holdings: tuple[HoldingWeight, ...]
+    includes_private: bool = CONCENTRATION_INCLUDES_PRIVATE
 
 
 def _holding_weights(book: Book) -> tuple[HoldingWeight, ...]:

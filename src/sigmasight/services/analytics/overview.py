@@ -9,6 +9,7 @@ from sigmasight.services.analytics._common import (
     direct_beta,
     load_context,
     num,
+    share_of_nav,
     volatility_summary,
     weighted_beta,
 )
@@ -22,13 +23,18 @@ from sigmasight.services.analytics.views import (
 
 @dataclass(frozen=True)
 class Exposures:
-    """Signed exposures in the base currency (a short is negative); leverage = gross / NAV."""
+    """Delta-adjusted exposures in the base currency (a short is negative; options by
+    delta, so a long put is short; private holdings excluded); leverage = gross / NAV.
+    The private holdings are the separate line: their carried value and share of NAV
+    (``None`` on snapshots written before it was stored)."""
 
     long: float
     short: float
     gross: float
     net: float
     leverage: float | None
+    private_value: float | None
+    private_share_of_nav: float | None
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ def portfolio_overview(
                 s.gross_exposure,
                 s.net_exposure,
                 num(s.leverage),
+                num(s.private_value),
+                share_of_nav(s.private_value, s.nav),
             ),
             counts=Counts(s.n_positions, s.n_long, s.n_short, s.n_options, s.n_private),
             beta_weighted=weighted_beta(s),

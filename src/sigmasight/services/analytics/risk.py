@@ -1,4 +1,9 @@
-"""Every held position of a date with its mark, weight of NAV, beta and volatility."""
+"""Every held position of a date with its mark, exposure, weight of NAV, beta and volatility.
+
+A position's weight is its delta-adjusted exposure over NAV
+(:data:`~sigmasight.domain.exposure.RISK_WEIGHT_DEFINITION`): weight x beta is its
+contribution to the portfolio's weighted beta, and a hedge has a negative weight.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,8 @@ from sigmasight.storage.models import Position
 
 @dataclass(frozen=True)
 class PositionRisk:
-    """A held position's mark, weight of NAV and its security's (underlying's) risk."""
+    """A held position's mark, market value, delta-adjusted exposure, weight (exposure /
+    NAV) and its security's (underlying's) risk; ``delta`` per share for options."""
 
     position_id: int
     symbol: str
@@ -32,6 +38,8 @@ class PositionRisk:
     price: float | None
     price_date: date | None
     market_value: float | None
+    exposure: float | None
+    delta: float | None
     weight: float | None
     beta: float | None
     r_squared: float | None
@@ -51,11 +59,12 @@ class PositionRiskView:
 
 def _risk_note(p: Position, mark: Mark, day: date) -> str | None:
     if p.investment_class is InvestmentClass.PRIVATE:
-        return "private holding: carried at cost; no market risk figures"
+        return "private holding: carried at cost; no market exposure, weight or risk figures"
     if p.investment_class is InvestmentClass.OPTIONS:
         return (
-            f"option: Black-Scholes value (realized 63-session volatility, rate 0); "
-            f"beta and volatility of the underlying {p.underlying_symbol}"
+            f"option: Black-Scholes value and delta (realized 63-session volatility, rate 0); "
+            f"exposure = contracts x 100 x delta x close of {p.underlying_symbol}, whose "
+            f"beta and volatility are shown"
         )
     if mark.price_date is not None and mark.price_date != day:
         return f"close carried forward from {mark.price_date}"
@@ -72,7 +81,7 @@ def _position_risk(
 ) -> PositionRisk:
     ref = reference_symbol(p) or ""
     beta, vol = betas.get(ref), vols.get(ref)
-    value = num(mark.value)
+    value, exposure = num(mark.value), num(mark.exposure)
     return PositionRisk(
         **position_fields(p),
         **pick(beta, ("beta", "r_squared")),
@@ -80,7 +89,9 @@ def _position_risk(
         price=num(mark.price),
         price_date=mark.price_date,
         market_value=value,
-        weight=num(value / nav) if value is not None and nav > 0 else None,
+        exposure=exposure,
+        delta=mark.delta,
+        weight=num(exposure / nav) if exposure is not None and nav > 0 else None,
         note=_risk_note(p, mark, day),
     )
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, sector_views
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
-from sigmasight.services.analytics._common import load_context, num, total
+from sigmasight.services.analytics._common import load_context, num, share_of_nav, total
 from sigmasight.services.analytics.views import SECTOR_CONVENTION, UowFactory
 
 
@@ -49,6 +49,8 @@ class SectorView:
     sums: SectorSums
     convention: str
     notes: tuple[str, ...]
+    private_value: float | None = None
+    private_share_of_nav: float | None = None
 
 
 def _buckets(stored: dict[str, Any], has_benchmark: bool) -> tuple[SectorBucket, ...]:
@@ -138,7 +140,15 @@ def sector_exposure(
                 ctx.history.benchmark_weights(MARKET_INDEX_SYMBOL, bench_day) if bench_day else None
             )
             buckets, totals = _derived(stored, weights)
-        notes = () if bench_day else (f"no benchmark sector weights on or before {ctx.as_of}",)
+        notes: tuple[str, ...] = (
+            () if bench_day else (f"no benchmark sector weights on or before {ctx.as_of}",)
+        )
+        private = num(ctx.snapshot.private_value)
+        if private:
+            notes += (
+                f"private holdings ({private:,.0f}, "
+                f"{private / ctx.snapshot.nav:.1%} of NAV) are not in sector exposure",
+            )
         return SectorView(
             portfolio_id=portfolio_id,
             as_of=ctx.as_of,
@@ -152,4 +162,6 @@ def sector_exposure(
             sums=_sums(buckets),
             convention=SECTOR_CONVENTION,
             notes=notes,
+            private_value=private,
+            private_share_of_nav=share_of_nav(private, ctx.snapshot.nav),
         )

@@ -10,7 +10,11 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from sigmasight.analytics.options import CALENDAR_DAYS_PER_YEAR, black_scholes_price
+from sigmasight.analytics.options import (
+    CALENDAR_DAYS_PER_YEAR,
+    black_scholes_delta,
+    black_scholes_price,
+)
 from sigmasight.domain.conventions import OPTION_CONTRACT_MULTIPLIER
 from sigmasight.domain.enums import InvestmentClass, PositionType
 from sigmasight.services.analytics._common import (
@@ -28,21 +32,42 @@ from sigmasight.storage.uow import UnitOfWork
 
 @dataclass(frozen=True)
 class Mark:
+    """A position's mark: per-share price, signed market value and, for everything but
+    a private holding, its delta-adjusted exposure (:mod:`sigmasight.domain.exposure`)."""
+
     price: float | None
     price_date: date | None
     value: float | None
+    exposure: float | None = None
+    delta: float | None = None  # per share, options only
+
+
+def _option_inputs(
+    p: Position, close: float | None, vol: SecurityVolatility | None, day: date
+) -> tuple[float, float, float, float, bool] | None:
+    """(spot, strike, years, volatility, is_call) as the batch uses them, or None."""
+    if close is None or vol is None or p.expiry is None or p.strike is None:
+        return None
+    years = (p.expiry - day).days / CALENDAR_DAYS_PER_YEAR
+    call = p.position_type in (PositionType.LC, PositionType.SC)
+    sigma = vol.realized_63d if vol.realized_63d is not None else math.nan
+    return close, float(p.strike), years, sigma, call
 
 
 def _option_price(
     p: Position, close: float | None, vol: SecurityVolatility | None, day: date
 ) -> float | None:
     """Black-Scholes value per share with the underlying's realized 63-session volatility."""
-    if close is None or vol is None or p.expiry is None or p.strike is None:
-        return None
-    years = (p.expiry - day).days / CALENDAR_DAYS_PER_YEAR
-    call = p.position_type in (PositionType.LC, PositionType.SC)
-    sigma = vol.realized_63d if vol.realized_63d is not None else math.nan
-    return num(float(black_scholes_price(close, float(p.strike), years, sigma, call)))
+    inputs = _option_inputs(p, close, vol, day)
+    return None if inputs is None else num(float(black_scholes_price(*inputs)))
+
+
+def _option_delta(
+    p: Position, close: float | None, vol: SecurityVolatility | None, day: date
+) -> float | None:
+    """Black-Scholes delta per share, with the inputs of :func:`_option_price`."""
+    inputs = _option_inputs(p, close, vol, day)
+    return None if inputs is None else num(float(black_scholes_delta(*inputs).delta))
 
 
 def mark(
@@ -51,19 +76,22 @@ def mark(
     vols: dict[str, SecurityVolatility],
     day: date,
 ) -> Mark:
-    """A position's per-share (per-unit) mark and signed market value on ``day``."""
+    """A position's per-share (per-unit) mark, signed market value and delta-adjusted
+    exposure on ``day`` (a private holding has no exposure)."""
     quantity = float(p.quantity)
     ref = reference_symbol(p)
     if ref is None:
         cost = float(p.entry_price)
         return Mark(cost, None, quantity * cost)
     when, close = closes.get(ref, (None, None))
-    if p.investment_class is InvestmentClass.OPTIONS:
-        price = _option_price(p, close, vols.get(ref), day)
-        units = quantity * OPTION_CONTRACT_MULTIPLIER
-    else:
-        price, units = close, quantity
-    return Mark(price, when, units * price if price is not None else None)
+    if p.investment_class is not InvestmentClass.OPTIONS:
+        value = quantity * close if close is not None else None
+        return Mark(close, when, value, value)
+    units = quantity * OPTION_CONTRACT_MULTIPLIER
+    price = _option_price(p, close, vols.get(ref), day)
+    delta = _option_delta(p, close, vols.get(ref), day)
+    exposure = units * delta * close if delta is not None and close is not None else None
+    return Mark(price, when, units * price if price is not None else None, exposure, delta)
 
 
 @dataclass(frozen=True)

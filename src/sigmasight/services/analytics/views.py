@@ -21,17 +21,22 @@ BETA_METHOD = "ols"
 PRICE_LOOKBACK_DAYS = 6
 
 SECTOR_CONVENTION = (
-    "long: share of long exposure, sums to 1 (0 without longs); short: share of short "
-    "exposure, negative, sums to -1 (0 without shorts); net: (long + short) / gross, sums "
-    "to net / gross exposure; benchmark: index weights published on or before as_of, sum "
-    "to 1, 0 for the ETF and Unclassified buckets; active: net - benchmark. Options count "
-    "at delta-adjusted exposure in their underlying's sector, ETFs in the ETF bucket (no "
-    "look-through), private holdings and unknown sectors in Unclassified."
+    "Delta-adjusted exposure. long: % of long exposure, sums to 1 (0 without longs); "
+    "short: % of short exposure, negative, sums to -1 (0 without shorts); net: (long + "
+    "short) % of gross exposure, sums to net / gross exposure; benchmark: index weights "
+    "published on or before as_of (carried forward, dated by benchmark_as_of), sum to 1, "
+    "0 for the ETF and Unclassified buckets; active: net - benchmark. Options count at "
+    "delta-adjusted exposure in their underlying's sector, ETFs in the ETF bucket (no "
+    "look-through), unknown sectors in Unclassified. Private holdings are not in any bucket "
+    "nor in the denominators: see private_value and private_share_of_nav."
 )
 CONCENTRATION_BASIS = (
-    "absolute market value of each symbol (lots merged, signed values summed) over the sum "
-    "of those values (gross basis); private holdings at cost, options at model value"
+    "market value: absolute market value of each symbol (lots merged, signed values "
+    "summed) % of the sum of those values (gross market value); options at model value; "
+    "private holdings included at carried value"
 )
+#: Whether the concentration figures count private holdings (see CONCENTRATION_BASIS).
+CONCENTRATION_INCLUDES_PRIVATE = True
 
 
 @dataclass(frozen=True)
