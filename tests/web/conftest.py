@@ -19,6 +19,7 @@ import uvicorn
 
 from sigmasight.api.app import create_app
 from sigmasight.config import Settings
+from tests._ci import unavailable
 from tests.api.conftest import TEST_SECRET
 from tests.api.conftest import sqlite_api_url as sqlite_api_url  # the shared demo DB
 
@@ -63,10 +64,7 @@ def live_server(sqlite_api_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser tests are required under CI=true: {reason}")
-        pytest.skip(reason)
+        unavailable("Chromium", f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
