@@ -32,7 +32,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder screenshots go to: a temporary one, so a test run never rewrites
+    tracked files, unless SIGMASIGHT_SCREENSHOTS names another (``scripts/screenshots``
+    points it at docs/screenshots, the README's)."""
+    chosen = os.environ.get("SIGMASIGHT_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _free_port() -> int:
