@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 
+import hypothesis
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -18,15 +19,19 @@ from sqlalchemy.engine import make_url
 from sigmasight.storage.db import make_engine, make_session_factory
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
+from tests._ci import IN_CI, unavailable
 
 POSTGRES_ENV = "SIGMASIGHT_TEST_POSTGRES_URL"
-IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests reproduce: under CI the examples are derived from each test (no random
+# seed, no example database), locally a failure prints the blob that replays it.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis.settings.register_profile("dev", print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "dev"))
 
 
 def _unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"PostgreSQL is required under CI=true: {reason}")
-    pytest.skip(reason)
+    unavailable("PostgreSQL", reason)
 
 
 @pytest.fixture(scope="session")

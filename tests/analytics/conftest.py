@@ -9,11 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests._ci import unavailable
+
 
 def _data_dir() -> Path:
     spec = importlib.util.find_spec("skfolio")
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("skfolio (demo data) is not installed")
+        unavailable("the skfolio reference dataset", "skfolio (demo data) is not installed")
     return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
 
 

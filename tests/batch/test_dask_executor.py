@@ -28,9 +28,13 @@ from sigmasight.storage.db import make_engine, make_session_factory
 from sigmasight.storage.history import BatchRun, PortfolioSnapshot
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
+from tests._ci import unavailable
 from tests.batch.conftest import LOAD_START, UowFactory, table_state
 
-distributed = pytest.importorskip("distributed")
+try:
+    import distributed
+except ImportError as exc:  # an optional extra on a developer's machine, required in CI
+    unavailable("distributed", f"dask.distributed is not installed: {exc}", module_level=True)
 
 START, END = date(2022, 12, 1), date(2022, 12, 28)
 RUN_DAY = "2022-12-28"

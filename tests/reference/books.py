@@ -41,6 +41,7 @@ def black_scholes(
 
 @dataclass(frozen=True)
 class Lot:
+    position_id: int
     symbol: str
     kind: str  # PUBLIC / OPTIONS / PRIVATE
     column: str | None  # price series (the underlying's for an option)
@@ -123,7 +124,9 @@ class BookReference:
             else:
                 exposure = value
                 column = None if lot.investment_class == "PRIVATE" else lot.symbol
-            out.append(Lot(lot.symbol, lot.investment_class, column, units, value, exposure))
+            out.append(
+                Lot(lot.id, lot.symbol, lot.investment_class, column, units, value, exposure)
+            )
         return out
 
     def cumulative_pnl(self, portfolio: int, day: date) -> float:

@@ -19,6 +19,7 @@ import uvicorn
 
 from sigmasight.api.app import create_app
 from sigmasight.config import Settings
+from tests._ci import unavailable
 from tests.api.conftest import TEST_SECRET
 from tests.api.conftest import sqlite_api_url as sqlite_api_url  # the shared demo DB
 
@@ -31,7 +32,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder screenshots go to: a temporary one, so a test run never rewrites
+    tracked files, unless SIGMASIGHT_SCREENSHOTS names another (``scripts/screenshots``
+    points it at docs/screenshots, the README's)."""
+    chosen = os.environ.get("SIGMASIGHT_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _free_port() -> int:
@@ -63,10 +74,7 @@ def live_server(sqlite_api_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"browser tests are required under CI=true: {reason}")
-        pytest.skip(reason)
+        unavailable("Chromium", f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

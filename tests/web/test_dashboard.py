@@ -14,7 +14,6 @@ from axe_playwright_python.sync_playwright import Axe
 
 from sigmasight.services.demo import DEMO_EMAIL, DEMO_PASSWORD
 from sigmasight.web.formatting import money, num, pct
-from tests.web.conftest import SCREENSHOTS
 
 FUND = 3  # the demo long/short fund: shorts, options and a private holding
 
@@ -118,7 +117,7 @@ def test_holdings_sort_and_filter(page: Any, live_server: str) -> None:
 
 
 def test_bad_csv_shows_every_error_and_saves_nothing(
-    page: Any, live_server: str, tmp_path: Path
+    page: Any, live_server: str, tmp_path: Path, screenshots: Path
 ) -> None:
     _login(page, live_server)
     bad = tmp_path / "bad.csv"
@@ -137,7 +136,7 @@ def test_bad_csv_shows_every_error_and_saves_nothing(
     assert table.count() == 3
     codes = page.locator("#import-errors tbody td:nth-child(3)").all_inner_texts()
     assert codes == ["ZERO_QUANTITY", "NON_POSITIVE_PRICE", "BAD_SYMBOL"]
-    page.screenshot(path=str(SCREENSHOTS / "import-errors.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "import-errors.png"), full_page=True)
     page.goto(f"{live_server}/portfolios")
     assert "Broken upload" not in page.content()
 
@@ -177,15 +176,14 @@ def test_login_and_csrf_protections(page: Any, live_server: str) -> None:
     ],
 )
 def test_screenshots_and_accessibility(
-    browser: Any, live_server: str, name: str, path: str, width: int
+    browser: Any, live_server: str, screenshots: Path, name: str, path: str, width: int
 ) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     _login(page, live_server)
     page.goto(f"{live_server}{path}")
     page.wait_for_load_state("networkidle")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
     results = Axe().run(page)
     serious = [
         v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
