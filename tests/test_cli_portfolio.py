@@ -106,3 +106,41 @@ def test_batch_run_after_the_last_price_is_refused_in_one_line(demo_database: st
             "SELECT max(snapshot_date) FROM portfolio_snapshots"
         ).fetchone()
     assert latest == "2022-12-28"  # no incomplete snapshot became the latest
+
+
+def test_show_formats_figures_like_the_pages(demo_database: str) -> None:
+    shown = runner.invoke(app, ["portfolio", "show", "3", "--database-url", demo_database])
+    assert shown.exit_code == 0, shown.output
+    msft = next(line for line in shown.stdout.splitlines() if "│ MSFT " in line)
+    cells = [c.strip() for c in msft.split("│")]
+    assert cells[1:3] == ["MSFT", "Long"]
+    assert cells[4:6] == ["4,000", "280.00"]  # as the holdings page shows them
+    assert cells[3].startswith("Listed")  # "Listed security", wrapped on a narrow terminal
+    for code in ("│ LP ", "│ SC ", "PUBLIC", "OPTIONS", "PRIVATE", "4000.", "280.0 "):
+        assert code not in shown.stdout
+    listed = runner.invoke(app, ["portfolio", "list", "--database-url", demo_database])
+    assert "Roth IRA" in listed.stdout
+    assert "6,000,000 " in listed.stdout  # money without cents, as on the pages
+    assert "roth_ira" not in listed.stdout
+
+
+def test_data_check_says_what_it_checked(demo_database: str) -> None:
+    path = demo_database.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        rows, symbols, first, last = connection.execute(
+            "SELECT count(*), count(DISTINCT symbol), min(date), max(date) FROM daily_prices"
+        ).fetchone()
+    result = runner.invoke(
+        app, ["data", "check", "--database-url", demo_database], terminal_width=400
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert f"Checked {rows:,} stored prices of {symbols} symbols from {first} to {last}" in said
+    assert "gaps of more than 5 sessions" in said
+    assert "split-like jumps" in said
+    one = runner.invoke(
+        app, ["data", "check", "AAPL", "NOPE", "--database-url", demo_database], terminal_width=400
+    )
+    assert one.exit_code == 1
+    assert "of 1 symbols" in one.stdout
+    assert "No stored prices for: NOPE." in one.stdout

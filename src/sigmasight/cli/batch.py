@@ -5,22 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from sigmasight.batch.executor import DaskExecutor, Executor, LocalExecutor
-from sigmasight.batch.runner import RunReport
-from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
-from sigmasight.marketdata.calendar import DEFAULT_CALENDAR_END, TradingCalendar
-from sigmasight.services.batch import backfill as run_backfill
-from sigmasight.services.batch import latest_market_date
-from sigmasight.services.market_data import build_provider_chain
-from sigmasight.services.sessions import session_on_or_before
+from sigmasight.cli.common import (
+    console,
+    fail,
+    load_settings,
+    rich_console,
+    unit_of_work_factory,
+)
 
-app = typer.Typer(help="Compute and store risk history (idempotent: reruns update).")
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from sigmasight.batch.executor import Executor
+    from sigmasight.batch.runner import RunReport
+
+app = typer.Typer(
+    rich_markup_mode=None, help="Compute and store risk history (idempotent: reruns update)."
+)
 
 PortfolioOption = Annotated[
     list[int] | None, typer.Option("--portfolio", help="Only this portfolio id (repeatable).")
@@ -40,6 +45,8 @@ def _date(text: str | None, name: str) -> date | None:
 
 @contextmanager
 def _executor(scheduler: str | None) -> Iterator[Executor]:
+    from sigmasight.batch.executor import DaskExecutor, LocalExecutor
+
     if scheduler is None:
         yield LocalExecutor()
         return
@@ -60,6 +67,13 @@ def execute(
     scheduler: str | None,
     database_url: str | None,
 ) -> RunReport:
+    from rich.progress import TaskID
+
+    from sigmasight.marketdata.calendar import TradingCalendar
+    from sigmasight.services.batch import backfill as run_backfill
+    from sigmasight.services.batch import latest_market_date
+    from sigmasight.services.market_data import build_provider_chain
+
     settings = load_settings(database_url)
     with unit_of_work_factory(settings) as uow_factory:
         last = end or latest_market_date(uow_factory)
@@ -99,12 +113,16 @@ def execute(
 
 @contextmanager
 def _progress() -> Iterator[Progress]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=rich_console(), transient=True) as progress:
         yield progress
 
 
 def print_report(report: RunReport) -> None:
+    from rich.table import Table
+
     table = Table(title=f"Batch {report.run_id[:8]}: {report.start} to {report.end}")
     for column in ("step", "seconds"):
         table.add_column(column)
@@ -130,6 +148,9 @@ def run(
     database_url: DatabaseOption = None,
 ) -> None:
     """Compute one day's figures. Exit code 1 when any portfolio failed."""
+    from sigmasight.marketdata.calendar import DEFAULT_CALENDAR_END, TradingCalendar
+    from sigmasight.services.sessions import session_on_or_before
+
     when = _date(day, "--date")
     if when is not None:
         session = session_on_or_before(when, TradingCalendar(end=max(when, DEFAULT_CALENDAR_END)))

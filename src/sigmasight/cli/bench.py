@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import time
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
-from sigmasight.services.synthetic import DEFAULT_END, SyntheticReport, generate_universe
+from sigmasight.cli.common import (
+    console,
+    fail,
+    load_settings,
+    rich_console,
+    unit_of_work_factory,
+)
 
-app = typer.Typer(help="Synthetic universes for benchmarks and scale tests.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from sigmasight.services.synthetic import SyntheticReport
+
+#: Last session of a synthetic universe by default (the demo data's last session).
+DEFAULT_END = "2022-12-28"
+
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Synthetic universes for benchmarks and scale tests.",
+    no_args_is_help=True,
+)
 
 
 @app.command()
@@ -23,7 +39,7 @@ def generate(
     positions: Annotated[int, typer.Option(min=0, help="Positions per portfolio.")],
     days: Annotated[int, typer.Option(min=2, help="NYSE sessions of daily prices.")],
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same data.")] = 0,
-    end: Annotated[str, typer.Option(help="Last session (YYYY-MM-DD).")] = DEFAULT_END.isoformat(),
+    end: Annotated[str, typer.Option(help="Last session (YYYY-MM-DD).")] = DEFAULT_END,
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="Database to fill (use a dedicated one).")
     ] = None,
@@ -33,6 +49,8 @@ def generate(
     The market index ^GSPC gets the synthetic market path, so use a database of its
     own. Safe to rerun: prices are upserted, existing users and portfolios are skipped.
     """
+    from sigmasight.services.synthetic import generate_universe
+
     try:
         last = date.fromisoformat(end)
     except ValueError as exc:
@@ -59,16 +77,20 @@ def generate(
 
 
 def _progress() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description:<10}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=console,
+        console=rich_console(),
     )
 
 
 def _summary(report: SyntheticReport, seconds: float) -> Table:
+    from rich.table import Table
+
     table = Table(
         title="Synthetic universe",
         caption=f"sessions {report.first_session} .. {report.last_session}",

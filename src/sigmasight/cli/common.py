@@ -1,27 +1,61 @@
-"""Shared CLI plumbing: settings, engine, one-line errors instead of tracebacks."""
+"""Shared CLI plumbing: settings, engine, one-line errors instead of tracebacks.
+
+Start-up matters (``sigmasight --help`` should answer at once): the command modules
+import nothing heavy (pandas, numpy, SQLAlchemy, pydantic, FastAPI) at module level;
+each command imports what it needs when it runs. ``tests/test_cli_startup.py`` checks it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from sigmasight.config import ConfigurationError, Settings
-from sigmasight.storage import migrate
-from sigmasight.storage.db import DatabaseConfigError, make_engine, make_session_factory
-from sigmasight.storage.uow import UnitOfWork
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy import Engine
+
+    from sigmasight.config import Settings
+    from sigmasight.storage.uow import UnitOfWork
 
 T = TypeVar("T")
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[[], "UnitOfWork"]
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use, so ``--help`` and ``--version`` never import
+    rich (its import alone takes a good part of the start-up budget)."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+    def __enter__(self) -> Console:
+        return self.real().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.real().__exit__(*exc)
+
+
+console = cast("Console", _LazyConsole())
+err_console = cast("Console", _LazyConsole(stderr=True))
+
+
+def rich_console() -> Console:
+    """The rich console behind :data:`console`, for rich objects that take one."""
+    return cast(_LazyConsole, console).real()
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -30,7 +64,24 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def configure_cli_logging() -> None:
+    """Structured logs on stderr at ``SIGMASIGHT_LOG_LEVEL`` (default WARNING for the CLI)."""
+    import os
+
+    from sigmasight.logging import configure_logging
+
+    level = os.environ.get("SIGMASIGHT_LOG_LEVEL", "WARNING").upper()
+    configure_logging(level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "WARNING")
+
+
 def load_settings(database_url: str | None = None) -> Settings:
+    """The settings of a command that does work (with ``--database-url`` applied); sets
+    up logging first."""
+    from pydantic import ValidationError
+
+    from sigmasight.config import ConfigurationError, Settings
+
+    configure_cli_logging()
     try:
         settings = Settings()
     except (ConfigurationError, ValidationError) as exc:
@@ -41,6 +92,9 @@ def load_settings(database_url: str | None = None) -> Settings:
 
 
 def _first_line(exc: BaseException) -> str:
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
     text = str(exc).strip()
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
@@ -54,6 +108,10 @@ def _first_line(exc: BaseException) -> str:
 @contextmanager
 def database_errors() -> Iterator[None]:
     """Turn database and configuration failures into a one-line error."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sigmasight.storage.db import DatabaseConfigError
+
     try:
         yield
     except DatabaseConfigError as exc:
@@ -63,6 +121,8 @@ def database_errors() -> Iterator[None]:
 
 
 def engine_for(settings: Settings) -> Engine:
+    from sigmasight.storage.db import make_engine
+
     with database_errors():
         return make_engine(settings.resolved_database_url)
 
@@ -84,6 +144,10 @@ def unit_of_work_factory(settings: Settings, *, upgrade: bool = False) -> Iterat
     With ``upgrade`` the schema is migrated to head first; otherwise a database that is
     not at head is refused with the command that fixes it.
     """
+    from sigmasight.storage import migrate
+    from sigmasight.storage.db import make_session_factory
+    from sigmasight.storage.uow import UnitOfWork
+
     engine = engine_for(settings)
     try:
         with database_errors():

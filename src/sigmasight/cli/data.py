@@ -6,13 +6,12 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
-from sigmasight.marketdata.calendar import TradingCalendar
-from sigmasight.services.market_data import check_stored_prices
 
-app = typer.Typer(help="Check the market data in the database.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Check the market data in the database.", no_args_is_help=True
+)
 
 
 @app.command()
@@ -24,8 +23,14 @@ def check(
     end: Annotated[str, typer.Option(help="Last date (YYYY-MM-DD).")] = "2099-12-31",
     database_url: Annotated[str | None, typer.Option("--database-url")] = None,
 ) -> None:
-    """Report NaN or non-positive prices, duplicates, gaps, stale series, short
-    histories and split-like jumps. Exits 1 when an error is found."""
+    """Check the stored prices and say what was checked: missing or non-positive prices,
+    duplicates, non-sessions, gaps, split-like jumps, flat and stale series. Exits 1 when
+    an error is found, nothing was stored or a named symbol has no prices."""
+    from rich.table import Table
+
+    from sigmasight.marketdata.calendar import TradingCalendar
+    from sigmasight.services.data_check import check_stored
+
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError as exc:
@@ -33,13 +38,27 @@ def check(
     settings = load_settings(database_url)
     calendar = TradingCalendar(end=max(last, first.replace(year=first.year + 1)))
     with unit_of_work_factory(settings) as uow_factory:
-        report = check_stored_prices(uow_factory, calendar, symbols or None, first, last)
+        checked = check_stored(uow_factory, calendar, symbols or None, first, last)
+    report = checked.report
+    if checked.rows:
+        console.print(
+            f"Checked {checked.rows:,} stored prices of {len(checked.symbols):,} symbols "
+            f"from {checked.first} to {checked.last} for: {'; '.join(checked.checks)}.",
+            highlight=False,
+        )
+    else:
+        console.print(f"No stored prices between {first} and {last}: nothing to check.")
+    if checked.missing:
+        console.print(f"No stored prices for: {', '.join(checked.missing)}.", highlight=False)
     table = Table(title="Data quality")
     for column in ("symbol", "date", "severity", "code", "message"):
         table.add_column(column)
     for finding in report:
         day = finding.date.isoformat() if finding.date else "-"
         table.add_row(finding.symbol, day, finding.severity.value, finding.code, finding.message)
-    console.print(table if len(table.rows) else "No findings: the stored prices look clean.")
-    if not report.ok:
+    if len(table.rows):
+        console.print(table)
+    elif checked.rows:
+        console.print("No findings: the stored prices look clean.")
+    if not report.ok or not checked.rows or checked.missing:
         raise typer.Exit(1)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from sigmasight.cli.common import console, load_settings, with_engine
-from sigmasight.config import Settings
-from sigmasight.storage import migrate
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from sigmasight.config import Settings
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Create, upgrade or inspect the database schema (Alembic migrations).",
     no_args_is_help=True,
 )
@@ -36,6 +37,8 @@ def upgrade(
     database_url: DatabaseOption = None,
 ) -> None:
     """Create the database if needed and apply every migration up to REVISION."""
+    from sigmasight.storage import migrate
+
     settings = load_settings(database_url)
     with_engine(settings, lambda engine: migrate.upgrade(engine, revision))
     _show_state(settings)
@@ -47,6 +50,8 @@ def downgrade(
     database_url: DatabaseOption = None,
 ) -> None:
     """Undo migrations down to REVISION ('base' leaves an empty database)."""
+    from sigmasight.storage import migrate
+
     settings = load_settings(database_url)
     with_engine(settings, lambda engine: migrate.downgrade(engine, revision))
     _show_state(settings)
@@ -60,6 +65,11 @@ def current(database_url: DatabaseOption = None) -> None:
 
 
 def _show_state(settings: Settings) -> None:
+    from rich.table import Table
+    from sqlalchemy.engine import make_url
+
+    from sigmasight.storage import migrate
+
     def read(engine: Engine) -> tuple[str | None, str | None, list[str]]:
         return (
             migrate.current_revision(engine),

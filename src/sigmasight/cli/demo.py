@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from sigmasight.cli.batch import execute
 from sigmasight.cli.common import console, load_settings, unit_of_work_factory
 from sigmasight.cli.serve import serve
-from sigmasight.services import demo as demo_service
-from sigmasight.services.batch import RiskSummary, risk_summaries
-from sigmasight.services.market_data import stored_series
-from sigmasight.services.portfolios import list_portfolios
+from sigmasight.web.formatting import label, money, num, pct
+
+if TYPE_CHECKING:
+    from sigmasight.services import demo as demo_service
+    from sigmasight.services.batch import RiskSummary
 
 
 def demo(
@@ -29,6 +29,10 @@ def demo(
 
     Safe to run again: nothing already loaded is fetched or written twice.
     """
+    from sigmasight.services import demo as demo_service
+    from sigmasight.services.batch import risk_summaries
+    from sigmasight.services.market_data import stored_series
+
     settings = load_settings(database_url)
     with unit_of_work_factory(settings, upgrade=True) as uow_factory:
         with console.status("Loading demo securities, prices and portfolios..."):
@@ -55,6 +59,8 @@ def demo(
 
 
 def _print_prices(report: demo_service.DemoReport, series: list) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
     prices = report.prices
     table = Table(title="Demo market data (adjusted closes from the skfolio wheel)")
     for column in ("symbol", "first", "last", "rows"):
@@ -71,6 +77,10 @@ def _print_prices(report: demo_service.DemoReport, series: list) -> None:  # typ
 def _print_portfolios(
     uow_factory: demo_service.UowFactory, report: demo_service.DemoReport
 ) -> None:
+    from rich.table import Table
+
+    from sigmasight.services.portfolios import list_portfolios
+
     table = Table(title="Demo portfolios")
     for column in ("id", "name", "account", "equity", "positions", "status"):
         table.add_column(column)
@@ -79,73 +89,69 @@ def _print_portfolios(
         table.add_row(
             str(summary.id),
             summary.name,
-            summary.account_type.value,
-            f"{summary.equity_balance:,.2f}",
+            label(summary.account_type),
+            money(float(summary.equity_balance)),
             str(summary.positions),
             status,
         )
     console.print(table)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _fixed(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:,.{digits}f}"
-
-
 def _print_risk(summaries: list[RiskSummary]) -> None:
-    table = Table(title=f"Risk on {demo_service.DEMO_AS_OF.isoformat()} (point in time)")
+    from rich.table import Table
+
+    from sigmasight.services.demo import DEMO_AS_OF
+
+    table = Table(title=f"Risk on {DEMO_AS_OF.isoformat()} (point in time)")
     table.add_column("metric")
     for item in summaries:
         table.add_column(item.name, justify="right")
     snaps = [item.snapshot for item in summaries]
     lines: list[tuple[str, list[str]]] = [
-        ("NAV", [_fixed(s.nav, 0) for s in snaps]),
-        ("day P&L", [_fixed(s.daily_pnl, 0) for s in snaps]),
+        ("NAV", [num(s.nav, 0) for s in snaps]),
+        ("day P&L", [num(s.daily_pnl, 0) for s in snaps]),
         (
             "long / short exposure (delta-adj.)",
-            [f"{_fixed(s.long_exposure, 0)} / {_fixed(s.short_exposure, 0)}" for s in snaps],
+            [f"{num(s.long_exposure, 0)} / {num(s.short_exposure, 0)}" for s in snaps],
         ),
-        ("gross leverage (gross / NAV)", [_fixed(s.leverage) for s in snaps]),
+        ("gross leverage (gross / NAV)", [num(s.leverage) for s in snaps]),
         (
             "private holdings (% of NAV)",
             [
-                _pct(s.private_value / s.nav if s.private_value and s.nav > 0 else None)
+                pct(s.private_value / s.nav if s.private_value and s.nav > 0 else None)
                 for s in snaps
             ],
         ),
         (
             "beta weighted (R²)",
-            [f"{_fixed(s.beta_weighted)} ({_fixed(s.beta_weighted_r_squared)})" for s in snaps],
+            [f"{num(s.beta_weighted)} ({num(s.beta_weighted_r_squared)})" for s in snaps],
         ),
         (
             "beta direct (n)",
-            [f"{_fixed(s.beta_direct)} ({s.beta_direct_observations})" for s in snaps],
+            [f"{num(s.beta_direct)} ({s.beta_direct_observations})" for s in snaps],
         ),
         (
             "volatility 21d / 63d",
-            [f"{_pct(s.volatility_21d)} / {_pct(s.volatility_63d)}" for s in snaps],
+            [f"{pct(s.volatility_21d)} / {pct(s.volatility_63d)}" for s in snaps],
         ),
         (
             "HAR forecast 21d",
             [
-                _pct(s.volatility_expected_21d)
+                pct(s.volatility_expected_21d)
                 + (" (realized)" if s.volatility_har_fallback else "")
                 for s in snaps
             ],
         ),
         (
             "trend, percentile",
-            [f"{s.volatility_trend or '-'}, {_fixed(s.volatility_percentile, 0)}" for s in snaps],
+            [f"{s.volatility_trend or '–'}, {num(s.volatility_percentile, 0)}" for s in snaps],
         ),
         (
             "HHI (effective N)",
-            [f"{_fixed(s.hhi, 0)} ({_fixed(s.effective_positions, 1)})" for s in snaps],
+            [f"{num(s.hhi, 0)} ({num(s.effective_positions, 1)})" for s in snaps],
         ),
-        ("top 3 (% of gross market value)", [_pct(s.top3_weight) for s in snaps]),
+        ("top 3 (% of gross market value)", [pct(s.top3_weight) for s in snaps]),
     ]
-    for label, values in lines:
-        table.add_row(label, *values)
+    for metric, values in lines:
+        table.add_row(metric, *values)
     console.print(table)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
-from sigmasight import __version__
 from sigmasight.cli import batch, bench, data, db, demo, portfolio, serve
-from sigmasight.logging import configure_logging
 
 app = typer.Typer(
     name="sigmasight",
@@ -18,6 +15,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help: rendering it with rich would import rich and markdown at every start.
+    rich_markup_mode=None,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(portfolio.app, name="portfolio")
@@ -30,6 +29,8 @@ app.command(name="serve")(serve.serve)
 
 def _print_version(value: bool) -> None:
     if value:
+        from sigmasight import __version__
+
         typer.echo(f"sigmasight {__version__}")
         raise typer.Exit()
 
@@ -39,13 +40,15 @@ def root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_print_version, is_eager=True, help="Print the version."
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print SigmaSight's version (sigmasight X.Y.Z) and exit.",
         ),
     ] = False,
 ) -> None:
-    """SigmaSight command line."""
-    level = os.environ.get("SIGMASIGHT_LOG_LEVEL", "WARNING").upper()
-    configure_logging(level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "WARNING")
+    """SigmaSight command line. Logging is set up by each command that does work
+    (:func:`sigmasight.cli.common.load_settings`), so help is never slowed by it."""
 
 
 def main() -> None:

@@ -4,35 +4,34 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
+from sigmasight.cli.common import UowFactory, console, fail, load_settings, unit_of_work_factory
 from sigmasight.domain.enums import AccountType
-from sigmasight.services.demo import DEMO_EMAIL
-from sigmasight.services.portfolio_import import RowError, portfolio_template_csv
-from sigmasight.services.portfolios import (
-    PortfolioSpec,
-    UowFactory,
-    import_portfolio,
-    list_portfolios,
-    parse_equity,
-    show_portfolio,
+from sigmasight.web.formatting import label, money, num, quantity
+
+if TYPE_CHECKING:
+    from sigmasight.services.portfolio_import import RowError
+
+app = typer.Typer(
+    rich_markup_mode=None, help="Import and inspect portfolios.", no_args_is_help=True
 )
 
-app = typer.Typer(help="Import and inspect portfolios.", no_args_is_help=True)
-
 OwnerOption = Annotated[
-    str, typer.Option("--owner", help="E-mail of the portfolio owner (default: the demo user).")
+    str | None,
+    typer.Option("--owner", help="E-mail of the portfolio owner (default: the demo user)."),
 ]
 DatabaseOption = Annotated[
     str | None, typer.Option("--database-url", help="Database to use (default: SQLite).")
 ]
 
 
-def _owner_id(uow_factory: UowFactory, email: str) -> int:
+def _owner_id(uow_factory: UowFactory, email: str | None) -> int:
+    from sigmasight.services.demo import DEMO_EMAIL
+
+    email = email or DEMO_EMAIL
     with uow_factory() as uow:
         user = uow.users.get_by_email(email)
         if user is None:
@@ -54,11 +53,13 @@ def import_(
         str | None,
         typer.Option("--today", help="Date that counts as today for validation (YYYY-MM-DD)."),
     ] = None,
-    owner: OwnerOption = DEMO_EMAIL,
+    owner: OwnerOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Create a portfolio from FILE. Any bad row means nothing is written; every bad row
     is listed with its line, column, code and message."""
+    from sigmasight.services.portfolios import PortfolioSpec, import_portfolio, parse_equity
+
     if not file.is_file():
         fail(f"no such file: {file}")
     try:
@@ -82,6 +83,8 @@ def import_(
 
 
 def _print_errors(errors: tuple[RowError, ...]) -> None:
+    from rich.table import Table
+
     table = Table(title="Import errors")
     for column in ("line", "column", "code", "message"):
         table.add_column(column)
@@ -97,6 +100,8 @@ def template(
     ] = None,
 ) -> None:
     """Write an annotated example portfolio file."""
+    from sigmasight.services.portfolio_import import portfolio_template_csv
+
     text = portfolio_template_csv()
     if output is None:
         typer.echo(text, nl=False)
@@ -106,20 +111,24 @@ def template(
 
 
 @app.command("list")
-def list_(owner: OwnerOption = DEMO_EMAIL, database_url: DatabaseOption = None) -> None:
+def list_(owner: OwnerOption = None, database_url: DatabaseOption = None) -> None:
     """List the owner's portfolios."""
+    from rich.table import Table
+
+    from sigmasight.services.portfolios import list_portfolios
+
     settings = load_settings(database_url)
     with unit_of_work_factory(settings) as uow_factory:
         summaries = list_portfolios(uow_factory, _owner_id(uow_factory, owner))
-    table = Table(title=f"Portfolios of {owner}")
+    table = Table(title=f"Portfolios of {owner or 'the demo user'}")
     for column in ("id", "name", "account", "equity", "benchmark", "positions"):
         table.add_column(column)
     for s in summaries:
         table.add_row(
             str(s.id),
             s.name,
-            s.account_type.value,
-            f"{s.equity_balance:,.2f}",
+            label(s.account_type),
+            money(float(s.equity_balance)),
             s.benchmark,
             str(s.positions),
         )
@@ -129,28 +138,34 @@ def list_(owner: OwnerOption = DEMO_EMAIL, database_url: DatabaseOption = None) 
 @app.command()
 def show(
     portfolio_id: Annotated[int, typer.Argument(help="Portfolio id (see `portfolio list`).")],
-    owner: OwnerOption = DEMO_EMAIL,
+    owner: OwnerOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Show one portfolio and its positions."""
+    from rich.table import Table
+
+    from sigmasight.services.portfolios import show_portfolio
+
     settings = load_settings(database_url)
     with unit_of_work_factory(settings) as uow_factory:
         found = show_portfolio(uow_factory, _owner_id(uow_factory, owner), portfolio_id)
     if found is None:
-        fail(f"no portfolio {portfolio_id} for {owner}")
+        fail(f"no portfolio {portfolio_id} for {owner or 'the demo user'}")
     summary, positions = found
-    table = Table(title=f"{summary.name} ({summary.account_type.value}, {summary.benchmark})")
+    table = Table(title=f"{summary.name} ({label(summary.account_type)}, {summary.benchmark})")
     for column in ("symbol", "type", "class", "quantity", "entry", "entry date", "exit", "option"):
         table.add_column(column)
     for p in positions:
-        option = f"{p.underlying_symbol} {p.strike:f} {p.expiry}" if p.expiry else ""
-        exit_ = f"{p.exit_price:f} on {p.exit_date}" if p.exit_date else ""
+        strike = num(float(p.strike)) if p.strike is not None else ""
+        option = f"{p.underlying_symbol} {strike} {p.expiry}" if p.expiry else ""
+        exit_price = num(float(p.exit_price)) if p.exit_price is not None else "–"
+        exit_ = f"{exit_price} on {p.exit_date}" if p.exit_date else ""
         table.add_row(
             p.symbol,
-            p.position_type,
-            p.investment_class,
-            f"{p.quantity.normalize():f}",
-            f"{p.entry_price.normalize():f}",
+            label(p.position_type),
+            label(p.investment_class),
+            quantity(p.quantity),
+            num(float(p.entry_price)),
             p.entry_date.isoformat(),
             exit_,
             option,

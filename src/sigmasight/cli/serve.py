@@ -17,7 +17,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     database_url: Annotated[str | None, typer.Option("--database-url")] = None,
 ) -> None:
-    """Serve the API (OpenAPI docs at /docs). The schema must be up to date."""
+    """Serve the dashboard and the API (docs at /docs). The schema must be up to date."""
     import uvicorn
 
     settings = load_settings(database_url)
