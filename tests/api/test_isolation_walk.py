@@ -122,7 +122,7 @@ BODIES: dict[tuple[str, str], Builder] = {
     ),
     ("POST", f"{API}/portfolios/import"): lambda _, __: Call(
         files={"file": ("book.csv", CSV, "text/csv")},
-        data={"name": f"Walker import {uuid.uuid4().hex[:8]}"},
+        data={"name": f"Walker import {uuid.uuid4().hex[:8]}", "equity_balance": "100000"},
         own=True,
     ),
     ("PATCH", f"{API}/portfolios/{{portfolio_id}}"): lambda _, __: Call(
