@@ -64,6 +64,7 @@ def test_bad_import_lists_every_error_and_writes_nothing(
         encoding="utf-8",
     )
     args = ["portfolio", "import", str(bad), "--name", "Bad", "--today", "2022-12-28"]
+    args += ["--equity", "100000"]
     result = runner.invoke(app, [*args, "--database-url", demo_database])
     assert result.exit_code == 1
     assert "ZERO_QUANTITY" in result.stdout

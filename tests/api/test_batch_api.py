@@ -1,4 +1,5 @@
-"""Batch runs through the API: start in the background, poll, and see only your own.
+"""Batch runs through the API: queued by the API, run by a worker, polled, seen only by
+their owner; limits on what one user may queue (issue 14, item 4).
 
 The fixture databases are shared, so runs here cover only a portfolio the test creates,
 over a few sessions of December 2022 (prices for the demo symbols are stored).
@@ -6,6 +7,7 @@ over a few sessions of December 2022 (prices for the demo symbols are stored).
 
 from __future__ import annotations
 
+import tracemalloc
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -15,12 +17,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from sigmasight.services.resources import batch_runs
 from sigmasight.services.resources.batch_runs import (
     RunPlan,
     execute_run,
     mint_run_id,
     run_belongs_to,
 )
+from sigmasight.services.worker import run_next
 from sigmasight.storage.history import BatchRun, PortfolioSnapshot
 from sigmasight.storage.uow import UnitOfWork
 
@@ -71,7 +75,14 @@ def test_run_ids_carry_their_owner() -> None:
     assert len({mint_run_id(SECRET, 42) for _ in range(100)}) == 100
 
 
-def test_run_in_background_and_poll(client: TestClient, new_user: NewUser) -> None:
+def _work(client: TestClient, run_id: str) -> None:
+    """What the worker process does with one queued run, here in the test's process."""
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    factory = client.app.state.uow_factory  # type: ignore[attr-defined]
+    assert run_next(factory, settings, clock=lambda: datetime.now(UTC), run_id=run_id) == run_id
+
+
+def test_run_is_queued_then_run_by_a_worker(client: TestClient, new_user: NewUser) -> None:
     headers = new_user()
     pid = _portfolio_with_aapl(client, headers)
     runs_before = _count_runs(client)
@@ -82,8 +93,11 @@ def test_run_in_background_and_poll(client: TestClient, new_user: NewUser) -> No
     assert (queued["status"], queued["kind"], queued["portfolios"]) == ("queued", "backfill", 1)
     assert (queued["start_date"], queued["end_date"]) == ("2022-12-05", "2022-12-09")
     assert accepted.headers["location"].endswith(f"{API}/batch/runs/{queued['id']}")
+    # The API only recorded the request: nothing ran in its process.
+    still = client.get(f"{API}/batch/runs/{queued['id']}", headers=headers).json()
+    assert (still["status"], still["timings"], still["finished_at"]) == ("queued", {}, None)
 
-    # TestClient returns after the background task, so the run has finished by now.
+    _work(client, queued["id"])
     run = client.get(f"{API}/batch/runs/{queued['id']}", headers=headers).json()
     assert (run["status"], run["portfolios"], run["failed"], run["errors"]) == (
         "succeeded",
@@ -103,16 +117,12 @@ def test_run_in_background_and_poll(client: TestClient, new_user: NewUser) -> No
         assert sorted(days) == [date(2022, 12, d) for d in (5, 6, 7, 8, 9)]
 
 
-def test_run_without_sessions_is_recorded_as_failed(client: TestClient, new_user: NewUser) -> None:
+def test_run_without_sessions_is_refused(client: TestClient, new_user: NewUser) -> None:
     headers = new_user()
     pid = _portfolio_with_aapl(client, headers)
     body = {"start": "2022-12-24", "end": "2022-12-25", "portfolio_ids": [pid]}
-    accepted = client.post(f"{API}/batch/runs", json=body, headers=headers)
-    assert accepted.status_code == 202, accepted.text
-    run = client.get(f"{API}/batch/runs/{accepted.json()['id']}", headers=headers).json()
-    assert run["status"] == "failed"
-    assert list(run["errors"]) == ["0"]
-    assert "no trading session" in run["errors"]["0"]
+    refused = client.post(f"{API}/batch/runs", json=body, headers=headers)
+    _error(refused, 422, "NO_SESSIONS")
 
 
 def test_run_requests_are_checked(client: TestClient, new_user: NewUser) -> None:
@@ -125,6 +135,7 @@ def test_run_requests_are_checked(client: TestClient, new_user: NewUser) -> None
         ({"start": "2022-12-09", "end": "2022-12-05"}, 422, "BAD_RANGE"),
         ({"start": "2021-01-04", "end": "2022-12-09"}, 422, "RANGE_TOO_LONG"),
         ({"end": "2999-01-01"}, 422, "FUTURE_DATE"),
+        ({"start": "2010-01-04", "end": "2010-01-08"}, 422, "OUTSIDE_PRICED_RANGE"),
         ({"end": "2022-12-09", "portfolio_ids": [alice_pid, bob_pid]}, 404, "NOT_FOUND"),
         ({"end": "2022-12-09", "portfolio_ids": [0]}, 422, "VALIDATION_ERROR"),
         ({"end": "2022-12-09", "portfolios": [alice_pid]}, 422, "VALIDATION_ERROR"),
@@ -202,3 +213,63 @@ def test_execute_run_never_raises(client: TestClient, new_user: NewUser) -> None
     assert run["status"] == "failed"
     assert run["errors"]["0"].startswith("ValueError: unknown market-data provider 'nowhere'")
     assert run["finished_at"] == "2022-12-10T01:00:00Z"
+
+
+def test_a_date_outside_the_prices_is_refused_with_the_range(
+    client: TestClient, new_user: NewUser
+) -> None:
+    headers = new_user()
+    _portfolio_with_aapl(client, headers)
+    with _uow(client) as uow:
+        priced = batch_runs.priced_range(uow)
+    assert priced is not None
+    body = {"start": priced[1].isoformat(), "end": "2023-01-06"}
+    refused = client.post(f"{API}/batch/runs", json=body, headers=headers)
+    _error(refused, 422, "OUTSIDE_PRICED_RANGE")
+    assert refused.json()["details"] == {"first": str(priced[0]), "last": str(priced[1])}
+
+
+def test_a_run_too_large_is_refused(
+    client: TestClient, new_user: NewUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = new_user()
+    _portfolio_with_aapl(client, headers)
+    monkeypatch.setattr(batch_runs, "MAX_POSITION_SESSIONS", 4)
+    body = {"start": "2022-12-05", "end": "2022-12-09"}  # 1 position x 5 sessions
+    refused = client.post(f"{API}/batch/runs", json=body, headers=headers)
+    _error(refused, 422, "RUN_TOO_LARGE")
+    assert refused.json()["details"] == {"positions": 1, "sessions": 5, "limit": 4}
+    body = {"start": "2022-12-06", "end": "2022-12-09"}  # 1 x 4: allowed
+    assert client.post(f"{API}/batch/runs", json=body, headers=headers).status_code == 202
+
+
+def test_queued_runs_per_user_are_limited_and_cost_the_api_no_work(
+    client: TestClient, new_user: NewUser
+) -> None:
+    """Each user may have MAX_ACTIVE_RUNS queued or running; queuing allocates next to
+    nothing in the API process (it used to run each request's batch there)."""
+    alice, bob = new_user(), new_user()
+    _portfolio_with_aapl(client, alice)
+    _portfolio_with_aapl(client, bob)
+    body = {"start": "2022-01-03", "end": "2022-12-28"}
+    tracemalloc.start()
+    try:
+        ids = []
+        for _ in range(batch_runs.MAX_ACTIVE_RUNS):
+            accepted = client.post(f"{API}/batch/runs", json=body, headers=alice)
+            assert accepted.status_code == 202, accepted.text
+            ids.append(accepted.json()["id"])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000, f"queuing {len(ids)} runs allocated {peak:,} bytes"
+    for run_id in ids:
+        assert client.get(f"{API}/batch/runs/{run_id}", headers=alice).json()["status"] == "queued"
+    over = client.post(f"{API}/batch/runs", json=body, headers=alice)
+    _error(over, 429, "TOO_MANY_RUNS")
+    # Another user's queue is their own.
+    assert client.post(f"{API}/batch/runs", json=body, headers=bob).status_code == 202
+    # A finished run frees a place.
+    _work(client, ids[0])
+    again = client.post(f"{API}/batch/runs", json=body, headers=alice)
+    assert again.status_code == 202, again.text

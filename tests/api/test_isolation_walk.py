@@ -33,6 +33,7 @@ from httpx import Response
 from sigmasight.api.security import issue_token
 from sigmasight.config import Settings
 from sigmasight.services.demo import DEMO_EMAIL
+from sigmasight.services.worker import run_next
 from tests.api.conftest import Headers, login
 
 API = "/api/v1"
@@ -121,7 +122,7 @@ BODIES: dict[tuple[str, str], Builder] = {
     ),
     ("POST", f"{API}/portfolios/import"): lambda _, __: Call(
         files={"file": ("book.csv", CSV, "text/csv")},
-        data={"name": f"Walker import {uuid.uuid4().hex[:8]}"},
+        data={"name": f"Walker import {uuid.uuid4().hex[:8]}", "equity_balance": "100000"},
         own=True,
     ),
     ("PATCH", f"{API}/portfolios/{{portfolio_id}}"): lambda _, __: Call(
@@ -225,6 +226,10 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     )
     run = {"start": "2022-12-22", "end": "2022-12-28", "portfolio_ids": [scratch]}
     run_id = _ok(client.post(f"{API}/batch/runs", json=run, headers=h), 202)["id"]
+    app = client.app  # the worker's part, in this process
+    run_next(
+        app.state.uow_factory, app.state.settings, clock=lambda: datetime.now(UTC), run_id=run_id
+    )  # type: ignore[attr-defined]
     assert _ok(client.get(f"{API}/batch/runs/{run_id}", headers=h))["status"] == "succeeded"
 
     result = Owner(headers=h, markers={DEMO_EMAIL, mark})

@@ -302,12 +302,13 @@ def test_csv_import_creates_a_portfolio(client: TestClient, new_user: NewUser) -
     again = client.post(url, data=form, files=_csv("MSFT,1,1,2022-06-01,,"), headers=headers)
     _error(again, 409, "PORTFOLIO_EXISTS")
     bad_rows = _csv("AAPL,1,1,2022-06-01,,", "MSFT,1,1,2999-01-01,,", "JNJ,,1,2022-06-01,,")
-    bad = client.post(url, data={"name": "Broken"}, files=bad_rows, headers=headers)
+    bad = client.post(url, data={**form, "name": "Broken"}, files=bad_rows, headers=headers)
     details = _error(bad, 422, "IMPORT_ERRORS")
     assert [(d["row"], d["code"]) for d in details] == [(3, "FUTURE_DATE"), (4, "MISSING_VALUE")]
-    blank = client.post(url, data={"name": "  "}, files=_csv("A,1,1,2022-06-01,,"), headers=headers)
+    blank = client.post(url, data={**form, "name": "  "}, files=_csv("A,1,1,2022-06-01,,"),
+                        headers=headers)  # fmt: skip
     _error(blank, 422, "VALIDATION_ERROR")
-    empty = client.post(url, data={"name": "Empty"}, files=_csv(), headers=headers)
+    empty = client.post(url, data={**form, "name": "Empty"}, files=_csv(), headers=headers)
     assert [d["code"] for d in _error(empty, 422, "IMPORT_ERRORS")] == ["NO_DATA_ROWS"]
     names = [p["name"] for p in _ok(client.get(f"{API}/portfolios", headers=headers))]
     assert names == ["Imported"]

@@ -19,6 +19,7 @@ from sigmasight.storage.uow import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 TODAY = date(2022, 12, 28)
+EQUITY = Decimal("100000")
 GOOD = (
     b"Symbol,Quantity,Entry Price Per Share,Entry Date\n"
     b"AAPL,10,150.5,2022-01-03\n"
@@ -65,7 +66,9 @@ def test_good_file_creates_portfolio_and_positions(uow_factory: UowFactory) -> N
 
 def test_bad_file_writes_nothing_and_reports_every_row(uow_factory: UowFactory) -> None:
     owner = _user(uow_factory, "a@example.com")
-    outcome = import_portfolio(uow_factory, owner, PortfolioSpec("Core"), BAD, today=TODAY)
+    outcome = import_portfolio(
+        uow_factory, owner, PortfolioSpec("Core", equity_balance=EQUITY), BAD, today=TODAY
+    )
     assert not outcome.ok
     assert [(e.row, e.column, e.code) for e in outcome.errors] == [
         (3, "Quantity", "ZERO_QUANTITY"),
@@ -76,12 +79,20 @@ def test_bad_file_writes_nothing_and_reports_every_row(uow_factory: UowFactory) 
 
 def test_duplicate_name_and_unknown_owner_are_refused(uow_factory: UowFactory) -> None:
     owner = _user(uow_factory, "a@example.com")
-    assert import_portfolio(uow_factory, owner, PortfolioSpec("Core"), GOOD, today=TODAY).ok
-    again = import_portfolio(uow_factory, owner, PortfolioSpec("Core"), GOOD, today=TODAY)
+    assert import_portfolio(
+        uow_factory, owner, PortfolioSpec("Core", equity_balance=EQUITY), GOOD, today=TODAY
+    ).ok
+    again = import_portfolio(
+        uow_factory, owner, PortfolioSpec("Core", equity_balance=EQUITY), GOOD, today=TODAY
+    )
     assert [e.code for e in again.errors] == ["PORTFOLIO_EXISTS"]
-    nobody = import_portfolio(uow_factory, 999, PortfolioSpec("X"), GOOD, today=TODAY)
+    nobody = import_portfolio(
+        uow_factory, 999, PortfolioSpec("X", equity_balance=EQUITY), GOOD, today=TODAY
+    )
     assert [e.code for e in nobody.errors] == ["UNKNOWN_OWNER"]
-    blank = import_portfolio(uow_factory, owner, PortfolioSpec("  "), GOOD, today=TODAY)
+    blank = import_portfolio(
+        uow_factory, owner, PortfolioSpec("  ", equity_balance=EQUITY), GOOD, today=TODAY
+    )
     assert [e.code for e in blank.errors] == ["BAD_NAME"]
     assert _rows(uow_factory) == (1, 2)
 
@@ -89,7 +100,9 @@ def test_duplicate_name_and_unknown_owner_are_refused(uow_factory: UowFactory) -
 def test_other_users_portfolios_are_invisible(uow_factory: UowFactory) -> None:
     owner = _user(uow_factory, "a@example.com")
     other = _user(uow_factory, "b@example.com")
-    outcome = import_portfolio(uow_factory, owner, PortfolioSpec("Core"), GOOD, today=TODAY)
+    outcome = import_portfolio(
+        uow_factory, owner, PortfolioSpec("Core", equity_balance=EQUITY), GOOD, today=TODAY
+    )
     assert outcome.portfolio_id is not None
     assert list_portfolios(uow_factory, other) == []
     assert show_portfolio(uow_factory, other, outcome.portfolio_id) is None
@@ -103,6 +116,8 @@ def test_values_the_columns_cannot_hold_are_reported_not_crashed(uow_factory: Uo
         "AAPL,10,150,2022-01-03,PUBLIC\n"
         f"{name},1,2500000,2021-07-01,PRIVATE\n"
     ).encode()
-    outcome = import_portfolio(uow_factory, owner, PortfolioSpec("Core"), data, today=TODAY)
+    outcome = import_portfolio(
+        uow_factory, owner, PortfolioSpec("Core", equity_balance=EQUITY), data, today=TODAY
+    )
     assert [(e.row, e.column, e.code) for e in outcome.errors] == [(3, "Symbol", "OUT_OF_RANGE")]
     assert _rows(uow_factory) == (0, 0)

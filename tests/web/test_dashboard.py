@@ -130,6 +130,7 @@ def test_bad_csv_shows_every_error_and_saves_nothing(
     )
     page.goto(f"{live_server}/import")
     page.fill("#name", "Broken upload")
+    page.fill("#equity", "100000")
     page.set_input_files("#file", str(bad))
     page.click("form.card button[type=submit]")
     table = page.locator("#import-errors tbody tr")

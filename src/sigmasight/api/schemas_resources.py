@@ -39,9 +39,10 @@ from sigmasight.domain.enums import (
 )
 from sigmasight.domain.positions import OptionType, is_market_symbol
 from sigmasight.services.resources import ConflictError, InvalidError, NotFoundError, ResourceError
+from sigmasight.services.resources.common import LimitError
 from sigmasight.storage.models import MONEY, QUANTITY
 
-_STATUS = {NotFoundError: 404, ConflictError: 409, InvalidError: 422}
+_STATUS = {NotFoundError: 404, ConflictError: 409, InvalidError: 422, LimitError: 429}
 
 
 def service_errors() -> Iterator[None]:

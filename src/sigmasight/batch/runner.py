@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from sigmasight.batch import steps as families
 from sigmasight.batch.columns import extend, row_count, take
@@ -27,6 +27,7 @@ from sigmasight.batch.compute import PartitionResult
 from sigmasight.batch.executor import Executor, LocalExecutor
 from sigmasight.batch.inputs import BatchInputs
 from sigmasight.batch.load import build_inputs, load_start, read_books
+from sigmasight.batch.queue import settle_dead_runs
 from sigmasight.batch.security import aligned_returns, security_metrics
 from sigmasight.batch.steps import SecurityContext, SecurityStep, TableRows
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
@@ -317,38 +318,12 @@ def _store_benchmark_weights(
         uow.commit()
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
 def _abandon_dead_runs(uow: UnitOfWork, own_id: str) -> None:
-    """Mark runs left ``running`` by a process of this host that no longer exists.
-
-    Their writes were upserts, so nothing needs undoing. A run of another host, or of a
-    live process here (say the API's background run beside a CLI backfill), is left
-    alone.
-    """
-    host = socket.gethostname()
-    rows = uow.session.execute(
-        select(BatchRun.id, BatchRun.host, BatchRun.pid).where(
-            BatchRun.status == "running", BatchRun.id != own_id
-        )
-    ).all()
-    dead = [
-        run_id
-        for run_id, run_host, pid in rows
-        if run_host is None or (run_host == host and (pid is None or not _process_alive(pid)))
-    ]
-    if dead:
-        uow.session.execute(
-            update(BatchRun).where(BatchRun.id.in_(dead)).values(status="abandoned")
-        )
+    """Settle runs left ``running`` by a process of this host that no longer exists: a
+    queued run (the API's, an import's) goes back to the queue, any other is marked
+    ``abandoned``. A run of another host, or of a live process here (a worker beside a
+    CLI backfill), is left alone."""
+    settle_dead_runs(uow, socket.gethostname(), exclude=own_id)
 
 
 def _open_run(uow_factory: UowFactory, report: RunReport, kind: str) -> None:

@@ -43,12 +43,16 @@ def _owner_id(uow_factory: UowFactory, email: str | None) -> int:
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV file (see `sigmasight portfolio template`).")],
     name: Annotated[str, typer.Option("--name", help="Name of the new portfolio.")],
+    equity: Annotated[
+        str,
+        typer.Option(
+            "--equity",
+            help="Starting equity: the account's NAV at inception (required, above 0).",
+        ),
+    ],
     account_type: Annotated[
         AccountType, typer.Option("--account-type", help="Account type.")
     ] = AccountType.TAXABLE,
-    equity: Annotated[
-        str, typer.Option("--equity", help="Equity (NAV) of the account at inception.")
-    ] = "0",
     today: Annotated[
         str | None,
         typer.Option("--today", help="Date that counts as today for validation (YYYY-MM-DD)."),

@@ -16,8 +16,16 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+    batch_worker: Annotated[
+        bool,
+        typer.Option(
+            "--batch-worker/--no-batch-worker",
+            help="Start a `sigmasight worker` child that runs queued batch runs.",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the dashboard and the API (docs at /docs). The schema must be up to date."""
+    """Serve the dashboard and the API (docs at /docs) and start a batch worker beside
+    it. The schema must be up to date."""
     import uvicorn
 
     settings = load_settings(database_url)
@@ -33,6 +41,9 @@ def serve(
         os.environ["SIGMASIGHT_DATABASE_URL"] = database_url
     _check_port_free(host, port)
     console.print(f"SigmaSight on http://{host}:{port}/ (dashboard; API docs at /docs)")
+    from sigmasight.cli.worker import start_worker_process, stop_worker_process
+
+    child = start_worker_process(database_url) if batch_worker else None
     try:
         uvicorn.run(
             "sigmasight.api.app:create_app",
@@ -44,6 +55,9 @@ def serve(
         )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc}")
+    finally:
+        if child is not None:
+            stop_worker_process(child)
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.domain.enums import AccountType
-from sigmasight.domain.numbers import parse_amount
+from sigmasight.domain.numbers import AmountError, parse_amount
 from sigmasight.domain.positions import ParsedPosition
 from sigmasight.services.portfolio_import import RowError, parse_portfolio_csv
 from sigmasight.services.resources.position_rules import storage_errors
@@ -22,6 +22,7 @@ UowFactory = Callable[[], UnitOfWork]
 PORTFOLIO_EXISTS = "PORTFOLIO_EXISTS"
 UNKNOWN_OWNER = "UNKNOWN_OWNER"
 BAD_NAME = "BAD_NAME"
+NON_POSITIVE_EQUITY = "NON_POSITIVE_EQUITY"
 
 
 #: Equity is NUMERIC(18, 2): 16 digits before the point, 2 after.
@@ -29,16 +30,23 @@ EQUITY_PLACES, EQUITY_DIGITS = 2, 16
 
 
 def parse_equity(text: str) -> Decimal:
-    """Starting equity as typed in a form or on the command line: a plain ASCII decimal
-    that the column keeps exactly (2 decimals, below 10^16), not negative.
+    """Starting equity as typed in a form or on the command line: required, a plain ASCII
+    decimal that the column keeps exactly (2 decimals, below 10^16), and greater than
+    zero, since it is the book's NAV at inception (docs/methodology.md, "Starting
+    equity"): a book with no equity has no NAV to weigh its positions by.
 
     Raises ``AmountError`` (a ``ValueError``) with a sentence for the user."""
+    if not text.strip():
+        raise AmountError(
+            "Starting equity is required: the account's value (NAV) when its first position "
+            "was entered, e.g. 250000."
+        )
     return parse_amount(
         text,
         places=EQUITY_PLACES,
         integer_digits=EQUITY_DIGITS,
-        minimum=Decimal(0),
-        what="Equity",
+        above=Decimal(0),
+        what="Starting equity",
     )
 
 
@@ -74,6 +82,12 @@ def import_portfolio(
     name = spec.name.strip()
     if not name or len(name) > 200 or "\x00" in name:
         return _refused(BAD_NAME, "A portfolio name needs 1 to 200 characters, none of them NUL.")
+    if not spec.equity_balance > 0:
+        return _refused(
+            NON_POSITIVE_EQUITY,
+            f"Starting equity is {spec.equity_balance}; the book's NAV at inception must be "
+            "greater than zero.",
+        )
     parsed = parse_portfolio_csv(data, today=today)
     if not parsed.ok:
         return ImportOutcome(None, 0, parsed.errors)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, false
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sigmasight.storage.models import SYMBOL, Base
@@ -138,3 +138,16 @@ class BatchRun(Base):
     #: Where the run executes: a later run only abandons rows whose process is gone.
     host: Mapped[str | None] = mapped_column(String(255), default=None)
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: Who asked for a queued run (the API, an import); None for a CLI run.
+    owner_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: The portfolios a queued run covers; None means every live portfolio.
+    portfolio_ids: Mapped[list[int] | None] = mapped_column(JSON, default=None)
+    #: Times a worker has claimed the run (a run whose worker died is queued again).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Portfolios that got no figure, by id, with the reason ("TSLA, VOO: no prices").
+    skipped: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+
+    __table_args__ = (
+        Index("ix_batch_runs_owner_status", "owner_id", "status"),
+        Index("ix_batch_runs_status_started", "status", "started_at"),
+    )

@@ -269,14 +269,14 @@ async def import_upload(
     uow_factory: UowFactoryDep,
     name: Annotated[str, Form(max_length=200)],
     file: Annotated[UploadFile, File()],
-    equity: Annotated[str, Form(max_length=30)] = "0",
+    equity: Annotated[str, Form(max_length=30)] = "",
     csrf_token_field: Annotated[str, Form(alias="csrf_token")] = "",
 ) -> Response:
     check_csrf(request, csrf_token_field)
     user = _user(request, uow_factory)
     data = await file.read(MAX_UPLOAD_BYTES + 1)
     try:
-        equity_balance = parse_equity(equity or "0")
+        equity_balance = parse_equity(equity)
     except ValueError as exc:
         response = _render(
             request,

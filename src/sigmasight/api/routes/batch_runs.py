@@ -1,8 +1,8 @@
-"""Batch runs: start one over your portfolios in the background, then poll it."""
+"""Batch runs: queue one over your portfolios (a worker process runs it), then poll it."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from sigmasight.api.deps import CurrentUser, SettingsDep, UowFactoryDep, utcnow
 from sigmasight.api.schemas_resources import (
@@ -18,7 +18,7 @@ router = APIRouter(
     prefix="/batch/runs",
     tags=["batch"],
     dependencies=[Depends(service_errors)],
-    responses=error_responses(404, 422),
+    responses=error_responses(404, 422, 429),
 )
 
 
@@ -28,12 +28,15 @@ def start_run(
     user: CurrentUser,
     settings: SettingsDep,
     uow_factory: UowFactoryDep,
-    background: BackgroundTasks,
     request: Request,
     response: Response,
 ) -> RunView:
-    """Compute risk history for ``[start, end]`` over your portfolios (all by default;
-    another user's id is 404). Returns at once with the queued run; poll its Location."""
+    """Queue the computation of risk history for ``[start, end]`` over your portfolios
+    (all by default; another user's id is 404). Returns at once with the queued run; a
+    worker process runs it; poll its Location. Dates must lie inside the stored prices
+    (422 OUTSIDE_PRICED_RANGE gives the range); a run covers at most 366 days and
+    500,000 positions x sessions (422 RUN_TOO_LARGE); at most 3 of your runs may be
+    queued or running (429 TOO_MANY_RUNS)."""
     secret = settings.jwt_secret.get_secret_value()
     plan = service.plan_run(
         uow_factory,
@@ -44,7 +47,6 @@ def start_run(
         portfolio_ids=body.portfolio_ids,
         now=utcnow(),
     )
-    background.add_task(service.execute_run, uow_factory, settings, plan, clock=utcnow)
     response.headers["Location"] = str(request.url_for("get_run", run_id=plan.run_id))
     return service.get_run(uow_factory, secret, user.id, plan.run_id)
 

@@ -55,10 +55,18 @@ def create_portfolio(
 def import_portfolio(
     file: UploadFile,
     name: Annotated[PortfolioName, Form()],
+    equity_balance: Annotated[
+        Decimal,
+        Form(
+            gt=0,
+            max_digits=18,
+            decimal_places=2,
+            description="Starting equity: the book's NAV at inception (required, above 0).",
+        ),
+    ],
     user: CurrentUser,
     uow_factory: UowFactoryDep,
     account_type: Annotated[AccountType, Form()] = AccountType.TAXABLE,
-    equity_balance: Annotated[Decimal, Form(ge=0, max_digits=18, decimal_places=2)] = Decimal(0),
 ) -> PortfolioView:
     """A new portfolio from a CSV file (see ``sigmasight portfolio template``), all rows
     or none: any bad row gives 422 IMPORT_ERRORS listing every {row, column, code,

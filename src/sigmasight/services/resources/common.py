@@ -39,6 +39,10 @@ class InvalidError(ResourceError):
     """The request breaks a rule that the request schema alone cannot check."""
 
 
+class LimitError(ResourceError):
+    """The caller has reached a limit on costly work (retry when earlier work is done)."""
+
+
 def commit_or_conflict(uow: UnitOfWork, conflict: ConflictError) -> None:
     """Flush and commit; a unique-key violation (e.g. a concurrent insert) is ``conflict``."""
     try:
