@@ -28,7 +28,12 @@ def in_empty_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _sqlite_tables(path: Path) -> set[str]:
     with sqlite3.connect(path) as connection:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        # SQLite's own tables (sqlite_sequence, made by AUTOINCREMENT) cannot be dropped.
+        query = (
+            "SELECT name FROM sqlite_master "
+            "WHERE type='table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+        )
+        rows = connection.execute(query).fetchall()
     return {name for (name,) in rows}
 
 

@@ -137,3 +137,13 @@ def new_user(client: TestClient) -> Callable[[], Headers]:
         return login(client, email, "correct-horse-battery")
 
     return make
+
+
+def session_key(client: TestClient, user_id: int) -> str:
+    """The user's current session key, read from the database (tests that mint tokens)."""
+    from sigmasight.storage.models import User
+
+    with client.app.state.uow_factory() as uow:  # type: ignore[attr-defined]
+        user = uow.session.get(User, user_id)
+        assert user is not None, f"no user {user_id}"
+        return str(user.session_key)

@@ -7,6 +7,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from fastapi import Request
@@ -269,7 +270,7 @@ def test_an_unreachable_database_answers_503_not_500() -> None:
         environment="test",
         jwt_secret=TEST_SECRET,
     )
-    token = issue_token(settings, 1, "access", datetime.now(UTC))
+    token = issue_token(settings, 1, "access", datetime.now(UTC), "no-such-key")
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(settings)) as client:
         for path in (f"{BASE}/1/overview", "/api/v1/portfolios"):
@@ -294,8 +295,11 @@ def test_concurrent_checks_share_a_visit_and_refuse_revoked_or_unknown(
     checks = ReaderChecks(engine)
 
     async def many() -> list[Reader | None]:
-        asks = [checks.check(claims.user_id, f"fresh-{i}") for i in range(30)]
-        asks += [checks.check(claims.user_id, claims.jti), checks.check(10**9, "fresh-x")]
+        # Tokens of another login of the same account: the logout ended only its own.
+        fresh = [replace(claims, jti=f"fresh-{i}", family=f"family-{i}") for i in range(30)]
+        asks = [checks.check(c) for c in fresh]
+        unknown = replace(claims, user_id=10**9, jti="fresh-x", family="family-x")
+        asks += [checks.check(claims), checks.check(unknown)]
         return await asyncio.gather(*asks)
 
     try:

@@ -47,7 +47,13 @@ def test_register_login_me_refresh_logout(client: TestClient) -> None:
     assert wrong.status_code == 401
     bad = {"Authorization": f"Bearer {refreshed.json()['refresh_token']}"}
     assert client.get("/api/v1/auth/me", headers=bad).status_code == 401
+    # The spent refresh token came back: it was copied, so its whole login family ends.
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    again = {"refresh_token": refreshed.json()["refresh_token"]}
+    assert client.post("/api/v1/auth/refresh", json=again).status_code == 401
 
+    tokens = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
     after = client.get("/api/v1/auth/me", headers=headers)
     assert (after.status_code, after.json()["code"]) == (401, "UNAUTHORIZED")
@@ -88,7 +94,15 @@ def test_rate_limiter_window_expires() -> None:
 
 def test_expired_and_forged_tokens_are_refused(client: TestClient) -> None:
     past = datetime.now(UTC) - timedelta(hours=2)
-    claims = {"sub": "1", "type": "access", "jti": "x", "iat": past, "exp": past}
+    claims = {
+        "sub": "1",
+        "type": "access",
+        "jti": "x",
+        "uk": "k",
+        "fam": "f",
+        "iat": past,
+        "exp": past,
+    }
     expired = jwt.encode(claims, TEST_SECRET, algorithm=ALGORITHM)
     response = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401

@@ -17,6 +17,7 @@ scoping bug cannot damage the data the other API tests share.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -34,7 +35,7 @@ from sigmasight.api.security import issue_token
 from sigmasight.config import Settings
 from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.services.worker import run_next
-from tests.api.conftest import Headers, login
+from tests.api.conftest import Headers, login, session_key
 
 API = "/api/v1"
 DEMO_PORTFOLIO = 3
@@ -73,6 +74,7 @@ class Call:
 
 @dataclass(frozen=True)
 class Intruder:
+    client: TestClient
     user_id: int
     email: str
     settings: Settings
@@ -80,9 +82,14 @@ class Intruder:
     position_id: int
 
     def headers(self) -> Headers:
-        """A fresh access token per request, so walking logout revokes nothing else."""
-        token = issue_token(self.settings, self.user_id, "access", datetime.now(UTC))
+        """A fresh access token (of a new login) per request, so walking logout ends
+        nothing else; the session key is read again as walking a password change
+        replaces it."""
+        token = issue_token(self.settings, self.user_id, "access", datetime.now(UTC), self.key())
         return {"Authorization": f"Bearer {token}"}
+
+    def key(self) -> str:
+        return session_key(self.client, self.user_id)
 
 
 Ids = Mapping[str, int | str]
@@ -100,7 +107,7 @@ def _position(notes: str) -> dict[str, str]:
 
 
 def _refresh(_: Ids, me: Intruder) -> Call:
-    token = issue_token(me.settings, me.user_id, "refresh", datetime.now(UTC))
+    token = issue_token(me.settings, me.user_id, "refresh", datetime.now(UTC), me.key())
     return Call(json={"refresh_token": token}, own=True)
 
 
@@ -117,6 +124,9 @@ BODIES: dict[tuple[str, str], Builder] = {
     ),
     ("POST", f"{API}/auth/refresh"): _refresh,
     ("POST", f"{API}/auth/logout"): lambda _, __: Call(own=True),
+    ("POST", f"{API}/auth/password"): lambda _, __: Call(
+        json={"current_password": PASSWORD, "new_password": PASSWORD}, own=True
+    ),
     ("POST", f"{API}/portfolios"): lambda _, __: Call(
         json={"name": f"Walker {uuid.uuid4().hex[:8]}"}, own=True
     ),
@@ -273,7 +283,7 @@ def intruder(client: TestClient) -> Intruder:
     url = f"{API}/portfolios/{own['id']}/positions"
     position = _ok(client.post(url, json=_position("intruder"), headers=h), 201)
     settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
-    return Intruder(user["id"], email, settings, own["id"], position["id"])
+    return Intruder(client, user["id"], email, settings, own["id"], position["id"])
 
 
 def _owner_view(client: TestClient, owner: Owner) -> dict[str, Any]:
@@ -322,6 +332,9 @@ class Attempt:
     values: dict[str, int | str]
     call: Call
     exempt: bool
+    #: Builds the call again right before it is sent: a token minted when the walk was
+    #: planned would carry a session key that walking the password change replaced.
+    build: Callable[[], Call] | None = None
 
 
 def _attempts(
@@ -346,13 +359,14 @@ def _attempts(
             variants += [{**v, "portfolio_id": me.portfolio_id} for v in variants]
         for values in variants:
             call = builder(values, me) if builder else Call(own=not params)
-            attempts.append(Attempt(method, path, values, call, exempt))
+            build = functools.partial(builder, values, me) if builder else None
+            attempts.append(Attempt(method, path, values, call, exempt, build))
     return attempts, unknown
 
 
 def _check(client: TestClient, attempt: Attempt, owner: Owner, me: Intruder) -> list[str]:
     """What is wrong with one request's answer (empty when nothing is)."""
-    call = attempt.call
+    call = attempt.build() if attempt.build else attempt.call
     url = _url(attempt.path, attempt.values)
     response = client.request(
         attempt.method, url, headers=me.headers(), json=call.json, files=call.files, data=call.data

@@ -24,7 +24,7 @@ from schemathesis.config import SchemathesisConfig
 from sigmasight.api.app import create_app
 from sigmasight.api.security import issue_token
 from sigmasight.config import Settings
-from tests.api.conftest import TEST_SECRET
+from tests.api.conftest import TEST_SECRET, session_key
 
 #: Examples per operation: ~40 operations on two backends stay within about a minute.
 EXAMPLES = 15
@@ -42,9 +42,11 @@ def fuzz_user(client: TestClient) -> int:
 
 
 def _bearer(client: TestClient, user_id: int) -> dict[str, str]:
-    """A new access token per request: a fuzzed logout revokes only its own."""
+    """A new access token (of a new login) per request: a fuzzed logout ends only its
+    own. The session key is read again: a fuzzed password change replaces it."""
     app_settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
-    token = issue_token(app_settings, user_id, "access", datetime.now(UTC))
+    key = session_key(client, user_id)
+    token = issue_token(app_settings, user_id, "access", datetime.now(UTC), key)
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -69,7 +69,9 @@ class AnswerCache:
         """The answer for ``key`` at the reader's revision, computed by ``compute`` (in the
         thread pool) when it is not cached. ``If-None-Match`` with the answer's ETag gives
         304 without a body. Exceptions of ``compute`` propagate and nothing is cached."""
-        full_key = (reader.user_id, *key)
+        # The session key too: an answer is never served across accounts, even if a
+        # database handed out a deleted user's id again.
+        full_key = (reader.user_id, reader.user_key, *key)
         if reader.revision is None:
             entry = _entry(-1, await run_in_threadpool(compute))
         else:

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 
 from sigmasight.api.errors import ApiError
 from sigmasight.api.security import LoginRateLimiter, TokenClaims, TokenError, decode_token
 from sigmasight.config import Settings
-from sigmasight.storage.models import RevokedToken, User
+from sigmasight.storage.models import User
+from sigmasight.storage.sessions import live_user
 from sigmasight.storage.uow import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -53,16 +53,25 @@ def _claims(settings: Settings, credentials: HTTPAuthorizationCredentials | None
         raise _unauthorized(str(exc)) from exc
 
 
+def _live(settings: Settings, uow_factory: UowFactory, claims: TokenClaims) -> User:
+    """The token's user if the token is still alive: same session key, neither the token
+    nor its login family revoked (one query)."""
+    with uow_factory() as uow:
+        user = live_user(uow.session, claims.user_id, claims.user_key, (claims.jti, claims.family))
+        if user is None:
+            raise _unauthorized("the token has been revoked or its account no longer exists")
+        uow.session.expunge(user)
+        return user
+
+
 def get_token_claims(
     settings: SettingsDep,
     uow_factory: UowFactoryDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> TokenClaims:
-    """The claims of a valid access token that has not been revoked."""
+    """The claims of a live access token (see :func:`_live`)."""
     claims = _claims(settings, credentials)
-    with uow_factory() as uow:
-        if uow.session.get(RevokedToken, claims.jti) is not None:
-            raise _unauthorized("the token has been revoked; log in again")
+    _live(settings, uow_factory, claims)
     return claims
 
 
@@ -74,15 +83,8 @@ def get_current_user(
     uow_factory: UowFactoryDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    """The token's user, checked for revocation in the same query (one round trip)."""
-    claims = _claims(settings, credentials)
-    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
-    with uow_factory() as uow:
-        user = uow.session.scalar(select(User).where(User.id == claims.user_id, ~revoked))
-        if user is None:
-            raise _unauthorized("the token has been revoked or its account no longer exists")
-        uow.session.expunge(user)
-        return user
+    """The user of a live access token (see :func:`_live`)."""
+    return _live(settings, uow_factory, _claims(settings, credentials))
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

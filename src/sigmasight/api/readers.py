@@ -23,6 +23,7 @@ from sqlalchemy import BigInteger, Engine, String, bindparam, cast, literal, nul
 from sqlalchemy.exc import DBAPIError
 
 from sigmasight.api.deps import _bearer, _claims, _unauthorized
+from sigmasight.api.security import TokenClaims
 from sigmasight.storage.models import DataRevision, RevokedToken, User
 
 #: Requests answered by one visit at most (bounds the statement's parameter list).
@@ -31,7 +32,7 @@ MAX_BATCH = 128
 #: The accounts that exist, the tokens that were revoked and the revision: one statement,
 #: one round trip. Rows are (kind, number, text).
 _VISIT = union_all(
-    select(literal("user"), cast(User.id, BigInteger), cast(null(), String)).where(
+    select(literal("user"), cast(User.id, BigInteger), User.session_key).where(
         User.id.in_(bindparam("ids", expanding=True))
     ),
     select(literal("revoked"), cast(null(), BigInteger), RevokedToken.jti).where(
@@ -49,11 +50,12 @@ class Reader:
 
     user_id: int
     revision: int | None  # None: no revision row (a schema made without migrations)
+    user_key: str = ""  # the account's session key: part of every cache key
 
 
 @dataclass(frozen=True)
 class _Verdicts:
-    users: frozenset[int]
+    users: dict[int, str]  # id -> session key
     revoked: frozenset[str]
     revision: int | None
 
@@ -66,14 +68,15 @@ class ReaderChecks:
     def __init__(self, engine: Engine, max_batch: int = MAX_BATCH) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        self._waiting: list[tuple[int, str, asyncio.Future[Reader | None]]] = []
+        self._waiting: list[tuple[TokenClaims, asyncio.Future[Reader | None]]] = []
         self._drainer: asyncio.Task[None] | None = None
         self.visits = 0
 
-    async def check(self, user_id: int, jti: str) -> Reader | None:
-        """The reader, or None when the account is gone or the token was revoked."""
+    async def check(self, claims: TokenClaims) -> Reader | None:
+        """The reader, or None when the account is gone, its session key changed or the
+        token or its login family was revoked."""
         future: asyncio.Future[Reader | None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((user_id, jti, future))
+        self._waiting.append((claims, future))
         if self._drainer is None:
             self._drainer = asyncio.ensure_future(self._drain())
         return await future
@@ -87,21 +90,26 @@ class ReaderChecks:
         finally:
             self._drainer = None
 
-    async def _answer(self, batch: list[tuple[int, str, asyncio.Future[Reader | None]]]) -> None:
-        ids = sorted({user_id for user_id, _, _ in batch})
-        jtis = sorted({jti for _, jti, _ in batch})
+    async def _answer(self, batch: list[tuple[TokenClaims, asyncio.Future[Reader | None]]]) -> None:
+        ids = sorted({claims.user_id for claims, _ in batch})
+        jtis = sorted({j for claims, _ in batch for j in (claims.jti, claims.family)})
         try:
             verdicts = await run_in_threadpool(self._query, ids, jtis)
         except Exception as exc:
-            for _, _, future in batch:
+            for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for user_id, jti, future in batch:
+        for claims, future in batch:
             if future.done():  # its request went away
                 continue
-            allowed = user_id in verdicts.users and jti not in verdicts.revoked
-            future.set_result(Reader(user_id, verdicts.revision) if allowed else None)
+            allowed = (
+                verdicts.users.get(claims.user_id) == claims.user_key
+                and claims.jti not in verdicts.revoked
+                and claims.family not in verdicts.revoked
+            )
+            reader = Reader(claims.user_id, verdicts.revision, claims.user_key)
+            future.set_result(reader if allowed else None)
 
     def _query(self, ids: list[int], jtis: list[str]) -> _Verdicts:
         self.visits += 1
@@ -109,7 +117,7 @@ class ReaderChecks:
             try:
                 with self.engine.connect() as connection:
                     rows = connection.execute(_VISIT, {"ids": ids, "jtis": jtis}).all()
-                users = frozenset(int(n) for kind, n, _ in rows if kind == "user")
+                users = {int(n): str(s) for kind, n, s in rows if kind == "user"}
                 revoked = frozenset(str(s) for kind, _, s in rows if kind == "revoked")
                 revisions = [int(n) for kind, n, _ in rows if kind == "revision"]
                 return _Verdicts(users, revoked, revisions[0] if revisions else None)
@@ -128,7 +136,7 @@ async def get_reader(
     is read directly: each dependency costs the hot path a resolution step.)"""
     claims = _claims(request.app.state.settings, credentials)
     checks: ReaderChecks = request.app.state.reader_checks
-    reader = await checks.check(claims.user_id, claims.jti)
+    reader = await checks.check(claims)
     if reader is None:
         raise _unauthorized("the token has been revoked or its account no longer exists")
     return reader

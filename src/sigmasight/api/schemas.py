@@ -46,6 +46,11 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: NewPassword
+
+
 class RefreshRequest(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=4096)
 

@@ -21,17 +21,35 @@ TokenType = Literal["access", "refresh"]
 
 @dataclass(frozen=True)
 class TokenClaims:
+    """A token's claims. ``user_key`` is the user's session key when it was issued (a
+    password change replaces it, a deleted user has none); ``family`` names the login
+    the token descends from (refreshing keeps it; logout revokes it)."""
+
     user_id: int
     token_type: TokenType
     jti: str
     expires_at: datetime
+    user_key: str
+    family: str
 
 
 class TokenError(ValueError):
     """A token is malformed, expired, of the wrong type or revoked."""
 
 
-def issue_token(settings: Settings, user_id: int, token_type: TokenType, now: datetime) -> str:
+def new_token_id() -> str:
+    return uuid.uuid4().hex
+
+
+def issue_token(
+    settings: Settings,
+    user_id: int,
+    token_type: TokenType,
+    now: datetime,
+    user_key: str,
+    family: str | None = None,
+) -> str:
+    """A signed token; ``family`` defaults to a new one (a new login)."""
     lifetime = (
         timedelta(minutes=settings.jwt_access_minutes)
         if token_type == "access"
@@ -40,7 +58,9 @@ def issue_token(settings: Settings, user_id: int, token_type: TokenType, now: da
     claims: dict[str, Any] = {
         "sub": str(user_id),
         "type": token_type,
-        "jti": uuid.uuid4().hex,
+        "jti": new_token_id(),
+        "uk": user_key,
+        "fam": family or new_token_id(),
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
     }
@@ -70,7 +90,7 @@ def _signed_claims(secret: str, token: str) -> TokenClaims:
             token,
             secret,
             algorithms=[ALGORITHM],
-            options={"require": ["exp", "sub", "type", "jti"], "verify_exp": False},
+            options={"require": ["exp", "sub", "type", "jti", "uk", "fam"], "verify_exp": False},
         )
         user_id = int(claims["sub"])
         expires_at = datetime.fromtimestamp(claims["exp"], UTC)
@@ -79,7 +99,8 @@ def _signed_claims(secret: str, token: str) -> TokenClaims:
     token_type = claims.get("type")
     if token_type not in ("access", "refresh"):
         raise TokenError("the token is not valid")
-    return TokenClaims(user_id, token_type, str(claims["jti"]), expires_at)
+    jti, user_key, family = str(claims["jti"]), str(claims["uk"]), str(claims["fam"])
+    return TokenClaims(user_id, token_type, jti, expires_at, user_key, family)
 
 
 class LoginRateLimiter:

@@ -7,6 +7,7 @@ kernels, so an exact type would add conversion cost without adding exactness.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -57,14 +58,23 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def new_session_key() -> str:
+    """A random key every token and cookie of a user carries (128 bits, hex)."""
+    return secrets.token_hex(16)
+
+
 class User(Base):
     __tablename__ = "users"
+    # AUTOINCREMENT: SQLite would otherwise give a deleted user's id to the next one.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Changed on a password change: every token and cookie issued before stops working.
+    session_key: Mapped[str] = mapped_column(String(32), default=new_session_key)
 
     portfolios: Mapped[list[Portfolio]] = relationship(back_populates="owner")
 
@@ -81,6 +91,7 @@ class Portfolio(Base):
             sqlite_where=text("deleted_at IS NULL"),
             postgresql_where=text("deleted_at IS NULL"),
         ),
+        {"sqlite_autoincrement": True},  # ids are never reused
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -215,7 +226,8 @@ class EquityChange(Base):
 
 
 class RevokedToken(Base):
-    """A JWT revoked by logout; kept until it would have expired anyway."""
+    """A JWT id, a token family (one login's refresh chain) or a web session id revoked
+    by logout or by reuse; kept until everything it names would have expired anyway."""
 
     __tablename__ = "revoked_tokens"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,9 +27,17 @@ from sigmasight.services.portfolios import (
 )
 from sigmasight.services.sessions import session_on_or_before
 from sigmasight.storage.models import User
+from sigmasight.storage.sessions import live_user, revoke
 from sigmasight.web import charts
 from sigmasight.web.formatting import FILTERS
-from sigmasight.web.session import check_csrf, csrf_token, session_user_id, sign_in, sign_out
+from sigmasight.web.session import (
+    SESSION_SECONDS,
+    check_csrf,
+    csrf_token,
+    current_session,
+    sign_in,
+    sign_out,
+)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -57,11 +65,11 @@ class LoginRequiredError(Exception):
 
 
 def _user(request: Request, uow_factory: UowFactoryDep) -> User:
-    user_id = session_user_id(request)
-    if user_id is None:
+    claimed = current_session(request)
+    if claimed is None:
         raise LoginRequiredError
     with uow_factory() as uow:
-        user = uow.users.get(user_id)
+        user = live_user(uow.session, claimed.user_id, claimed.user_key, (claimed.session_id,))
         if user is None:
             sign_out(request)
             raise LoginRequiredError
@@ -111,7 +119,7 @@ def login(
     with uow_factory() as uow:
         user = uow.users.get_by_email(email)
         valid = user is not None and verify_password(user.password_hash, password)
-        user_id = user.id if user is not None else 0
+        user_id, user_key = (user.id, user.session_key) if user is not None else (0, "")
     if not valid:
         limiter.failed(key)
         response = _render(
@@ -120,15 +128,25 @@ def login(
         response.status_code = 401
         return response
     limiter.succeeded(key)
-    sign_in(request, user_id)
+    sign_in(request, user_id, user_key)
     return RedirectResponse("/portfolios", HTTP_303_SEE_OTHER)
 
 
 @router.post("/logout", name="web_logout")
 def logout(
-    request: Request, csrf_token_field: Annotated[str, Form(alias="csrf_token")] = ""
+    request: Request,
+    uow_factory: UowFactoryDep,
+    csrf_token_field: Annotated[str, Form(alias="csrf_token")] = "",
 ) -> RedirectResponse:
+    """End the session server-side too: a copy of the cookie no longer works."""
     check_csrf(request, csrf_token_field)
+    claimed = current_session(request)
+    if claimed is not None:
+        expiry = datetime.now(UTC) + timedelta(seconds=SESSION_SECONDS)
+        with uow_factory() as uow:
+            if uow.users.get(claimed.user_id) is not None:
+                revoke(uow.session, claimed.user_id, {claimed.session_id: expiry})
+                uow.commit()
     sign_out(request)
     return RedirectResponse("/login", HTTP_303_SEE_OTHER)
 

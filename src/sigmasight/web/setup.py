@@ -15,6 +15,7 @@ from starlette.status import HTTP_303_SEE_OTHER
 
 from sigmasight.config import Settings
 from sigmasight.web.routes import LoginRequiredError, router
+from sigmasight.web.session import SESSION_SECONDS
 
 STATIC = Path(__file__).with_name("static")
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -36,7 +37,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         SessionMiddleware,
         secret_key=cookie_key(settings),
         session_cookie="sigmasight_session",
-        max_age=8 * 3600,
+        max_age=SESSION_SECONDS,
         same_site="lax",
         https_only=settings.environment in ("staging", "production"),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi import APIRouter, Request, status
 from sqlalchemy.exc import IntegrityError
 
@@ -17,26 +19,34 @@ from sigmasight.api.errors import ApiError
 from sigmasight.api.schemas import (
     LoginRequest,
     Message,
+    PasswordChange,
     RefreshRequest,
     TokenPair,
     UserCreate,
     UserPublic,
 )
-from sigmasight.api.security import TokenError, decode_token, issue_token
+from sigmasight.api.security import TokenError, decode_token, issue_token, new_token_id
 from sigmasight.config import Settings
-from sigmasight.services.passwords import hash_password, verify_password
-from sigmasight.storage.models import RevokedToken, User
+from sigmasight.services.passwords import hash_password, password_weakness, verify_password
+from sigmasight.storage.models import User
+from sigmasight.storage.sessions import is_revoked, live_user, revoke, rotate_session_key
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def _pair(settings: Settings, user_id: int) -> TokenPair:
-    now = utcnow()
+def _pair(settings: Settings, user_id: int, user_key: str, family: str | None = None) -> TokenPair:
+    """An access and a refresh token of one login family (a new one unless given)."""
+    now, family = utcnow(), family or new_token_id()
     return TokenPair(
-        access_token=issue_token(settings, user_id, "access", now),
-        refresh_token=issue_token(settings, user_id, "refresh", now),
+        access_token=issue_token(settings, user_id, "access", now, user_key, family),
+        refresh_token=issue_token(settings, user_id, "refresh", now, user_key, family),
         expires_in=settings.jwt_access_minutes * 60,
     )
+
+
+def _family_expiry(settings: Settings) -> datetime:
+    """Every token of a family was issued before now, so none outlives this."""
+    return utcnow() + timedelta(days=settings.jwt_refresh_days)
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
@@ -80,31 +90,34 @@ def login(
     with uow_factory() as uow:
         user = uow.users.get_by_email(email)
         valid = user is not None and verify_password(user.password_hash, body.password)
-        user_id = user.id if user is not None else 0
+        user_id, user_key = (user.id, user.session_key) if user is not None else (0, "")
     if not valid:
         limiter.failed(key)
         raise ApiError(401, "INVALID_CREDENTIALS", "E-mail or password is wrong.")
     limiter.succeeded(key)
-    return _pair(settings, user_id)
+    return _pair(settings, user_id, user_key)
 
 
 @router.post("/refresh", response_model=TokenPair)
 def refresh(body: RefreshRequest, settings: SettingsDep, uow_factory: UowFactoryDep) -> TokenPair:
-    """A new token pair for a valid, unrevoked refresh token (which is then revoked)."""
+    """A new token pair of the same login family for a live refresh token, which is then
+    revoked. A refresh token presented a second time means it was copied: the whole
+    family is revoked (the thief's and the owner's tokens alike)."""
     try:
         claims = decode_token(settings, body.refresh_token, "refresh")
     except TokenError as exc:
         raise ApiError(401, "INVALID_TOKEN", str(exc)) from exc
     with uow_factory() as uow:
-        if uow.session.get(RevokedToken, claims.jti) is not None:
+        if is_revoked(uow.session, claims.jti):
+            revoke(uow.session, claims.user_id, {claims.family: _family_expiry(settings)})
+            uow.commit()
             raise ApiError(401, "INVALID_TOKEN", "the refresh token has been used or revoked")
-        if uow.users.get(claims.user_id) is None:
-            raise ApiError(401, "INVALID_TOKEN", "the account no longer exists")
-        uow.session.add(
-            RevokedToken(jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at)
-        )
+        user = live_user(uow.session, claims.user_id, claims.user_key, (claims.family,))
+        if user is None:
+            raise ApiError(401, "INVALID_TOKEN", "the session has ended; log in again")
+        revoke(uow.session, claims.user_id, {claims.jti: claims.expires_at})
         uow.commit()
-    return _pair(settings, claims.user_id)
+    return _pair(settings, claims.user_id, claims.user_key, claims.family)
 
 
 @router.get("/me", response_model=UserPublic)
@@ -114,11 +127,29 @@ def me(user: CurrentUser) -> User:
 
 
 @router.post("/logout", response_model=Message)
-def logout(claims: TokenClaimsDep, uow_factory: UowFactoryDep) -> Message:
-    """Revoke the access token used for this request."""
+def logout(claims: TokenClaimsDep, settings: SettingsDep, uow_factory: UowFactoryDep) -> Message:
+    """End this login: the access token used and its whole family (the refresh token
+    and every token refreshed from it) are revoked."""
+    ids = {claims.jti: claims.expires_at, claims.family: _family_expiry(settings)}
     with uow_factory() as uow:
-        uow.session.add(
-            RevokedToken(jti=claims.jti, user_id=claims.user_id, expires_at=claims.expires_at)
-        )
+        revoke(uow.session, claims.user_id, ids)
         uow.commit()
     return Message(message="logged out")
+
+
+@router.post("/password", response_model=TokenPair)
+def change_password(
+    body: PasswordChange, user: CurrentUser, settings: SettingsDep, uow_factory: UowFactoryDep
+) -> TokenPair:
+    """Change the password. Every session of the account ends (all tokens and web
+    cookies); the answer is a fresh token pair for the caller."""
+    if problem := password_weakness(body.new_password, user.email):
+        raise ApiError(422, "WEAK_PASSWORD", problem)
+    with uow_factory() as uow:
+        stored = uow.users.get(user.id)
+        if stored is None or not verify_password(stored.password_hash, body.current_password):
+            raise ApiError(403, "WRONG_PASSWORD", "The current password is wrong.")
+        stored.password_hash = hash_password(body.new_password)
+        user_key = rotate_session_key(stored)
+        uow.commit()
+    return _pair(settings, user.id, user_key)
