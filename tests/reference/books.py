@@ -39,6 +39,20 @@ def black_scholes(
     return strike * norm.cdf(-d2) - spot * norm.cdf(-d1), float(norm.cdf(d1) - 1.0)
 
 
+#: Snapshot columns whose convention issue #13 changed (checked on their own too).
+REDEFINED_BY_13 = (
+    "long_exposure",
+    "short_exposure",
+    "gross_exposure",
+    "net_exposure",
+    "leverage",
+    "n_long",
+    "n_short",
+    "sector_exposure",
+    "volatility_expected_21d",
+)
+
+
 @dataclass(frozen=True)
 class Lot:
     position_id: int
@@ -169,8 +183,9 @@ class BookReference:
 
     # -- the snapshot row ----------------------------------------------------------
     def snapshot(self, portfolio: int, day: date) -> dict[str, object]:
-        """Every stored snapshot column under today's conventions (premium counts as
-        long or short market value; private holdings in the Unclassified bucket)."""
+        """Every stored snapshot column (issue #13's conventions: long, short, gross, net,
+        leverage and the long/short counts by delta-adjusted exposure; private holdings
+        outside exposures and sector sums, on their own line as ``private_value``)."""
         lots = self.held(portfolio, day)
         nav = self.nav(portfolio, day)
         first_day = day == self.inception(portfolio)
@@ -184,7 +199,8 @@ class BookReference:
             self.raw.equity[portfolio] if first_day else self.nav(portfolio, self.previous(day))
         )
         values = np.array([lot.market_value for lot in lots])
-        long, short = values[values > 0].sum(), values[values < 0].sum()
+        exposure = np.array([lot.exposure for lot in lots])
+        long, short = exposure[exposure > 0].sum(), exposure[exposure < 0].sum()
         row: dict[str, object] = {
             "nav": nav,
             "cash": nav - values.sum(),
@@ -198,41 +214,25 @@ class BookReference:
             "net_exposure": long + short,
             "leverage": (long - short) / nav if nav > 0 else None,
             "n_positions": len(lots),
-            "n_long": int((values > 0).sum()),
-            "n_short": int((values < 0).sum()),
+            "n_long": int((exposure > 0).sum()),
+            "n_short": int((exposure < 0).sum()),
             "n_options": sum(lot.kind == "OPTIONS" for lot in lots),
             "n_private": sum(lot.kind == "PRIVATE" for lot in lots),
+            "private_value": float(sum(lot.market_value for lot in lots if lot.kind == "PRIVATE")),
             **self.weighted_beta(lots, nav, day),
             **self.series_figures(lots, nav, day),
-            "sector_exposure": self.sectors(lots, day, include_private=True),
+            "sector_exposure": self.sectors(lots, day, include_private=False),
             **self.concentration(lots),
         }
         row["volatility_trend"] = ref.trend(row["volatility_21d"], row["volatility_63d"])[0]  # type: ignore[arg-type]
         return row
 
     def snapshot_new_convention(self, portfolio: int, day: date) -> dict[str, object]:
-        """The columns issue #13 changes, as they should read once it lands: long,
-        short, gross, net, leverage and the long/short counts by delta-adjusted exposure
-        (a long put is short); private holdings outside the sector sums; a HAR path with
-        a non-positive step falls back to the realized 21-day volatility."""
-        lots = self.held(portfolio, day)
-        nav = self.nav(portfolio, day)
-        exposure = np.array([lot.exposure for lot in lots])
-        long, short = exposure[exposure > 0].sum(), exposure[exposure < 0].sum()
-        series = self.series(lots, nav, day)
-        fit = ref.har_fit(series)
-        assert fit is not None
-        return {
-            "long_exposure": long,
-            "short_exposure": short,
-            "gross_exposure": long - short,
-            "net_exposure": long + short,
-            "leverage": (long - short) / nav,
-            "n_long": int((exposure > 0).sum()),
-            "n_short": int((exposure < 0).sum()),
-            "sector_exposure": self.sectors(lots, day, include_private=False),
-            "volatility_expected_21d": ref.har_volatility_new_rule(fit, series),
-        }
+        """The columns issue #13 redefined: long, short, gross, net, leverage and the
+        long/short counts by delta-adjusted exposure (a long put is short); private
+        holdings outside the sector sums; the HAR fallback to realized volatility."""
+        row = self.snapshot(portfolio, day)
+        return {name: row[name] for name in REDEFINED_BY_13}
 
     # -- beta and the return series ------------------------------------------------
     def security_exposures(self, lots: list[Lot]) -> pd.Series:

@@ -5,10 +5,9 @@ test reads what it stored and recomputes it from the raw stored closes and posit
 statsmodels, arch, scipy, numpy and pandas (``tests/reference``), never with the
 package's own analytics.
 
-Columns that issue #13 redefines (options long or short by delta, private holdings out of
-the sector sums, HAR paths with a non-positive step) are checked under the new
-convention in separate tests marked ``xfail(strict=True)`` where today's code differs;
-the integrator removes the marker when #13 lands.
+The conventions of issue #13 are the reference's: options long or short by their
+delta-adjusted exposure, private holdings out of exposures and sector sums, a HAR path
+with a non-positive step falling back to the realized 21-day volatility (flagged).
 """
 
 from __future__ import annotations
@@ -33,16 +32,6 @@ FIRST, MIDDLE, LAST = date(2022, 1, 3), date(2022, 7, 1), date(2022, 12, 28)
 DATES = (FIRST, date(2022, 2, 25), date(2022, 6, 15), MIDDLE, date(2022, 11, 1), LAST)
 BOOKS = {1: "Diversified Individual", 2: "Concentrated Growth", 3: "Long/Short Equity Fund"}
 #: Snapshot columns issue #13 redefines; compared under the new convention below.
-REDEFINED = (
-    "long_exposure",
-    "short_exposure",
-    "gross_exposure",
-    "net_exposure",
-    "leverage",
-    "n_long",
-    "n_short",
-    "sector_exposure",
-)
 KEYS = {"portfolio_id", "snapshot_date"}
 
 
@@ -154,20 +143,10 @@ def test_every_snapshot_column_equals_the_reference(
     assert stored["is_complete"] is complete
     assert bool(stored["notes"]) is not complete, stored["notes"]
     assert set(stored) == set(expected) | KEYS | {"is_complete", "notes"}, "unreferenced column"
-    compared = {k: v for k, v in expected.items() if k not in REDEFINED}
-    assert not mismatches(stored, compared), mismatches(stored, compared)
+    assert not mismatches(stored, expected), mismatches(stored, expected)
 
 
-def _redefined_case(portfolio: int, day: date) -> object:
-    if portfolio == 3:  # the book with options and the private holding
-        mark = pytest.mark.xfail(strict=True, reason="until #13 items 1 and 3")
-        return pytest.param(portfolio, day, marks=mark)
-    return pytest.param(portfolio, day)
-
-
-@pytest.mark.parametrize(
-    ("portfolio", "day"), [_redefined_case(p, d) for p in sorted(BOOKS) for d in DATES]
-)
+@pytest.mark.parametrize(("portfolio", "day"), [(p, d) for p in sorted(BOOKS) for d in DATES])
 def test_exposures_and_sectors_under_the_delta_convention(
     demo_engine: Engine, books: BookReference, portfolio: int, day: date
 ) -> None:

@@ -89,14 +89,7 @@ def test_overview_figures(
     _shows(page, "vol21", expected["volatility_21d"], 1, percent=True)
 
 
-def _exposure_case(portfolio: int) -> object:
-    if portfolio == 3:  # options and the private holding
-        mark = pytest.mark.xfail(strict=True, reason="until #13 item 1: long/short by delta")
-        return pytest.param(portfolio, marks=mark)
-    return portfolio
-
-
-@pytest.mark.parametrize("portfolio", [_exposure_case(p) for p in BOOKS])
+@pytest.mark.parametrize("portfolio", BOOKS)
 def test_overview_exposures_by_delta(
     page: Any, live_server: str, books: BookReference, portfolio: int
 ) -> None:
