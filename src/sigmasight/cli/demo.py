@@ -117,7 +117,7 @@ def _print_risk(summaries: list[RiskSummary]) -> None:
             ],
         ),
         (
-            "beta weighted (R²)",
+            "beta weighted (mean security R²)",
             [f"{_fixed(s.beta_weighted)} ({_fixed(s.beta_weighted_r_squared)})" for s in snaps],
         ),
         (
