@@ -71,7 +71,7 @@ def held_positions(
     t = ts[k]
     option = lots.kind[idx] == OPTION
     col = lots.column[idx]
-    under = np.where(option, inputs.prices[t, np.maximum(col, 0)], np.nan)
+    under = np.where(option, inputs.mark_prices[t, np.maximum(col, 0)], np.nan)
     delta = np.full(idx.size, np.nan)
     if option.any():
         o = idx[option]

@@ -10,7 +10,11 @@ from rich.table import Table
 
 from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
 from sigmasight.marketdata.calendar import TradingCalendar
-from sigmasight.services.market_data import check_stored_prices
+from sigmasight.services.market_data import (
+    ADJUSTED_ONLY_LIMITATION,
+    adjusted_only_symbols,
+    check_stored_prices,
+)
 
 app = typer.Typer(help="Check the market data in the database.", no_args_is_help=True)
 
@@ -34,6 +38,7 @@ def check(
     calendar = TradingCalendar(end=max(last, first.replace(year=first.year + 1)))
     with unit_of_work_factory(settings) as uow_factory:
         report = check_stored_prices(uow_factory, calendar, symbols or None, first, last)
+        adjusted_only = adjusted_only_symbols(uow_factory, symbols or None, first, last)
     table = Table(title="Data quality")
     for column in ("symbol", "date", "severity", "code", "message"):
         table.add_column(column)
@@ -41,5 +46,10 @@ def check(
         day = finding.date.isoformat() if finding.date else "-"
         table.add_row(finding.symbol, day, finding.severity.value, finding.code, finding.message)
     console.print(table if len(table.rows) else "No findings: the stored prices look clean.")
+    if adjusted_only:
+        console.print(
+            f"Limitation: {len(adjusted_only)} symbol(s) with {ADJUSTED_ONLY_LIMITATION}: "
+            + ", ".join(adjusted_only)
+        )
     if not report.ok:
         raise typer.Exit(1)
