@@ -78,6 +78,10 @@ def test_data_check_is_clean_on_demo_prices(demo_database: str) -> None:
     result = runner.invoke(app, ["data", "check", "--database-url", demo_database])
     assert result.exit_code == 0, result.output
     assert "No findings" in result.stdout
+    # issue #13 item 6: the demo's single (adjusted) price series is stated as a limitation
+    stdout = " ".join(result.stdout.split())
+    assert "Limitation: 26 symbol(s) with adjusted closes only" in stdout
+    assert "include later dividend adjustments" in stdout
 
 
 def test_batch_run_on_a_weekend_runs_the_previous_session(demo_database: str) -> None:

@@ -123,7 +123,7 @@ def test_options_private_and_missing_betas_are_counted() -> None:
     res = exposure_weighted_beta(em, beta, r2, [10_000.0])
     # A: 5,000 stock + 1 x 100 x 0.5 x 50 = 2,500 delta; C: -2,000.
     assert res.beta[0] == pytest.approx((7_500 * 1.2 - 2_000 * 0.8) / 10_000)
-    assert res.r_squared[0] == pytest.approx((7_500 * 0.5 + 2_000 * 0.3) / 9_500)
+    assert res.mean_security_r_squared[0] == pytest.approx((7_500 * 0.5 + 2_000 * 0.3) / 9_500)
     assert res.covered_exposure[0] == pytest.approx(9_500)
     assert res.n_covered.tolist() == [2]
     assert res.n_missing_beta.tolist() == [1]

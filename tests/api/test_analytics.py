@@ -159,7 +159,7 @@ def test_overview_equals_the_snapshot_row(
         }
         assert body["beta_weighted"] == {
             "beta": row.beta_weighted,
-            "r_squared": row.beta_weighted_r_squared,
+            "mean_security_r_squared": row.beta_weighted_r_squared,
             "positions_covered": row.beta_weighted_positions,
         }
         assert body["beta_direct"] == {

@@ -75,3 +75,31 @@ def test_risk_weights_are_exposure_over_nav_and_sum_to_the_weighted_beta(
     assert math.fsum(r["exposure"] for r in rows if r["exposure"] is not None) == pytest.approx(
         overview["exposures"]["net"], rel=1e-9
     )
+
+
+def test_weighted_beta_r2_is_served_as_the_mean_security_r2_it_is(
+    client: TestClient,
+    demo_headers: Headers,
+    ids: dict[str, int],  # noqa: F811
+) -> None:
+    """Issue #13 item 4: the |exposure|-weighted mean of security R² is named for what it
+    is; the portfolio's R² (share of its ex-ante variance the market explains) is the
+    direct regression's, and the two differ widely for a hedged book."""
+    pid = ids[LONG_SHORT]
+    overview = get(client, demo_headers, pid, "overview", as_of=LATEST)
+    weighted = overview["beta_weighted"]
+    assert "r_squared" not in weighted
+    betas = get(client, demo_headers, pid, "market-beta", as_of=LATEST)
+    risk = get(client, demo_headers, pid, "positions/risk", as_of=LATEST)
+    exposure = {r["position_id"]: r["exposure"] for r in risk["positions"]}
+    per_security: dict[str, list[float]] = {}
+    for p in betas["positions"]:
+        if p["included"]:
+            entry = per_security.setdefault(p["beta_symbol"], [0.0, p["r_squared"]])
+            entry[0] += exposure[p["position_id"]]
+    num = math.fsum(abs(e) * r2 for e, r2 in per_security.values())
+    den = math.fsum(abs(e) for e, _ in per_security.values())
+    assert weighted["mean_security_r_squared"] == pytest.approx(num / den, rel=1e-12)
+    assert betas["weighted"]["mean_security_r_squared"] == weighted["mean_security_r_squared"]
+    # not the portfolio's R²: that one is the direct regression's, a different number
+    assert overview["beta_direct"]["r_squared"] != pytest.approx(num / den, abs=0.01)

@@ -11,16 +11,21 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sigmasight.batch.runner import run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
 from sigmasight.marketdata.demo import DemoProvider
 from sigmasight.marketdata.models import SectorWeight
-from sigmasight.services.analytics import sector_exposure
-from sigmasight.storage.history import BenchmarkSectorWeight, PortfolioSnapshot, SecurityVolatility
-from sigmasight.storage.models import Portfolio
+from sigmasight.services.analytics import position_risk, sector_exposure
+from sigmasight.storage.history import (
+    BenchmarkSectorWeight,
+    PortfolioSnapshot,
+    SecurityMarketBeta,
+    SecurityVolatility,
+)
+from sigmasight.storage.models import DailyPrice, Portfolio
 from tests.batch.conftest import UowFactory
 
 HAR_DAY = date(2022, 2, 25)
@@ -157,3 +162,68 @@ def test_long_short_exposures_recomputed_from_closes_and_deltas(
         stored_short = math.fsum(snap.sector_exposure["short"].values())
         assert stored_long - stored_short == pytest.approx(snap.gross_exposure, rel=1e-12)
         assert "Unclassified" not in snap.sector_exposure["long"]
+
+
+def test_marks_use_the_close_as_published_and_returns_the_adjusted_series(
+    demo_db: UowFactory, chain: ProviderChain, calendar: TradingCalendar
+) -> None:
+    """Issue #13 item 6, with a source that has both: MSFT's published closes are made 10 %
+    above its adjusted ones (as before a dividend adjustment). NAV, P&L and exposure move
+    with the published close; returns, hence beta and volatility, stay those of the
+    adjusted series."""
+    day = date(2022, 12, 28)
+    assert run_batch(demo_db, chain, calendar, day, day).ok
+
+    def read() -> tuple[PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility]:
+        with demo_db() as uow:
+            snap = uow.session.get(PortfolioSnapshot, (1, day))
+            beta = uow.session.scalars(
+                select(SecurityMarketBeta).where(
+                    SecurityMarketBeta.symbol == "MSFT", SecurityMarketBeta.calc_date == day
+                )
+            ).one()
+            vol = uow.session.get(SecurityVolatility, ("MSFT", day))
+            assert snap is not None
+            assert vol is not None
+            uow.session.expunge_all()
+            return snap, beta, vol
+
+    before, beta_before, vol_before = read()
+    with demo_db() as uow:
+        uow.session.execute(
+            update(DailyPrice)
+            .where(DailyPrice.symbol == "MSFT")
+            .values(close=DailyPrice.close * 1.1)
+        )
+        adjusted = uow.session.get(DailyPrice, ("MSFT", day))
+        assert adjusted is not None
+        adj_close = float(adjusted.adj_close or 0.0)
+        uow.commit()
+    assert run_batch(demo_db, chain, calendar, day, day).ok
+    after, beta_after, vol_after = read()
+    shares = 60  # the diversified book's MSFT lot
+    lift = shares * adj_close * 0.1
+    assert after.nav - before.nav == pytest.approx(lift, rel=1e-9)
+    assert after.long_exposure - before.long_exposure == pytest.approx(lift, rel=1e-9)
+    assert after.cash == pytest.approx(before.cash, rel=1e-9)  # cash is NAV - market value
+    assert after.daily_pnl - before.daily_pnl == pytest.approx(
+        shares * 0.1 * (adj_close - _previous_adjusted(demo_db, day)), rel=1e-9
+    )
+    assert beta_after.beta == beta_before.beta  # returns: the adjusted series, unchanged
+    assert vol_after.realized_21d == vol_before.realized_21d
+    with demo_db() as uow:
+        owner = uow.session.get(Portfolio, 1).owner_id  # type: ignore[union-attr]
+    risk = position_risk(demo_db, owner, 1, day)
+    msft = next(p for p in risk.positions if p.symbol == "MSFT")
+    assert msft.price == pytest.approx(adj_close * 1.1, rel=1e-12)
+
+
+def _previous_adjusted(factory: UowFactory, day: date) -> float:
+    with factory() as uow:
+        row = uow.session.scalars(
+            select(DailyPrice)
+            .where(DailyPrice.symbol == "MSFT", DailyPrice.date < day)
+            .order_by(DailyPrice.date.desc())
+            .limit(1)
+        ).one()
+        return float(row.adj_close or 0.0)

@@ -53,6 +53,8 @@ def test_pages_show_the_apis_numbers(page: Any, live_server: str) -> None:
     assert _text(page, "as-of") == overview["as_of"]
     assert _text(page, "nav") == money(overview["nav"])
     assert _text(page, "beta-weighted") == num(overview["beta_weighted"]["beta"])
+    weighted_r2 = overview["beta_weighted"]["mean_security_r_squared"]
+    assert _text(page, "mean-security-r2") == num(weighted_r2)
     assert _text(page, "beta-direct") == num(overview["beta_direct"]["beta"])
     assert _text(page, "vol21") == pct(overview["volatility"]["realized_21d"])
     assert _text(page, "gross") == money(overview["exposures"]["gross"])

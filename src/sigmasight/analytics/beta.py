@@ -115,14 +115,16 @@ def direct_portfolio_beta(
 class PortfolioBeta:
     """Exposure-weighted beta per portfolio, shape (P,).
 
-    ``r_squared`` is the R² of the included positions weighted by absolute exposure.
+    ``mean_security_r_squared`` is the mean of the included securities' R², weighted by
+    absolute exposure: a description of how well the market explains the holdings one by
+    one, **not** an R² of the portfolio (that is the direct beta's R²).
     ``covered_exposure`` is the absolute exposure that has a beta. ``n_covered`` and
     ``n_missing_beta`` count securities in the exposure matrix (lots merged, an option
     under its underlying); the ``*_excluded`` and ``n_unpriced`` counts are positions.
     """
 
     beta: FloatArray
-    r_squared: FloatArray
+    mean_security_r_squared: FloatArray
     covered_exposure: FloatArray
     n_covered: IntArray
     n_missing_beta: IntArray
@@ -139,7 +141,7 @@ def exposure_weighted_beta(
 
     .. math::
         \beta_p = \frac{\sum_i e_{pi}\,\beta_i}{E_p},\qquad
-        R^2_p = \frac{\sum_i |e_{pi}|\,R^2_i}{\sum_i |e_{pi}|}
+        \overline{R^2}_p = \frac{\sum_i |e_{pi}|\,R^2_i}{\sum_i |e_{pi}|}
 
     Parameters
     ----------
@@ -170,7 +172,7 @@ def exposure_weighted_beta(
     bad = reason != Reason.OK
     return PortfolioBeta(
         beta=np.where(bad, np.nan, beta_p),
-        r_squared=np.where(bad, np.nan, r2_p),
+        mean_security_r_squared=np.where(bad, np.nan, r2_p),
         covered_exposure=covered,
         n_covered=np.asarray(held @ has.astype(np.float64)).round().astype(np.int64),
         n_missing_beta=n_missing,

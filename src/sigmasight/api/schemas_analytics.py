@@ -67,13 +67,20 @@ class CountsOut(_Out):
 
 class WeightedBetaOut(_Out):
     beta: Num = Field(description="Sum of delta-adjusted exposure x security beta, / NAV.")
-    r_squared: Num = Field(description="R² of the included securities, |exposure|-weighted.")
+    mean_security_r_squared: Num = Field(
+        description="Mean of the included securities' R², weighted by |exposure|. Not an "
+        "R² of the portfolio (see beta_direct.r_squared). Served as r_squared before "
+        "issue #13 renamed it."
+    )
     positions_covered: int = Field(description="Securities with a beta (lots merged).")
 
 
 class DirectBetaOut(_Out):
     beta: Num = Field(description="OLS beta of the portfolio's daily returns on the market's.")
-    r_squared: Num
+    r_squared: Num = Field(
+        description="Share of the variance of the portfolio's ex-ante daily returns "
+        "(today's holdings over the window) explained by the market."
+    )
     observations: int
 
 

@@ -79,6 +79,15 @@ class BatchInputs:
     #: Figures derived from the prices alone, computed once and shared by every
     #: partition made by :meth:`subset` (name -> value; see ``batch.valuation``).
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: (T, S) closes as published on each date (not adjusted for later dividends), which
+    #: mark NAV, P&L and exposures; ``None`` when the source has adjusted closes only,
+    #: and then ``prices`` marks too (docs/methodology.md, "Marks").
+    marks: FloatArray | None = None
+
+    @property
+    def mark_prices(self) -> FloatArray:
+        """The panel that marks positions: :attr:`marks`, else :attr:`prices`."""
+        return self.prices if self.marks is None else self.marks
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -113,4 +122,5 @@ class BatchInputs:
             flows,
             self.benchmark_weights,
             self.derived,
+            self.marks,
         )

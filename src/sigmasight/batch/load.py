@@ -86,10 +86,15 @@ def build_inputs(
 ) -> BatchInputs:
     symbols = books.symbols
     sessions = np.asarray(calendar.sessions(first, end), dtype="datetime64[D]")
-    panel = uow.prices.close_panel(symbols, first, end)
-    panel.index = pd.to_datetime(panel.index)
-    grid = panel.reindex(pd.DatetimeIndex(sessions)).to_numpy(dtype=np.float64)
-    aligned = fill_limited(grid, MAX_FILL_SESSIONS)
+    panel, raw = uow.prices.close_panels(symbols, first, end)
+
+    def on_sessions(frame: pd.DataFrame) -> np.ndarray:
+        frame.index = pd.to_datetime(frame.index)
+        return frame.reindex(pd.DatetimeIndex(sessions)).to_numpy(dtype=np.float64)
+
+    aligned = fill_limited(on_sessions(panel), MAX_FILL_SESSIONS)
+    # Marks are the closes as published on each date; returns use the adjusted series.
+    marks = None if raw is None else fill_limited(on_sessions(raw), MAX_FILL_SESSIONS).prices
     securities = {s.symbol: s for s in uow.securities.find(symbols)}
     column = {s: i for i, s in enumerate(symbols)}
     row = {p.id: i for i, p in enumerate(books.portfolios)}
@@ -128,6 +133,7 @@ def build_inputs(
             for c in books.changes
         ),
         benchmark_weights=tuple(sorted(snapshots.items())),
+        marks=marks,
     )
 
 

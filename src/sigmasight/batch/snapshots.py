@@ -72,7 +72,7 @@ def held_positions(
     t = ts[k]
     option = lots.kind[idx] == OPTION
     col = lots.column[idx]
-    under = np.where(option, inputs.prices[t, np.maximum(col, 0)], np.nan)
+    under = np.where(option, inputs.mark_prices[t, np.maximum(col, 0)], np.nan)
     delta = np.full(idx.size, np.nan)
     if option.any():
         o = idx[option]
@@ -362,7 +362,8 @@ def _rows_for_dates(
         "n_options": ints(exposures.n_options[live]),
         "n_private": ints(exposures.n_private[live]),
         "beta_weighted": finite(weighted.beta[live]),
-        "beta_weighted_r_squared": finite(weighted.r_squared[live]),
+        # column name kept from before issue #13: it holds the mean security R²
+        "beta_weighted_r_squared": finite(weighted.mean_security_r_squared[live]),
         "beta_weighted_positions": ints(weighted.n_covered[live]),
         **{name: finite(figures[name][live]) for name in SERIES_FIGURES},
         "beta_direct_observations": ints(figures["beta_direct_observations"][live]),

@@ -5,7 +5,8 @@ Conventions (docs/methodology.md, "Batch: valuation, P&L and snapshots"):
 - A lot is held at the close of session t when it was entered on or before t and not
   exited on or before t. An option still open at its expiry is treated as exited at
   expiry at its intrinsic value.
-- Public lots are marked at the (adjusted) close, options with Black-Scholes (volatility:
+- Public lots are marked at the close as published on the date (the adjusted close when
+  the source has no other), options with Black-Scholes (volatility:
   the underlying's realized 63-day volatility, rate 0), private lots at cost. A close
   missing for longer than the fill limit keeps the last known close as the mark and the
   lot is reported as unpriced.
@@ -119,7 +120,7 @@ def value_books(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Valuatio
     first = max(rows.start - 1, 0)
     span = np.arange(first, rows.stop)  # the run's rows and the session before
     if "last_known" not in inputs.derived:  # the same for every partition of a run
-        inputs.derived["last_known"] = _last_known(inputs.prices)
+        inputs.derived["last_known"] = _last_known(inputs.mark_prices)
     closes, fresh = inputs.derived["last_known"]
     marks = _marks(inputs, vol63, span, closes)
     entry = _row_of(inputs, lots.entry_date)

@@ -30,6 +30,7 @@ def check(
 
     from sigmasight.marketdata.calendar import TradingCalendar
     from sigmasight.services.data_check import check_stored
+    from sigmasight.services.market_data import ADJUSTED_ONLY_LIMITATION, adjusted_only_symbols
 
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
@@ -39,6 +40,7 @@ def check(
     calendar = TradingCalendar(end=max(last, first.replace(year=first.year + 1)))
     with unit_of_work_factory(settings) as uow_factory:
         checked = check_stored(uow_factory, calendar, symbols or None, first, last)
+        adjusted_only = adjusted_only_symbols(uow_factory, symbols or None, first, last)
     report = checked.report
     if checked.rows:
         console.print(
@@ -60,5 +62,10 @@ def check(
         console.print(table)
     elif checked.rows:
         console.print("No findings: the stored prices look clean.")
+    if adjusted_only:
+        console.print(
+            f"Limitation: {len(adjusted_only)} symbol(s) with {ADJUSTED_ONLY_LIMITATION}: "
+            + ", ".join(adjusted_only)
+        )
     if not report.ok or not checked.rows or checked.missing:
         raise typer.Exit(1)

@@ -123,7 +123,7 @@ def _print_risk(summaries: list[RiskSummary]) -> None:
             ],
         ),
         (
-            "beta weighted (R²)",
+            "beta weighted (mean security R²)",
             [f"{num(s.beta_weighted)} ({num(s.beta_weighted_r_squared)})" for s in snaps],
         ),
         (

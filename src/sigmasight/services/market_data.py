@@ -104,6 +104,28 @@ def check_stored_prices(
     return check_prices(frame, calendar)
 
 
+#: What ``data check`` says about symbols whose source gave adjusted closes only.
+ADJUSTED_ONLY_LIMITATION = (
+    "adjusted closes only (no close as published on the day): their marks are adjusted "
+    "closes, so past NAV, P&L and exposures include later dividend adjustments "
+    "(docs/methodology.md, Marks)"
+)
+
+
+def adjusted_only_symbols(
+    uow_factory: UowFactory, symbols: Sequence[str] | None, start: date, end: date
+) -> tuple[str, ...]:
+    """Stored symbols none of whose closes differs from its adjusted close (or that have
+    no adjusted close): a source that gave one series, such as the bundled demo."""
+    with uow_factory() as uow:
+        frame = uow.prices.frame(symbols, start, end)
+    if frame.empty:
+        return ()
+    differs = frame["adj_close"].notna() & (frame["close"] != frame["adj_close"])
+    any_differs = differs.groupby(frame["symbol"]).any()
+    return tuple(sorted(str(s) for s in any_differs.index[~any_differs.to_numpy()]))
+
+
 def build_provider_chain(settings: Settings) -> ProviderChain:
     """The providers named in ``SIGMASIGHT_MARKET_DATA_PROVIDERS``, in order."""
     providers: list[MarketDataProvider] = []

@@ -77,13 +77,12 @@ class HistoryRepository:
     def latest_closes(
         self, symbols: Iterable[str], day: date, *, lookback_days: int
     ) -> dict[str, tuple[date, float]]:
-        """``(date, close)`` of the latest (adjusted) close in the ``lookback_days`` to ``day``.
-
-        Symbols without a close in that span are absent.
+        """``(date, close)`` of the latest close in the ``lookback_days`` to ``day``: the
+        close as published on its date, which marks positions (returns use the adjusted
+        series). Symbols without a close in that span are absent.
         """
-        price = func.coalesce(DailyPrice.adj_close, DailyPrice.close)
         query = (
-            select(DailyPrice.symbol, DailyPrice.date, price)
+            select(DailyPrice.symbol, DailyPrice.date, DailyPrice.close)
             .where(
                 DailyPrice.symbol.in_(sorted(symbols)),
                 DailyPrice.date.between(day - timedelta(days=lookback_days), day),

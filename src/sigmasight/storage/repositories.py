@@ -422,34 +422,53 @@ class PriceRepository:
         return found
 
     def close_panel(self, symbols: Sequence[str], start: date, end: date) -> pd.DataFrame:
-        """Closes as a date x symbol frame (adjusted close where known), NaN where missing.
+        """Closes as a date x symbol frame (adjusted close where known), NaN where missing."""
+        return self.close_panels(symbols, start, end)[0]
 
-        The hot read of every batch (symbols x years of rows). PostgreSQL returns one row
-        per symbol with its dates and closes as arrays (binary), SQLite one row per close
-        through the driver's cursor, skipping per-row result processing; the panel is
-        then filled by one scatter of the values at (row of date, column of symbol).
+    def close_panels(
+        self, symbols: Sequence[str], start: date, end: date
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Adjusted closes (returns) and raw closes (marks) as date x symbol frames.
+
+        The first frame holds the adjusted close where known, else the close; the second
+        the close as published on each date, or ``None`` when no stored close differs from
+        its adjusted one (a source with adjusted closes only, such as the demo), so such
+        data cost one panel, not two. The hot read of every batch (symbols x years of
+        rows). PostgreSQL returns one row per symbol with its dates and closes as arrays
+        (binary; the raw closes only for symbols where some differ), SQLite one row per
+        close through the driver's cursor, skipping per-row result processing; each panel
+        is then filled by one scatter of the values at (row of date, column of symbol).
         """
         connection = self.session.connection()
         wanted = list(symbols)
         read = self._closes_as_arrays if connection.dialect.name == "postgresql" else self._closes
-        days, column, prices = read(connection, wanted, start, end)
+        days, column, prices, raw = read(connection, wanted, start, end)
         sessions, row = np.unique(days, return_inverse=True)
+        row = row.reshape(-1)
         panel = np.full((sessions.size, len(wanted)), np.nan)
-        panel[row.reshape(-1), column] = prices
-        return pd.DataFrame(
-            panel,
-            index=pd.Index(sessions.astype("datetime64[D]").astype(object), name="date"),
-            columns=pd.Index(wanted, name="symbol"),
-        )
+        panel[row, column] = prices
+        index = pd.Index(sessions.astype("datetime64[D]").astype(object), name="date")
+        columns = pd.Index(wanted, name="symbol")
+        adjusted = pd.DataFrame(panel, index=index, columns=columns)
+        differs = np.isfinite(raw)
+        if not differs.any():
+            return adjusted, None
+        marks = panel.copy()
+        marks[row[differs], column[differs]] = raw[differs]
+        return adjusted, pd.DataFrame(marks, index=index, columns=columns)
 
     @staticmethod
     def _closes_as_arrays(
         connection: Any, wanted: list[str], start: date, end: date
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(day number, column, close) of every close, from one row per symbol."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(day number, column, adjusted close, raw close or NaN where equal) of every
+        close, from one row per symbol."""
         sql = (
             "SELECT symbol, array_agg(date - DATE '1970-01-01'), "
-            "array_agg(COALESCE(adj_close, close)) FROM daily_prices "
+            "array_agg(COALESCE(adj_close, close)), "
+            "CASE WHEN bool_or(close <> adj_close) "
+            "THEN array_agg(NULLIF(close, COALESCE(adj_close, close))) END "
+            "FROM daily_prices "
             "WHERE date BETWEEN %s AND %s AND symbol = ANY(%s) GROUP BY symbol"
         )
         driver = connection.connection.driver_connection
@@ -463,16 +482,22 @@ class PriceRepository:
         prices = np.fromiter(
             (np.nan if v is None else v for r in rows for v in r[2]), dtype=np.float64, count=total
         )
-        return days, np.repeat(where, counts), prices
+        raw = np.full(total, np.nan)
+        ends = np.cumsum(counts)
+        for k, r in enumerate(rows):  # only symbols whose raw closes differ carry them
+            if r[3] is not None:
+                raw[ends[k] - counts[k] : ends[k]] = [np.nan if v is None else v for v in r[3]]
+        return days, np.repeat(where, counts), prices, raw
 
     @staticmethod
     def _closes(
         connection: Any, wanted: list[str], start: date, end: date
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(day, column, close) of every close, one row each."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(day, column, adjusted close, raw close or NaN where equal) of every close."""
         marks = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         sql = (
-            "SELECT date, symbol, COALESCE(adj_close, close) FROM daily_prices "
+            "SELECT date, symbol, COALESCE(adj_close, close), "
+            "NULLIF(close, COALESCE(adj_close, close)) FROM daily_prices "
             f"WHERE date BETWEEN {marks} AND {marks} "
             f"AND symbol IN ({', '.join([marks] * len(wanted))})"
         )
@@ -482,10 +507,15 @@ class PriceRepository:
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        days, names, prices = zip(*rows, strict=True) if rows else ((), (), ())
+        days, names, prices, raw = zip(*rows, strict=True) if rows else ((), (), (), ())
         as_days = pd.to_datetime(pd.Series(days, dtype=object)).to_numpy("datetime64[D]")
         column = pd.Index(wanted).get_indexer(pd.Index(names, dtype=object))
-        return as_days.astype(np.int64), column, np.asarray(prices, dtype=np.float64)
+        return (
+            as_days.astype(np.int64),
+            column,
+            np.asarray(prices, dtype=np.float64),
+            np.asarray(raw, dtype=np.float64),
+        )
 
     def frame(self, symbols: Sequence[str] | None, start: date, end: date) -> pd.DataFrame:
         """Stored rows as a long price frame (columns :data:`PRICE_COLUMNS`)."""

@@ -41,10 +41,15 @@ CONCENTRATION_INCLUDES_PRIVATE = True
 
 @dataclass(frozen=True)
 class WeightedBeta:
-    """Sum of signed (delta-adjusted) exposure times security beta, over NAV."""
+    """Sum of signed (delta-adjusted) exposure times security beta, over NAV.
+
+    ``mean_security_r_squared`` is the |exposure|-weighted mean of the securities' R²
+    (stored as ``beta_weighted_r_squared``), not an R² of the portfolio: the share of
+    the portfolio's ex-ante variance the market explains is :class:`DirectBeta`'s R².
+    """
 
     beta: float | None
-    r_squared: float | None
+    mean_security_r_squared: float | None
     positions_covered: int
 
 
