@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -83,9 +84,26 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+def watch_csp(page: Any) -> list[str]:
+    """Console messages of Content-Security-Policy violations (and page errors), as the
+    page runs; a test asserts the list stays empty."""
+    seen: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text or message.type == "error":
+            seen.append(f"{message.type}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: seen.append(f"pageerror: {error}"))
+    return seen
+
+
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
+    problems = watch_csp(page)
     yield page
     context.close()
+    csp = [p for p in problems if "Content Security Policy" in p]
+    assert csp == [], csp

@@ -14,6 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from sigmasight.services.demo import DEMO_EMAIL, DEMO_PASSWORD
 from sigmasight.web.formatting import money, num, pct
+from tests.web.conftest import watch_csp
 
 FUND = 3  # the demo long/short fund: shorts, options and a private holding
 
@@ -183,6 +184,7 @@ def test_screenshots_and_accessibility(
 ) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
+    problems = watch_csp(page)
     _login(page, live_server)
     page.goto(f"{live_server}{path}")
     page.wait_for_load_state("networkidle")
@@ -196,3 +198,34 @@ def test_screenshots_and_accessibility(
     dark = Axe().run(page).response["violations"]
     assert [v["id"] for v in dark if v.get("impact") in ("serious", "critical")] == []
     context.close()
+    assert problems == []  # no CSP violation, no script error, with the policy enforced
+
+
+def test_every_page_is_served_with_the_security_headers(page: Any, live_server: str) -> None:
+    """The policy is really enforced (headers on every page) and the pages still work:
+    the portfolio switcher and the percentile bar moved from inline code to app.js."""
+    responses: list[Any] = []
+    page.on(
+        "response", lambda r: responses.append(r) if r.request.resource_type == "document" else None
+    )
+    _login(page, live_server)
+    page.goto(f"{live_server}/portfolios/{FUND}/risk")
+    page.wait_for_selector("#vol-chart .main-svg")
+    width = page.locator(".bar span").evaluate("el => el.style.width")
+    assert width.endswith("%")
+    assert float(width[:-1]) > 0
+    if page.locator("#switcher").count():
+        target = page.locator("#switcher option").nth(0).get_attribute("value")
+        page.select_option("#switcher", index=0)
+        page.wait_for_url(f"**{target}")
+    assert responses
+    for response in responses:
+        headers = response.all_headers()
+        assert "script-src 'self'" in headers["content-security-policy"], response.url
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "strict-transport-security" not in headers  # plain HTTP on loopback
+    authenticated = [r for r in responses if "/portfolios/" in r.url]
+    assert all(r.all_headers()["cache-control"] == "no-store" for r in authenticated)

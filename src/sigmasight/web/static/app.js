@@ -13,6 +13,14 @@
         document.dispatchEvent(new Event("themechange"));
       });
     }
+    const switcher = document.getElementById("switcher");
+    if (switcher) {
+      switcher.addEventListener("change", () => { location.href = switcher.value; });
+    }
+    // Widths from data attributes through the CSSOM (the CSP allows no inline style).
+    document.querySelectorAll("[data-width]").forEach((el) => {
+      el.style.width = Math.max(0, Math.min(100, parseFloat(el.dataset.width) || 0)) + "%";
+    });
     document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
     document.querySelectorAll("[data-filter-table]").forEach(bindFilters);
   });
