@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     market_data_providers: str = Field(
         default="demo", description="Comma-separated provider chain, tried in order."
     )
+    risk_free_rate: float = Field(
+        default=0.0,
+        ge=-0.05,
+        le=0.5,
+        description="Annual risk-free rate (fraction) of the risk ratios; compounded to a "
+        "per-session rate by (1 + r)^(1/252) - 1.",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

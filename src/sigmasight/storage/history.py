@@ -129,3 +129,8 @@ class BatchRun(Base):
     #: Where the run executes: a later run only abandons rows whose process is gone.
     host: Mapped[str | None] = mapped_column(String(255), default=None)
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+# Families' history models live in their own modules; importing them here registers
+# them with the metadata wherever the history is imported.
+from sigmasight.storage.history_risk import PortfolioRiskMetrics as PortfolioRiskMetrics  # noqa: E402
