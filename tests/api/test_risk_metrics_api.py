@@ -275,3 +275,25 @@ def test_routes_serve_the_service_and_answer_404_without_a_row(
     )
     assert missing.status_code == 404
     assert missing.json()["code"] == "NO_SNAPSHOT"
+
+
+def test_cli_analytics_risk_prints_the_served_figures(
+    client: TestClient, demo_headers: Headers, ids: dict[str, int], api_database_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from sigmasight.cli.main import app
+
+    pid = ids[GROWTH]
+    body = get(client, demo_headers, pid, "risk-metrics")
+    runner = CliRunner()
+    result = runner.invoke(app, ["analytics", "risk", str(pid), "--database-url", api_database_url])
+    assert result.exit_code == 0, result.output
+    for entry in body["ex_ante"]["var"]:
+        assert f"{100 * entry['var']:.2f} %" in result.output
+    assert body["risk_level"] in result.output
+    missing = runner.invoke(
+        app, ["analytics", "risk", "999999", "--database-url", api_database_url]
+    )
+    assert missing.exit_code == 2
+    assert "not found" in missing.output

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from sigmasight import __version__
-from sigmasight.cli import batch, bench, data, db, demo, portfolio, serve
+from sigmasight.cli import analytics, batch, bench, data, db, demo, portfolio, serve
 from sigmasight.logging import configure_logging
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app.add_typer(batch.app, name="batch")
 app.add_typer(bench.app, name="bench")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
+app.add_typer(analytics.app, name="analytics")
 
 
 def _print_version(value: bool) -> None:
