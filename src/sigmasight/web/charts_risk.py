@@ -41,7 +41,7 @@ def underwater(view: DrawdownsView) -> Any:
             name="drawdown",
         )
     )
-    fig.update_yaxes(tickformat=".0%", title="below the running peak")
+    fig.update_yaxes(tickformat=".1%", title="below the running peak")
     return _json(fig)
 
 
