@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         description="Scheme and host the site is reached at (https://risk.example.com); "
         "redirects use it, or relative paths when empty. Never taken from a request's Host.",
     )
+    risk_free_rate: float = Field(
+        default=0.0,
+        ge=-0.05,
+        le=0.5,
+        description="Annual risk-free rate (fraction) of the risk ratios; compounded to a "
+        "per-session rate by (1 + r)^(1/252) - 1.",
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

@@ -177,6 +177,7 @@ def test_login_and_csrf_protections(page: Any, live_server: str) -> None:
         ("risk", f"/portfolios/{FUND}/risk", 1280),
         ("history", f"/portfolios/{FUND}/history", 1280),
         ("overview-phone", f"/portfolios/{FUND}", 390),
+        ("risk-metrics", f"/portfolios/{FUND}/risk-metrics", 1280),
     ],
 )
 def test_screenshots_and_accessibility(
@@ -229,3 +230,26 @@ def test_every_page_is_served_with_the_security_headers(page: Any, live_server: 
         assert "strict-transport-security" not in headers  # plain HTTP on loopback
     authenticated = [r for r in responses if "/portfolios/" in r.url]
     assert all(r.all_headers()["cache-control"] == "no-store" for r in authenticated)
+
+
+def test_risk_metrics_page_shows_the_apis_numbers(page: Any, live_server: str) -> None:
+    _login(page, live_server)
+    page.wait_for_url("**/portfolios")
+    with _api(live_server) as api:
+        m = api.get(f"/api/v1/analytics/portfolio/{FUND}/risk-metrics").json()
+        bt = api.get(f"/api/v1/analytics/portfolio/{FUND}/var-backtest").json()
+    var99 = next(
+        e
+        for e in m["ex_ante"]["var"]
+        if (e["method"], e["confidence"], e["scaling"]) == ("historical", 0.99, "one_day")
+    )
+    page.goto(f"{live_server}/portfolios/{FUND}")
+    assert _text(page, "var99") == pct(var99["var"], 2)
+    page.goto(f"{live_server}/portfolios/{FUND}/risk-metrics")
+    assert _text(page, "var99") == pct(var99["var"], 2)
+    assert _text(page, "risk-level") == m["risk_level"]
+    assert _text(page, "sharpe") == num(m["realized"]["sharpe"])
+    assert _text(page, "max-drawdown") == pct(m["realized"]["max_drawdown"])
+    assert f"Exceptions {bt['exceptions']}" in _text(page, "backtest")
+    for chart in ("hist-chart", "underwater-chart", "backtest-chart"):
+        page.wait_for_selector(f"#{chart} .main-svg")

@@ -17,14 +17,22 @@ from typing import Any
 
 from sigmasight.batch.columns import Columns
 from sigmasight.batch.inputs import BatchInputs, FloatArray
+from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
 from sigmasight.batch.snapshots import snapshot_rows
 from sigmasight.batch.valuation import Valuation, value_books
-from sigmasight.storage.history import PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility
+from sigmasight.config import get_settings
+from sigmasight.storage.history import (
+    PortfolioRiskMetrics,
+    PortfolioSnapshot,
+    SecurityMarketBeta,
+    SecurityVolatility,
+)
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
 VOL_KEY = ("symbol", "calc_date")
+RISK_METRICS_KEY = ("portfolio_id", "calc_date")
 
 
 @dataclass(frozen=True)
@@ -108,10 +116,19 @@ def _snapshots(ctx: PortfolioContext) -> list[TableRows]:
     return [TableRows(PortfolioSnapshot, SNAPSHOT_KEY, rows)]
 
 
+def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
+    rate = get_settings().risk_free_rate
+    rows = risk_metric_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.valuation, rate)
+    return [TableRows(PortfolioRiskMetrics, RISK_METRICS_KEY, rows)]
+
+
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
 )
 
 #: Portfolio-level families, run once per partition of books (append new families).
-PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (PortfolioStep("snapshots", _snapshots),)
+PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
+    PortfolioStep("snapshots", _snapshots),
+    PortfolioStep("risk_metrics", _risk_metrics),
+)

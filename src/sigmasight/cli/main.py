@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sigmasight.cli import batch, bench, data, db, demo, portfolio, serve, worker
+from sigmasight.cli import analytics, batch, bench, data, db, demo, portfolio, serve, worker
 
 app = typer.Typer(
     name="sigmasight",
@@ -26,6 +26,7 @@ app.add_typer(bench.app, name="bench")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(worker.worker)
+app.add_typer(analytics.app, name="analytics")
 
 
 def _print_version(value: bool) -> None:

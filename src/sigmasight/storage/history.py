@@ -151,3 +151,8 @@ class BatchRun(Base):
         Index("ix_batch_runs_owner_status", "owner_id", "status"),
         Index("ix_batch_runs_status_started", "status", "started_at"),
     )
+
+
+# Families' history models live in their own modules; importing them here registers
+# them with the metadata wherever the history is imported.
+from sigmasight.storage.history_risk import PortfolioRiskMetrics as PortfolioRiskMetrics  # noqa: E402

@@ -28,7 +28,7 @@ from sigmasight.services.portfolios import (
 from sigmasight.services.sessions import session_on_or_before
 from sigmasight.storage.models import User
 from sigmasight.storage.sessions import live_user, revoke
-from sigmasight.web import charts
+from sigmasight.web import charts, charts_risk
 from sigmasight.web.formatting import FILTERS
 from sigmasight.web.session import (
     SESSION_SECONDS,
@@ -220,7 +220,15 @@ def overview(
 ) -> HTMLResponse:
     def build(owner: int, day: date | None) -> dict[str, Any]:
         view = analytics.portfolio_overview(uow_factory, owner, portfolio_id, day)
-        return {"o": view, "pnl": pnl_periods(uow_factory, owner, portfolio_id, view.as_of)}
+        try:
+            risk = analytics.risk_metrics(uow_factory, owner, portfolio_id, view.as_of)
+        except analytics.NoSnapshotError:  # a snapshot written before the family existed
+            risk = None
+        return {
+            "o": view,
+            "pnl": pnl_periods(uow_factory, owner, portfolio_id, view.as_of),
+            "risk": risk,
+        }
 
     return _page(request, uow_factory, portfolio_id, "web_overview", "overview.html", as_of, build)
 
@@ -273,6 +281,34 @@ def history(
         return {"series": series, "o": view, "figures_json": figures}
 
     return _page(request, uow_factory, portfolio_id, "web_history", "history.html", as_of, build)
+
+
+@router.get("/portfolios/{portfolio_id}/risk-metrics", name="web_risk_metrics")
+def risk_metrics_page(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
+) -> HTMLResponse:
+    def build(owner: int, day: date | None) -> dict[str, Any]:
+        m = analytics.risk_metrics(uow_factory, owner, portfolio_id, day)
+        dd = analytics.drawdowns(uow_factory, owner, portfolio_id, m.as_of)
+        bt = analytics.var_backtest(uow_factory, owner, portfolio_id, m.as_of)
+        figures = {
+            "hist-chart": charts_risk.return_histogram(m, bt),
+            "underwater-chart": charts_risk.underwater(dd),
+            "backtest-chart": charts_risk.backtest(bt),
+        }
+        var99 = next(
+            (
+                e
+                for e in m.ex_ante.var
+                if (e.method, e.confidence, e.scaling) == ("historical", 0.99, "one_day")
+            ),
+            None,
+        )
+        return {"m": m, "bt": bt, "var99": var99, "figures_json": _script_json(figures)}
+
+    return _page(
+        request, uow_factory, portfolio_id, "web_risk_metrics", "risk_metrics.html", as_of, build
+    )
 
 
 @router.get("/import", name="web_import")

@@ -30,6 +30,7 @@ from sigmasight.api.schemas_analytics import (
     VolatilityViewOut,
 )
 from sigmasight.api.schemas_resources import IdPath
+from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
 from sigmasight.services import analytics as service
 from sigmasight.services.sessions import moved_note
 
@@ -44,6 +45,9 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "concentration": (service.concentration, ConcentrationOut),
     "positions/risk": (service.position_risk, PositionRiskViewOut),
     "snapshots": (service.snapshot_series, SnapshotSeriesOut),
+    "risk-metrics": (service.risk_metrics, RiskMetricsOut),
+    "drawdowns": (service.drawdowns, DrawdownsOut),
+    "var-backtest": (service.var_backtest, VaRBacktestOut),
 }
 
 AsOf = Annotated[
@@ -69,6 +73,8 @@ def _service_errors() -> Iterator[None]:
         raise ApiError(404, "NO_SNAPSHOT", str(exc), details) from exc
     except service.InvalidRangeError as exc:
         raise ApiError(422, "INVALID_RANGE", str(exc)) from exc
+    except service.InvalidParameterError as exc:
+        raise ApiError(422, "INVALID_PARAMETER", str(exc)) from exc
 
 
 async def _answer(
@@ -178,3 +184,43 @@ async def snapshots(
     """Daily snapshot rows, ascending. Without ``start``: the latest ``limit`` up to ``end``;
     with it, the first ``limit`` from ``start`` and ``next_start`` for the next page."""
     return await _answer(request, reader, "snapshots", portfolio_id, start, end, limit)
+
+
+@router.get("/risk-metrics", response_model=RiskMetricsOut)
+async def risk_metrics(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> Response:
+    """VaR/CVaR of the ex-ante series (positive = loss), ratios and drawdown of the
+    realized series, risk level and diversification ratio on ``as_of``."""
+    return await _answer(request, reader, "risk-metrics", portfolio_id, as_of)
+
+
+@router.get("/drawdowns", response_model=DrawdownsOut)
+async def drawdowns(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> Response:
+    """Maximum, current and five worst drawdowns of the realized return index, and the
+    underwater curve."""
+    return await _answer(request, reader, "drawdowns", portfolio_id, as_of)
+
+
+@router.get("/var-backtest", response_model=VaRBacktestOut)
+async def var_backtest(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    method: Annotated[
+        str, Query(description="historical, parametric or cornish_fisher.")
+    ] = "historical",
+    confidence: Annotated[float, Query(description="0.95 or 0.99.")] = 0.99,
+) -> Response:
+    """Exceptions of the 1-day VaR over the last 250 sessions, Kupiec and Christoffersen
+    tests and the Basel traffic-light zone."""
+    return await _answer(request, reader, "var-backtest", portfolio_id, as_of, method, confidence)

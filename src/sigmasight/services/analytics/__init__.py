@@ -88,3 +88,23 @@ __all__ = [
     "snapshot_series",
     "volatility",
 ]
+
+from sigmasight.services.analytics.errors import InvalidParameterError
+from sigmasight.services.analytics.risk_metrics import (
+    DrawdownsView,
+    RiskMetricsView,
+    VaRBacktestView,
+    drawdowns,
+    risk_metrics,
+    var_backtest,
+)
+
+__all__ += [
+    "DrawdownsView",
+    "InvalidParameterError",
+    "RiskMetricsView",
+    "VaRBacktestView",
+    "drawdowns",
+    "risk_metrics",
+    "var_backtest",
+]

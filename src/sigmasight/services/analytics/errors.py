@@ -24,3 +24,7 @@ class NoSnapshotError(LookupError):
 
 class InvalidRangeError(ValueError):
     """A date range whose start is after its end."""
+
+
+class InvalidParameterError(ValueError):
+    """A query parameter outside the values a view knows (a VaR method, a level)."""

@@ -1,0 +1,267 @@
+"""The risk-metrics family: one ``portfolio_risk_metrics`` row per portfolio and date.
+
+Two series, named apart (docs/methodology.md, "Risk metrics"):
+
+- the **ex-ante** series: each date's holdings (delta-adjusted exposure over NAV) on
+  the :data:`~sigmasight.analytics.risk_metrics.EX_ANTE_WINDOW` security returns up to
+  that date (the series the volatility uses): VaR/CVaR, moments, diversification ratio,
+  risk level;
+- the **realized** series: the book's daily time-weighted NAV returns net of flows
+  (P&L over the previous NAV; deposits and withdrawals arrive after the close) over the
+  :data:`~sigmasight.analytics.risk_metrics.REALIZED_WINDOW` sessions up to the date:
+  ratios and drawdowns.
+
+Dates are computed in blocks of virtual portfolios, as the snapshots are.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from sigmasight.analytics import risk_metrics as rm
+from sigmasight.analytics.exposures import exposure_matrix
+from sigmasight.analytics.returns import trailing_windows
+from sigmasight.analytics.volatility import rolling_volatility
+from sigmasight.batch.columns import Columns, extend, finite, ints
+from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
+from sigmasight.batch.security import HAR_FIT_WINDOW, SecurityMetrics
+from sigmasight.batch.snapshots import BLOCK_SERIES, _series, held_positions
+from sigmasight.batch.valuation import Valuation, value_books
+from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
+
+#: The ex-ante series is the snapshots' series (same window), not a second definition.
+assert rm.EX_ANTE_WINDOW == HAR_FIT_WINDOW
+#: Worst drawdown episodes kept per row.
+WORST_EPISODES = 5
+
+
+def per_period_rate(annual: float) -> float:
+    """The per-session rate compounding to ``annual`` over 252 sessions."""
+    return float((1.0 + annual) ** (1.0 / TRADING_DAYS_PER_YEAR) - 1.0)
+
+
+def realized_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatArray:
+    """Daily time-weighted NAV returns (T, P) of every book over the calendar, filled for
+    the :data:`~sigmasight.analytics.risk_metrics.REALIZED_WINDOW` sessions before
+    ``rows`` and ``rows`` itself (NaN elsewhere and before inception)."""
+    lo = max(rows.start - rm.REALIZED_WINDOW + 1, 1)
+    valued = value_books(inputs, vol63, slice(lo, rows.stop))
+    out = np.full((inputs.sessions.size, inputs.portfolios.id.size), np.nan)
+    out[lo : rows.stop] = valued.daily_return
+    return out
+
+
+def risk_metric_rows(
+    inputs: BatchInputs,
+    returns: FloatArray,
+    metrics: SecurityMetrics,
+    valuation: Valuation,
+    risk_free_rate: float,
+) -> Columns:
+    """Rows of ``portfolio_risk_metrics`` for every book and run date on or after its
+    inception, as columns ordered by date then portfolio."""
+    realized = realized_returns(inputs, metrics.vol63, metrics.rows)
+    security_vol = np.asarray(
+        rolling_volatility(returns, rm.EX_ANTE_WINDOW, rm.EX_ANTE_MIN_OBS).volatility
+    )
+    rows: Columns = {}
+    P = inputs.portfolios.id.size
+    step = max(1, BLOCK_SERIES // max(P, 1))
+    for lo in range(metrics.rows.start, metrics.rows.stop, step):
+        ts = np.arange(lo, min(lo + step, metrics.rows.stop))
+        block = _block(inputs, returns, metrics, valuation, realized, security_vol, ts)
+        extend(rows, _columns(inputs, block, ts, valuation, risk_free_rate))
+    return rows
+
+
+def _block(
+    inputs: BatchInputs,
+    returns: FloatArray,
+    metrics: SecurityMetrics,
+    valuation: Valuation,
+    realized: FloatArray,
+    security_vol: FloatArray,
+    ts: IntArray,
+) -> dict[str, Any]:
+    P, S, K = inputs.portfolios.id.size, len(inputs.symbols), ts.size
+    V = K * P
+    nav = valuation.nav[ts - valuation.offset].reshape(-1)
+    held = held_positions(inputs, valuation, metrics.vol63, ts)
+    matrix = exposure_matrix(held.positions, V, K * S).matrix
+    ex_ante = _series(matrix, nav, returns, ts, P, S)
+    m = rm.moments(ex_ante)
+    table = rm.var_table(ex_ante, rm.EX_ANTE_MIN_OBS)
+    vol = np.where(m.n_obs >= rm.EX_ANTE_MIN_OBS, m.std * np.sqrt(TRADING_DAYS_PER_YEAR), np.nan)
+    sec = security_vol[ts].reshape(-1)
+    scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), np.nan)
+    weighted = (abs(matrix) @ np.where(np.isfinite(sec), sec, 0.0)) * scale
+    r_window = trailing_windows(realized, ts, rm.REALIZED_WINDOW, first=1)
+    market = trailing_windows(returns[:, [inputs.market_column]], ts, rm.REALIZED_WINDOW, first=1)
+    return {
+        "moments": m,
+        "table": table,
+        "volatility": vol,
+        "diversification": rm.diversification_ratio(weighted, vol),
+        "realized": r_window,
+        "market": market[:, np.arange(V) // P],
+    }
+
+
+def _var_json(table: list[rm.VaREstimate], live: IntArray) -> list[list[dict[str, Any]]]:
+    entries = [
+        (
+            e.method,
+            e.confidence,
+            e.horizon_days,
+            e.scaling,
+            finite(e.var[live]),
+            finite(e.cvar[live]),
+        )
+        for e in table
+    ]
+    return [
+        [
+            {
+                "method": method,
+                "confidence": confidence,
+                "horizon_days": horizon,
+                "scaling": scaling,
+                "var": var[i],
+                "cvar": cvar[i],
+            }
+            for method, confidence, horizon, scaling, var, cvar in entries
+        ]
+        for i in range(live.size)
+    ]
+
+
+def _pick(table: list[rm.VaREstimate], confidence: float) -> FloatArray:
+    return next(
+        e.var
+        for e in table
+        if e.method == "historical" and e.scaling == "one_day" and e.confidence == confidence
+    )
+
+
+def _episodes_json(
+    inputs: BatchInputs,
+    ts: IntArray,
+    P: int,
+    live: IntArray,
+    returns: FloatArray,
+    enough: np.ndarray,
+) -> tuple[list[list[dict[str, Any]]], dict[str, list[Any]]]:
+    """The worst episodes of each live row and its maximum drawdown's dates."""
+    W = rm.REALIZED_WINDOW
+    ep = rm.drawdown_episodes(returns[:, live], WORST_EPISODES)
+    sessions = inputs.sessions
+    day_of = ts[live // P]
+
+    def when(index: np.ndarray, rows: np.ndarray) -> list[date | None]:
+        t = rows - W + index
+        return [
+            None if i < 0 or c < 0 else sessions[c].astype(object)
+            for i, c in zip(index.tolist(), t.tolist(), strict=True)
+        ]
+
+    rows_of = day_of[ep.series]
+    peaks, troughs = when(ep.peak, rows_of), when(ep.trough, rows_of)
+    recoveries = when(ep.recovery, rows_of)
+    ends = np.where(ep.recovery >= 0, ep.recovery, W)
+    episodes: list[list[dict[str, Any]]] = [[] for _ in range(live.size)]
+    worst: dict[str, list[Any]] = {
+        name: [None] * live.size for name in ("peak", "trough", "recovery")
+    }
+    for j, s in enumerate(ep.series.tolist()):
+        if not enough[s]:
+            continue
+        if not episodes[s]:
+            worst["peak"][s], worst["trough"][s] = peaks[j], troughs[j]
+            worst["recovery"][s] = recoveries[j]
+        episodes[s].append(
+            {
+                "peak": _iso(peaks[j]),
+                "trough": _iso(troughs[j]),
+                "recovery": _iso(recoveries[j]),
+                "depth": float(ep.depth[j]),
+                "decline_sessions": int(ep.trough[j] - ep.peak[j]),
+                "recovery_sessions": int(ep.recovery[j] - ep.trough[j])
+                if ep.recovery[j] >= 0
+                else None,
+                "underwater_sessions": int(ends[j] - ep.peak[j]),
+                "recovered": bool(ep.recovery[j] >= 0),
+            }
+        )
+    return episodes, worst
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _columns(
+    inputs: BatchInputs,
+    block: dict[str, Any],
+    ts: IntArray,
+    valuation: Valuation,
+    risk_free_rate: float,
+) -> Columns:
+    P = inputs.portfolios.id.size
+    live = np.flatnonzero((ts[:, None] >= valuation.inception[None, :]).reshape(-1))
+    m: rm.Moments = block["moments"]
+    table: list[rm.VaREstimate] = block["table"]
+    realized: FloatArray = block["realized"][:, live]
+    ratios = rm.ratios(realized, block["market"][:, live], per_period_rate(risk_free_rate))
+    current = rm.drawdown_series(realized)[-1]
+    enough = ratios.n_obs >= rm.REALIZED_MIN_OBS
+    episodes, worst = _episodes_json(inputs, ts, P, live, block["realized"], enough)
+    var99 = _pick(table, 0.99)
+    level = rm.risk_level(block["volatility"], var99)[live]
+    days = [d.astype(object) for d in inputs.sessions[ts]]
+    n_ex = m.n_obs[live]
+    notes = [
+        [
+            *([] if a >= rm.EX_ANTE_MIN_OBS else ["ex-ante: too little return history"]),
+            *([] if b else ["realized: too little NAV history"]),
+        ]
+        for a, b in zip(n_ex.tolist(), enough.tolist(), strict=True)
+    ]
+    n = live.size
+    return {
+        "portfolio_id": np.tile(inputs.portfolios.id, ts.size)[live].tolist(),
+        "calc_date": [days[k] for k in (live // P).tolist()],
+        "ex_ante_window": [rm.EX_ANTE_WINDOW] * n,
+        "ex_ante_observations": ints(n_ex),
+        "ex_ante_mean": finite(m.mean[live]),
+        "ex_ante_volatility": finite(block["volatility"][live]),
+        "skewness": finite(m.skewness[live]),
+        "excess_kurtosis": finite(m.excess_kurtosis[live]),
+        "var_95_1d": finite(_pick(table, 0.95)[live]),
+        "var_99_1d": finite(var99[live]),
+        "var": _var_json(table, live),
+        "diversification_ratio": finite(block["diversification"][live]),
+        "risk_level": [rm.RISK_LEVELS[i] if i >= 0 else None for i in level.tolist()],
+        "realized_window": [rm.REALIZED_WINDOW] * n,
+        "realized_observations": ints(ratios.n_obs),
+        "risk_free_rate": [risk_free_rate] * n,
+        "annual_return": finite(ratios.annual_return),
+        "realized_volatility": finite(ratios.volatility),
+        "sharpe_daily": finite(ratios.sharpe_daily),
+        "sharpe": finite(ratios.sharpe),
+        "sortino": finite(ratios.sortino),
+        "downside_deviation": finite(ratios.downside_deviation),
+        "realized_beta": finite(ratios.beta),
+        "treynor": finite(ratios.treynor),
+        "calmar": finite(ratios.calmar),
+        "omega": finite(ratios.omega),
+        "max_drawdown": finite(np.where(enough, ratios.max_drawdown, np.nan)),
+        "max_drawdown_peak": worst["peak"],
+        "max_drawdown_trough": worst["trough"],
+        "max_drawdown_recovery": worst["recovery"],
+        "current_drawdown": finite(np.where(enough, current, np.nan)),
+        "drawdowns": episodes,
+        "notes": notes,
+    }

@@ -1,0 +1,59 @@
+"""History of the risk-metrics family: one row per portfolio per date.
+
+VaR figures of the ex-ante series are kept as the served list (method, confidence,
+horizon, scaling, var, cvar as fractions of NAV); the 1-day historical 95 % and 99 %
+figures are also columns, for the overview and for queries.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sigmasight.storage.models import Base
+
+
+class PortfolioRiskMetrics(Base):
+    __tablename__ = "portfolio_risk_metrics"
+
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("portfolios.id", ondelete="CASCADE"), primary_key=True
+    )
+    calc_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    # ex-ante series: today's holdings on trailing returns
+    ex_ante_window: Mapped[int] = mapped_column(Integer)
+    ex_ante_observations: Mapped[int] = mapped_column(Integer)
+    ex_ante_mean: Mapped[float | None] = mapped_column(Float)
+    ex_ante_volatility: Mapped[float | None] = mapped_column(Float)
+    skewness: Mapped[float | None] = mapped_column(Float)
+    excess_kurtosis: Mapped[float | None] = mapped_column(Float)
+    var_95_1d: Mapped[float | None] = mapped_column(Float)
+    var_99_1d: Mapped[float | None] = mapped_column(Float)
+    var: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    diversification_ratio: Mapped[float | None] = mapped_column(Float)
+    risk_level: Mapped[str | None] = mapped_column(String(12))
+    # realized series: time-weighted NAV returns net of flows
+    realized_window: Mapped[int] = mapped_column(Integer)
+    realized_observations: Mapped[int] = mapped_column(Integer)
+    risk_free_rate: Mapped[float] = mapped_column(Float)
+    annual_return: Mapped[float | None] = mapped_column(Float)
+    realized_volatility: Mapped[float | None] = mapped_column(Float)
+    sharpe_daily: Mapped[float | None] = mapped_column(Float)
+    sharpe: Mapped[float | None] = mapped_column(Float)
+    sortino: Mapped[float | None] = mapped_column(Float)
+    downside_deviation: Mapped[float | None] = mapped_column(Float)
+    realized_beta: Mapped[float | None] = mapped_column(Float)
+    treynor: Mapped[float | None] = mapped_column(Float)
+    calmar: Mapped[float | None] = mapped_column(Float)
+    omega: Mapped[float | None] = mapped_column(Float)
+    max_drawdown: Mapped[float | None] = mapped_column(Float)
+    max_drawdown_peak: Mapped[date | None] = mapped_column(Date)
+    max_drawdown_trough: Mapped[date | None] = mapped_column(Date)
+    max_drawdown_recovery: Mapped[date | None] = mapped_column(Date)
+    current_drawdown: Mapped[float | None] = mapped_column(Float)
+    #: the five worst episodes: peak, trough, recovery (ISO dates), depth, sessions
+    drawdowns: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    notes: Mapped[list[str]] = mapped_column(JSON)
