@@ -25,6 +25,8 @@ EXPECTED_TABLES = {
     "batch_runs",
     "revoked_tokens",
     "data_revision",
+    "security_factor_exposures",
+    "portfolio_factor_exposures",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

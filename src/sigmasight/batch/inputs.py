@@ -79,6 +79,10 @@ class BatchInputs:
     #: Figures derived from the prices alone, computed once and shared by every
     #: partition made by :meth:`subset` (name -> value; see ``batch.valuation``).
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: Closes (T, L) of the factor registry's legs (``factor_symbols``), filled like
+    #: ``prices``; kept apart so that unheld factor ETFs add no rows to other families.
+    factor_symbols: tuple[str, ...] = ()
+    factor_prices: FloatArray | None = field(default=None, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -113,4 +117,6 @@ class BatchInputs:
             flows,
             self.benchmark_weights,
             self.derived,
+            self.factor_symbols,
+            self.factor_prices,
         )

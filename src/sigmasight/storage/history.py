@@ -129,3 +129,21 @@ class BatchRun(Base):
     #: Where the run executes: a later run only abandons rows whose process is gone.
     host: Mapped[str | None] = mapped_column(String(255), default=None)
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+# Factor-exposure tables live in their own module; imported here so that every user of
+# the history models (Alembic's metadata, the batch, the services) sees them.
+from sigmasight.storage.history_factors import (  # noqa: E402
+    PortfolioFactorExposure,
+    SecurityFactorExposure,
+)
+
+__all__ = [
+    "BatchRun",
+    "BenchmarkSectorWeight",
+    "PortfolioFactorExposure",
+    "PortfolioSnapshot",
+    "SecurityFactorExposure",
+    "SecurityMarketBeta",
+    "SecurityVolatility",
+]
