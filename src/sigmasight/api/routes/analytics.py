@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -29,8 +29,10 @@ from sigmasight.api.schemas_analytics import (
     SnapshotSeriesOut,
     VolatilityViewOut,
 )
+from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_resources import IdPath
 from sigmasight.services import analytics as service
+from sigmasight.services.analytics import factors as factor_service
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
 
@@ -43,6 +45,11 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "concentration": (service.concentration, ConcentrationOut),
     "positions/risk": (service.position_risk, PositionRiskViewOut),
     "snapshots": (service.snapshot_series, SnapshotSeriesOut),
+    "factor-exposures": (factor_service.portfolio_factor_exposures, PortfolioFactorExposuresOut),
+    "positions/factor-exposures": (
+        factor_service.position_factor_exposures,
+        PositionFactorExposuresOut,
+    ),
 }
 
 AsOf = Annotated[
@@ -169,3 +176,35 @@ async def snapshots(
     """Daily snapshot rows, ascending. Without ``start``: the latest ``limit`` up to ``end``;
     with it, the first ``limit`` from ``start`` and ``next_start`` for the next page."""
     return await _answer(request, reader, "snapshots", portfolio_id, start, end, limit)
+
+
+Method = Annotated[
+    Literal["ols", "ridge"],
+    Query(description="Estimator of the security loadings: ols or ridge."),
+]
+
+
+@router.get("/factor-exposures", response_model=PortfolioFactorExposuresOut)
+async def factor_exposures(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    method: Method = "ols",
+) -> Response:
+    """Portfolio loadings both ways (weighted and direct) with their difference, currency
+    exposures, each factor's share of risk, definitions, window and diagnostics."""
+    return await _answer(request, reader, "factor-exposures", portfolio_id, as_of, method)
+
+
+@router.get("/positions/factor-exposures", response_model=PositionFactorExposuresOut)
+async def positions_factor_exposures(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    method: Method = "ols",
+) -> Response:
+    """Every held position with every registry factor: its security's loading, SE, t, p
+    and the position's currency exposure, or the reason the row is empty."""
+    return await _answer(request, reader, "positions/factor-exposures", portfolio_id, as_of, method)
