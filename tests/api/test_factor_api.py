@@ -285,3 +285,31 @@ def test_routes_return_the_service_result_and_validate_method(
     )
     assert missing.status_code == 404
     assert missing.json()["code"] == "NO_SNAPSHOT"
+
+
+def test_cli_prints_the_service_figures(
+    client: TestClient,
+    api_database_url: str,
+    uow_factory: Callable[[], UnitOfWork],
+    owner: int,
+    ids: dict[str, int],
+) -> None:
+    from typer.testing import CliRunner
+
+    from sigmasight.cli.main import app
+
+    pid = ids["Diversified Individual"]
+    args = ["analytics", "factors", str(pid), "--as-of", PAST.isoformat()]
+    result = CliRunner().invoke(app, [*args, "--database-url", api_database_url])
+    assert result.exit_code == 0, result.output
+    view = factor_service.portfolio_factor_exposures(uow_factory, owner, pid, PAST)
+    assert f"on {PAST.isoformat()}" in result.output
+    momentum = next(f for f in view.factors if f.key == "momentum")
+    assert momentum.weighted is not None
+    assert f"{momentum.weighted:.3f}" in result.output
+    assert "Growth absent: no prices for VUG" in result.output
+    bad = CliRunner().invoke(
+        app, [*args[:3], "--as-of", "2022-11-01", "--database-url", api_database_url]
+    )
+    assert bad.exit_code != 0
+    assert "no snapshot" in bad.output

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from sigmasight import __version__
-from sigmasight.cli import batch, bench, data, db, demo, portfolio, serve
+from sigmasight.cli import analytics, batch, bench, data, db, demo, portfolio, serve
 from sigmasight.logging import configure_logging
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.add_typer(portfolio.app, name="portfolio")
 app.add_typer(data.app, name="data")
 app.add_typer(batch.app, name="batch")
 app.add_typer(bench.app, name="bench")
+app.add_typer(analytics.app, name="analytics")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 
