@@ -343,3 +343,36 @@ def position_factor_exposures(
             observations=max(observed, default=0),
             positions=positions,
         )
+
+
+@dataclass(frozen=True)
+class FactorHistoryPoint:
+    date: date
+    #: factor key -> weighted loading (per unit of NAV); absent factors are missing
+    weighted: dict[str, float | None]
+
+
+def portfolio_factor_history(
+    uow_factory: UowFactory,
+    owner_id: int,
+    portfolio_id: int,
+    as_of: date | None = None,
+    method: str = FactorMethod.OLS.value,
+    limit: int = FACTOR_WINDOW,
+) -> list[FactorHistoryPoint]:
+    """The weighted loadings of the ``limit`` stored dates up to ``as_of``, ascending."""
+    method = FactorMethod(method).value
+    with uow_factory() as uow:
+        ctx = load_context(uow, owner_id, portfolio_id, as_of)
+        p = PortfolioFactorExposure
+        query = (
+            select(p.calc_date, getattr(p, method))
+            .where(p.portfolio_id == portfolio_id, p.calc_date <= ctx.as_of)
+            .order_by(p.calc_date.desc())
+            .limit(limit)
+        )
+        rows = uow.session.execute(query).all()
+    return [
+        FactorHistoryPoint(day, {k: num(v.get("weighted")) for k, v in figures["factors"].items()})
+        for day, figures in reversed(rows)
+    ]
