@@ -42,7 +42,7 @@ from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
 #: below which OLS is singular.
 _SINGULAR = 1e-12
 #: Columns per block of the rolling kernel (bounds the (T, K, block) prefix sums).
-_BLOCK = 256
+_BLOCK = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +84,16 @@ class FactorFit:
         return out
 
 
+def _matvec(matrix: FloatArray, vectors: FloatArray) -> FloatArray:
+    """``matrix @ v`` for each vector of ``vectors`` (*L, K): one matrix per window shared
+    by its columns (D, 1, K, K) as one batched product, or one per column (*L, K, K)."""
+    if matrix.ndim == vectors.ndim + 1 and matrix.shape[-3] == 1 and vectors.ndim == 3:
+        out: FloatArray = vectors @ np.swapaxes(matrix[:, 0], -1, -2)
+        return out
+    result: FloatArray = np.einsum("...kl,...l->...k", matrix, vectors)
+    return result
+
+
 def _solve(
     n: FloatArray,
     gram: FloatArray,
@@ -112,10 +122,10 @@ def _solve(
     # factor return b = b_z / sigma, so both estimators are (corr + lambda I)^-1 scaled.
     inv_corr = np.linalg.inv(safe)
     solver = inv_corr if ridge is None else np.linalg.inv(safe + ridge * eye)
-    coef_z = np.einsum("...kl,...l->...k", solver, cross / scale)
+    coef_z = _matvec(np.asarray(solver, dtype=np.float64), cross / scale)
     coef = coef_z / scale
-    quad = np.einsum("...k,...kl,...l->...", coef, np.broadcast_to(gram, (*nn.shape, K, K)), coef)
-    ssr = np.maximum(cyy - 2.0 * np.einsum("...k,...k->...", coef, cross) + quad, 0.0)
+    quad = (_matvec(gram, coef) * coef).sum(axis=-1)
+    ssr = np.maximum(cyy - 2.0 * (coef * cross).sum(axis=-1) + quad, 0.0)
     dof = nn - K - 1.0
     vif = np.broadcast_to(np.einsum("...kk->...k", inv_corr), cross.shape)
     reason = np.zeros(nn.shape, dtype=np.uint8)
@@ -132,7 +142,7 @@ def _solve(
         r2 = 1.0 - ssr / cyy
         adj = 1.0 - (1.0 - r2) * (nn - 1.0) / dof
         resid_vol = np.sqrt(s2 * TRADING_DAYS_PER_YEAR)
-    intercept = ybar - np.einsum("...k,...k->...", coef, np.broadcast_to(fbar, cross.shape))
+    intercept = ybar - (coef * fbar).sum(axis=-1)
 
     def clean(a: FloatArray) -> FloatArray:
         out = np.array(np.broadcast_to(a, bad.shape + a.shape[bad.ndim :]), dtype=np.float64)
@@ -257,9 +267,8 @@ def rolling_factor_fits(
     n_safe = np.maximum(o, 1.0)
     fbar = fsum / n_safe[:, None]
     gram = fxx - o[:, None, None] * fbar[:, :, None] * fbar[:, None, :]
-    fits, gaps = [], []
-    for c in range(0, N, _BLOCK):
-        part, gap = _rolling_block(
+    blocks = [
+        _rolling_block(
             R[:, c : c + _BLOCK],
             Fc,
             rows_ok,
@@ -271,12 +280,19 @@ def rolling_factor_fits(
             ridge,
             min_obs,
         )
-        fits.append(part)
-        gaps.append(gap)
-    fit = FactorFit(
-        *(np.concatenate([getattr(f, name) for f in fits], axis=1) for name in FactorFit.__slots__)
-    )
-    _refit_gaps(fit, np.concatenate(gaps, axis=1), R, F, lo, hi, ridge, min_obs)
+        for c in range(0, N, _BLOCK)
+    ]
+    if len(blocks) == 1:
+        fit, gap = blocks[0]
+    else:
+        fit = FactorFit(
+            *(
+                np.concatenate([getattr(b[0], n) for b in blocks], axis=1)
+                for n in FactorFit.__slots__
+            )
+        )
+        gap = np.concatenate([b[1] for b in blocks], axis=1)
+    _refit_gaps(fit, gap, R, F, lo, hi, ridge, min_obs)
     return fit
 
 
