@@ -26,6 +26,8 @@ EXPECTED_TABLES = {
     "revoked_tokens",
     "data_revision",
     "portfolio_risk_metrics",
+    "security_factor_exposures",
+    "portfolio_factor_exposures",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

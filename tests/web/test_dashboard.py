@@ -82,6 +82,15 @@ def test_pages_show_the_apis_numbers(page: Any, live_server: str) -> None:
     page.wait_for_selector("#vol-chart .main-svg")  # Plotly drew the chart offline
     page.goto(f"{live_server}/portfolios/{FUND}/history")
     page.wait_for_selector("#nav-chart .main-svg")
+    with _api(live_server) as api:
+        factors = api.get(f"/api/v1/analytics/portfolio/{FUND}/factor-exposures").json()
+    page.goto(f"{live_server}/portfolios/{FUND}/factors")
+    market = next(f for f in factors["factors"] if f["key"] == "market")
+    assert _text(page, "factor-market") == num(market["weighted"])
+    assert _text(page, "factor-vol") == pct(factors["risk"]["total_volatility"])
+    page.wait_for_selector("#loadings-chart .main-svg")
+    page.goto(f"{live_server}/portfolios/{FUND}")
+    assert _text(page, "factor-share") == pct(1 - factors["risk"]["specific_share"])
 
 
 def test_past_date_and_missing_snapshot(page: Any, live_server: str) -> None:
@@ -176,6 +185,7 @@ def test_login_and_csrf_protections(page: Any, live_server: str) -> None:
         ("holdings", f"/portfolios/{FUND}/holdings", 1280),
         ("risk", f"/portfolios/{FUND}/risk", 1280),
         ("history", f"/portfolios/{FUND}/history", 1280),
+        ("factors", f"/portfolios/{FUND}/factors", 1280),
         ("overview-phone", f"/portfolios/{FUND}", 390),
         ("risk-metrics", f"/portfolios/{FUND}/risk-metrics", 1280),
     ],

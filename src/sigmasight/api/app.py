@@ -21,6 +21,7 @@ from sigmasight.api.routes import (
     auth,
     batch_runs,
     equity_changes,
+    factors,
     portfolios,
     positions,
     securities,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         equity_changes,
         securities,
         batch_runs,
+        factors,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)

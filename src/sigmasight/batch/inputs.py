@@ -88,6 +88,10 @@ class BatchInputs:
     def mark_prices(self) -> FloatArray:
         """The panel that marks positions: :attr:`marks`, else :attr:`prices`."""
         return self.prices if self.marks is None else self.marks
+    #: Closes (T, L) of the factor registry's legs (``factor_symbols``), filled like
+    #: ``prices``; kept apart so that unheld factor ETFs add no rows to other families.
+    factor_symbols: tuple[str, ...] = ()
+    factor_prices: FloatArray | None = field(default=None, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -123,4 +127,6 @@ class BatchInputs:
             self.benchmark_weights,
             self.derived,
             self.marks,
+            self.factor_symbols,
+            self.factor_prices,
         )

@@ -16,6 +16,7 @@ from sigmasight.batch.inputs import OPTION, PRIVATE, PUBLIC, BatchInputs, Flow, 
 from sigmasight.batch.security import LOOKBACK_SESSIONS
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.domain.enums import EquityChangeType, InvestmentClass, PositionType
+from sigmasight.domain.factors import FACTOR_SYMBOLS
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.storage.history import BenchmarkSectorWeight
 from sigmasight.storage.models import EquityChange, Portfolio, Position
@@ -44,6 +45,11 @@ class Books:
             elif p.investment_class is InvestmentClass.PUBLIC:
                 found.add(p.symbol)
         return sorted(found)
+
+    @property
+    def fetch_symbols(self) -> list[str]:
+        """What a run makes sure is stored: the books' symbols and the factor legs."""
+        return sorted({*self.symbols, *FACTOR_SYMBOLS})
 
     def first_entry(self) -> date | None:
         return min((p.entry_date for p in self.positions), default=None)
@@ -134,7 +140,19 @@ def build_inputs(
         ),
         benchmark_weights=tuple(sorted(snapshots.items())),
         marks=marks,
+        factor_symbols=FACTOR_SYMBOLS,
+        factor_prices=_closes(uow, FACTOR_SYMBOLS, sessions, first, end),
     )
+
+
+def _closes(
+    uow: UnitOfWork, symbols: Sequence[str], sessions: np.ndarray, first: date, end: date
+) -> np.ndarray:
+    """Closes of ``symbols`` on the session grid, filled as the books' prices are."""
+    panel = uow.prices.close_panel(symbols, first, end)
+    panel.index = pd.to_datetime(panel.index)
+    grid = panel.reindex(pd.DatetimeIndex(sessions)).to_numpy(dtype=np.float64)
+    return fill_limited(grid, MAX_FILL_SESSIONS).prices
 
 
 def _lots(positions: list[Any], row: dict[int, int], column: dict[str, int]) -> Lots:

@@ -157,7 +157,7 @@ def _execute(
     if options.fetch_prices:
         with _timed(report, "prices"):
             step("prices", 0, 1)
-            ensure_prices(uow_factory, chain, calendar, books.symbols, first, report.end)
+            ensure_prices(uow_factory, chain, calendar, books.fetch_symbols, first, report.end)
             _store_benchmark_weights(uow_factory, chain, report.start, report.end)
     _refuse_unpriced_end(uow_factory, calendar, report.end)
     with _timed(report, "load"), uow_factory() as uow:

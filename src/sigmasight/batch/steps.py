@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from sigmasight.batch.columns import Columns
+from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
@@ -23,8 +24,10 @@ from sigmasight.batch.snapshots import snapshot_rows
 from sigmasight.batch.valuation import Valuation, value_books
 from sigmasight.config import get_settings
 from sigmasight.storage.history import (
+    PortfolioFactorExposure,
     PortfolioRiskMetrics,
     PortfolioSnapshot,
+    SecurityFactorExposure,
     SecurityMarketBeta,
     SecurityVolatility,
 )
@@ -33,6 +36,8 @@ SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
 VOL_KEY = ("symbol", "calc_date")
 RISK_METRICS_KEY = ("portfolio_id", "calc_date")
+SECURITY_FACTOR_KEY = ("symbol", "calc_date", "method", "window")
+PORTFOLIO_FACTOR_KEY = ("portfolio_id", "calc_date")
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,18 @@ def _market_beta_and_volatility(ctx: SecurityContext) -> list[TableRows]:
     ]
 
 
+def _security_factors(ctx: SecurityContext) -> list[TableRows]:
+    rows = security_factor_rows(ctx.inputs, ctx.returns, ctx.rows)
+    return [TableRows(SecurityFactorExposure, SECURITY_FACTOR_KEY, rows)]
+
+
+def _portfolio_factors(ctx: PortfolioContext) -> list[TableRows]:
+    rows = portfolio_factor_rows(
+        ctx.inputs, ctx.returns, ctx.metrics.vol63, ctx.valuation, ctx.rows
+    )
+    return [TableRows(PortfolioFactorExposure, PORTFOLIO_FACTOR_KEY, rows)]
+
+
 def _snapshots(ctx: PortfolioContext) -> list[TableRows]:
     rows = snapshot_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.valuation)
     return [TableRows(PortfolioSnapshot, SNAPSHOT_KEY, rows)]
@@ -125,10 +142,12 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
+    SecurityStep("factor_exposures", _security_factors),
 )
 
 #: Portfolio-level families, run once per partition of books (append new families).
 PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("snapshots", _snapshots),
     PortfolioStep("risk_metrics", _risk_metrics),
+    PortfolioStep("factor_exposures", _portfolio_factors),
 )

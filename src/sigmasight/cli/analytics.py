@@ -1,4 +1,6 @@
-"""``sigmasight analytics``: the stored analytics of one portfolio."""
+"""``sigmasight analytics``: analytics of a stored portfolio, read from the batch's history.
+
+Heavy modules (rich, the services) are imported inside the commands: `--help` stays fast."""
 
 from __future__ import annotations
 
@@ -6,12 +8,13 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
-from sigmasight.services.demo import DEMO_EMAIL
+from sigmasight.cli.portfolio import DatabaseOption, OwnerOption, _owner_id
 
-app = typer.Typer(help="Read a portfolio's stored analytics.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Read a portfolio's stored analytics.", no_args_is_help=True
+)
 
 
 def _pct(value: float | None) -> str:
@@ -28,12 +31,8 @@ def risk(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default: latest.")
     ] = None,
-    owner: Annotated[
-        str, typer.Option("--owner", help="E-mail of the portfolio owner (default: demo user).")
-    ] = DEMO_EMAIL,
-    database_url: Annotated[
-        str | None, typer.Option("--database-url", help="Database to use (default: SQLite).")
-    ] = None,
+    owner: OwnerOption = None,
+    database_url: DatabaseOption = None,
 ) -> None:
     """VaR/CVaR (positive = loss), ratios, drawdowns and risk level of PORTFOLIO_ID."""
     from sigmasight.services import analytics as service
@@ -44,11 +43,7 @@ def risk(
         fail(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}")
     settings = load_settings(database_url)
     with unit_of_work_factory(settings) as uow_factory:
-        with uow_factory() as uow:
-            user = uow.users.get_by_email(owner)
-            if user is None:
-                fail(f"no user {owner!r}; run `sigmasight demo` to create the demo user")
-            owner_id = user.id
+        owner_id = _owner_id(uow_factory, owner)
         try:
             view = service.risk_metrics(uow_factory, owner_id, portfolio_id, day)
         except (service.PortfolioNotFoundError, service.NoSnapshotError) as exc:
@@ -57,6 +52,8 @@ def risk(
 
 
 def _print(view: object) -> None:
+    from rich.table import Table
+
     from sigmasight.services.analytics import RiskMetricsView
 
     assert isinstance(view, RiskMetricsView)
@@ -92,3 +89,67 @@ def _print(view: object) -> None:
     )
     for note in view.notes:
         console.print(f"note: {note}")
+
+
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "—" if value is None else format(value, spec)
+
+
+@app.command("factors")
+def factors(
+    portfolio_id: Annotated[int, typer.Argument(help="Portfolio id (see `portfolio list`).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default: latest).")
+    ] = None,
+    method: Annotated[str, typer.Option(help="Estimator: ols or ridge.")] = "ols",
+    owner: OwnerOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Factor loadings (weighted vs direct), currency exposures and share of risk."""
+    from rich.table import Table
+
+    from sigmasight.services.analytics import NoSnapshotError, PortfolioNotFoundError
+    from sigmasight.services.analytics.factors import portfolio_factor_exposures
+
+    if method not in ("ols", "ridge"):
+        fail(f"unknown method {method!r} (use ols or ridge)")
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}")
+    settings = load_settings(database_url)
+    with unit_of_work_factory(settings) as uow_factory:
+        try:
+            view = portfolio_factor_exposures(
+                uow_factory, _owner_id(uow_factory, owner), portfolio_id, day, method
+            )
+        except (NoSnapshotError, PortfolioNotFoundError) as exc:
+            fail(str(exc))
+    title = (
+        f"Portfolio {view.portfolio_id} factor exposures on {view.as_of} "
+        f"({view.method}, {view.window} sessions, {view.observations} returns)"
+    )
+    table = Table(title=title)
+    for column in ("factor", "weighted", "direct", "difference", "exposure", "risk share"):
+        table.add_column(column, justify="left" if column == "factor" else "right")
+    for f in view.factors:
+        if not f.active:
+            table.add_row(f.name, "absent", "", "", "", "")
+            continue
+        table.add_row(
+            f.name,
+            _fmt(f.weighted),
+            _fmt(f.direct),
+            _fmt(f.difference, ".2e"),
+            _fmt(f.exposure, ",.0f"),
+            _fmt(f.risk_share, ".1%"),
+        )
+    console.print(table)
+    for f in view.factors:
+        if not f.active:
+            console.print(f"{f.name} absent: {f.reason}", soft_wrap=True)
+    risk = view.risk
+    console.print(
+        f"total volatility {_fmt(risk.total_volatility, '.1%')}, specific share "
+        f"{_fmt(risk.specific_share, '.1%')}; direct R² {_fmt(view.diagnostics.r_squared)}"
+    )

@@ -155,4 +155,19 @@ class BatchRun(Base):
 
 # Families' history models live in their own modules; importing them here registers
 # them with the metadata wherever the history is imported.
-from sigmasight.storage.history_risk import PortfolioRiskMetrics as PortfolioRiskMetrics  # noqa: E402
+from sigmasight.storage.history_factors import (  # noqa: E402
+    PortfolioFactorExposure,
+    SecurityFactorExposure,
+)
+from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
+
+__all__ = [
+    "BatchRun",
+    "BenchmarkSectorWeight",
+    "PortfolioFactorExposure",
+    "PortfolioRiskMetrics",
+    "PortfolioSnapshot",
+    "SecurityFactorExposure",
+    "SecurityMarketBeta",
+    "SecurityVolatility",
+]

@@ -214,6 +214,16 @@ def _page(
     return _render(request, template, user, **common, **context)
 
 
+def _factor_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
+    """The overview's factor card: the Factors page's view, or None before the batch."""
+    from sigmasight.services.analytics import factors as factor_views
+
+    try:
+        return factor_views.portfolio_factor_exposures(uow_factory, owner, portfolio_id, day)
+    except analytics.NoSnapshotError:
+        return None
+
+
 @router.get("/portfolios/{portfolio_id}", name="web_overview")
 def overview(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
@@ -228,6 +238,7 @@ def overview(
             "o": view,
             "pnl": pnl_periods(uow_factory, owner, portfolio_id, view.as_of),
             "risk": risk,
+            "factors": _factor_headline(uow_factory, owner, portfolio_id, view.as_of),
         }
 
     return _page(request, uow_factory, portfolio_id, "web_overview", "overview.html", as_of, build)
@@ -309,6 +320,32 @@ def risk_metrics_page(
     return _page(
         request, uow_factory, portfolio_id, "web_risk_metrics", "risk_metrics.html", as_of, build
     )
+
+
+@router.get("/portfolios/{portfolio_id}/factors", name="web_factors")
+def factors_page(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
+) -> HTMLResponse:
+    from sigmasight.services.analytics import factors as factor_views
+    from sigmasight.web import charts_factors
+
+    def build(owner: int, day: date | None) -> dict[str, Any]:
+        view = factor_views.portfolio_factor_exposures(uow_factory, owner, portfolio_id, day)
+        history = factor_views.portfolio_factor_history(uow_factory, owner, portfolio_id, day)
+        figures = {
+            "loadings-chart": charts_factors.loadings(view),
+            "risk-chart": charts_factors.risk_shares(view),
+            "history-chart": charts_factors.loadings_over_time(history),
+        }
+        return {
+            "f": view,
+            "positions": factor_views.position_factor_exposures(
+                uow_factory, owner, portfolio_id, view.as_of
+            ),
+            "figures_json": _script_json(figures),
+        }
+
+    return _page(request, uow_factory, portfolio_id, "web_factors", "factors.html", as_of, build)
 
 
 @router.get("/import", name="web_import")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -29,10 +29,12 @@ from sigmasight.api.schemas_analytics import (
     SnapshotSeriesOut,
     VolatilityViewOut,
 )
+from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_resources import IdPath
 from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
 from sigmasight.services import analytics as service
 from sigmasight.services.sessions import moved_note
+from sigmasight.services.analytics import factors as factor_service
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
 
@@ -48,6 +50,11 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "risk-metrics": (service.risk_metrics, RiskMetricsOut),
     "drawdowns": (service.drawdowns, DrawdownsOut),
     "var-backtest": (service.var_backtest, VaRBacktestOut),
+    "factor-exposures": (factor_service.portfolio_factor_exposures, PortfolioFactorExposuresOut),
+    "positions/factor-exposures": (
+        factor_service.position_factor_exposures,
+        PositionFactorExposuresOut,
+    ),
 }
 
 AsOf = Annotated[
@@ -224,3 +231,35 @@ async def var_backtest(
     """Exceptions of the 1-day VaR over the last 250 sessions, Kupiec and Christoffersen
     tests and the Basel traffic-light zone."""
     return await _answer(request, reader, "var-backtest", portfolio_id, as_of, method, confidence)
+
+
+Method = Annotated[
+    Literal["ols", "ridge"],
+    Query(description="Estimator of the security loadings: ols or ridge."),
+]
+
+
+@router.get("/factor-exposures", response_model=PortfolioFactorExposuresOut)
+async def factor_exposures(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    method: Method = "ols",
+) -> Response:
+    """Portfolio loadings both ways (weighted and direct) with their difference, currency
+    exposures, each factor's share of risk, definitions, window and diagnostics."""
+    return await _answer(request, reader, "factor-exposures", portfolio_id, as_of, method)
+
+
+@router.get("/positions/factor-exposures", response_model=PositionFactorExposuresOut)
+async def positions_factor_exposures(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    method: Method = "ols",
+) -> Response:
+    """Every held position with every registry factor: its security's loading, SE, t, p
+    and the position's currency exposure, or the reason the row is empty."""
+    return await _answer(request, reader, "positions/factor-exposures", portfolio_id, as_of, method)

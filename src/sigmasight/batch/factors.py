@@ -1,0 +1,369 @@
+"""Factor exposures in the batch: security loadings once per symbol and date, portfolio
+figures per partition (docs/methodology.md, "Factor exposures").
+
+The security step fits every symbol on the registry's active factors for every run row
+(:func:`security_factors`, cached in ``inputs.derived`` so each partition reads the same
+fits); the portfolio step aggregates them by delta-adjusted exposure and regresses each
+book's ex-ante return series directly, with the same estimator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from sigmasight.analytics._typing import Reason
+from sigmasight.analytics.exposures import exposure_matrix
+from sigmasight.analytics.factors import FactorFit, fit_factors, rolling_factor_fits
+from sigmasight.analytics.returns import portfolio_returns
+from sigmasight.batch.columns import Columns, finite
+from sigmasight.batch.inputs import BatchInputs, FloatArray
+from sigmasight.batch.snapshots import held_positions
+from sigmasight.batch.valuation import Valuation
+from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
+from sigmasight.domain.factors import (
+    CONDITION_THRESHOLD,
+    FACTOR_MIN_OBS,
+    FACTOR_WINDOW,
+    FACTORS,
+    RIDGE_PENALTY,
+    VIF_THRESHOLD,
+    FactorMethod,
+)
+
+METHODS: dict[str, float | None] = {
+    FactorMethod.OLS.value: None,
+    FactorMethod.RIDGE.value: RIDGE_PENALTY,
+}
+_CACHE = "security_factors"
+_FIT_FIELDS = ("loading", "std_error", "t_stat", "vif")
+_SCALARS = ("intercept", "r_squared", "adj_r_squared", "residual_vol", "condition_number")
+
+
+def factor_returns(inputs: BatchInputs) -> FloatArray:
+    """Daily returns (T, K) of every registry factor: long leg minus short leg, NaN where
+    a leg has no return (row t is the return into session t, as in the security panel)."""
+    legs = _leg_returns(inputs)
+    zero = np.zeros(inputs.sessions.size)
+    return np.column_stack([legs[f.long] - (legs[f.short] if f.short else zero) for f in FACTORS])
+
+
+def _leg_returns(inputs: BatchInputs) -> dict[str, FloatArray]:
+    """Each factor leg's aligned simple returns (all NaN without prices)."""
+    T = inputs.sessions.size
+    prices = inputs.factor_prices
+    if prices is None:
+        prices = np.full((T, len(inputs.factor_symbols)), np.nan)
+    out = {s: np.full(T, np.nan) for f in FACTORS for s in f.symbols}
+    for j, symbol in enumerate(inputs.factor_symbols):
+        column = np.full(T, np.nan)
+        column[1:] = prices[1:, j] / prices[:-1, j] - 1.0
+        out[symbol] = column
+    return out
+
+
+def _absent_reason(legs: dict[str, FloatArray], k: int, lo: int, hi: int) -> str:
+    f = FACTORS[k]
+    for symbol in f.symbols:
+        have = int(np.isfinite(legs[symbol][lo:hi]).sum())
+        if have == 0:
+            return f"no prices for {symbol} in the {FACTOR_WINDOW} sessions to this date"
+        if have < FACTOR_MIN_OBS:
+            return (
+                f"only {have} returns of {symbol} in the {FACTOR_WINDOW} sessions to this "
+                f"date (needs {FACTOR_MIN_OBS})"
+            )
+    return f"fewer than {FACTOR_MIN_OBS} sessions where every leg has a return"
+
+
+@dataclass(frozen=True)
+class SecurityFactors:
+    """Fits of every symbol on every run row, for each method; registry-wide arrays
+    (D, S, K) with NaN in the columns of factors absent on a date."""
+
+    rows: slice
+    factors: FloatArray  # (T, K) factor returns
+    active: npt.NDArray[np.bool_]  # (D, K)
+    absent: tuple[dict[str, str], ...]  # per run row: factor key -> reason
+    fits: dict[str, FactorFit]  # method -> leading shape (D, S), K registry columns
+    p_value: dict[str, FloatArray]  # method -> (D, S, K)
+
+    def window(self, t: int) -> slice:
+        return slice(max(t - FACTOR_WINDOW + 1, 0), t + 1)
+
+
+def _widen(fit: FactorFit, cols: npt.NDArray[np.int64], K: int) -> dict[str, FloatArray]:
+    out: dict[str, FloatArray] = {}
+    for name in FactorFit.__slots__:
+        value = getattr(fit, name)
+        if name in _FIT_FIELDS:
+            wide = np.full((*value.shape[:-1], K), np.nan)
+            wide[..., cols] = value
+            out[name] = wide
+        else:
+            out[name] = value
+    return out
+
+
+def security_factors(inputs: BatchInputs, returns: FloatArray, rows: slice) -> SecurityFactors:
+    """Every symbol's fits on the run's rows (computed once per run, then cached)."""
+    held = inputs.derived.get(_CACHE)
+    if isinstance(held, SecurityFactors) and held.rows == rows:
+        return held
+    F = factor_returns(inputs)
+    legs = _leg_returns(inputs)
+    ends = np.arange(rows.start, rows.stop)
+    lo = np.maximum(ends - FACTOR_WINDOW + 1, 0)
+    finite_counts = np.cumsum(np.vstack([np.zeros((1, F.shape[1])), np.isfinite(F)]), axis=0)
+    active = (finite_counts[ends + 1] - finite_counts[lo]) >= FACTOR_MIN_OBS
+    D, S, K = ends.size, len(inputs.symbols), len(FACTORS)
+    parts: dict[str, dict[str, Any]] = {}
+    for method, ridge in METHODS.items():
+        arrays: dict[str, Any] = {}
+        for pattern in np.unique(active, axis=0):
+            dates = np.flatnonzero((active == pattern).all(axis=1))
+            cols = np.flatnonzero(pattern)
+            fit = rolling_factor_fits(
+                returns, F[:, cols], ends[dates], FACTOR_WINDOW, ridge=ridge, min_obs=FACTOR_MIN_OBS
+            )
+            wide = _widen(fit, cols, K)
+            wide["p_value"] = _widen_p(fit, cols, K)
+            for name, value in wide.items():
+                if name not in arrays:
+                    arrays[name] = np.empty((D, S, *value.shape[2:]), dtype=value.dtype)
+                arrays[name][dates] = value
+        parts[method] = arrays
+    absent = tuple(
+        {
+            FACTORS[k].key: _absent_reason(legs, int(k), int(lo[d]), int(ends[d]) + 1)
+            for k in np.flatnonzero(~active[d])
+        }
+        for d in range(D)
+    )
+    result = SecurityFactors(
+        rows=rows,
+        factors=F,
+        active=active,
+        absent=absent,
+        fits={m: FactorFit(**{n: a[n] for n in FactorFit.__slots__}) for m, a in parts.items()},
+        p_value={m: a["p_value"] for m, a in parts.items()},
+    )
+    inputs.derived[_CACHE] = result
+    return result
+
+
+def _widen_p(fit: FactorFit, cols: npt.NDArray[np.int64], K: int) -> FloatArray:
+    wide = np.full((*fit.loading.shape[:-1], K), np.nan)
+    wide[..., cols] = fit.p_value()
+    return wide
+
+
+def _flags(vif: list[float | None], cond: float | None) -> list[str]:
+    keys = [f.key for f in FACTORS]
+    out = [
+        f"vif:{k}" for k, v in zip(keys, vif, strict=True) if v is not None and v > VIF_THRESHOLD
+    ]
+    if cond is not None and cond > CONDITION_THRESHOLD:
+        out.append("condition_number")
+    return out
+
+
+def security_factor_rows(inputs: BatchInputs, returns: FloatArray, rows: slice) -> Columns:
+    """Rows of ``security_factor_exposures``: every symbol, run row and method."""
+    fits = security_factors(inputs, returns, rows)
+    keys = [f.key for f in FACTORS]
+    S = len(inputs.symbols)
+    days = [d.astype(object) for d in inputs.sessions[rows]]
+    out: Columns = {}
+    for method, fit in fits.fits.items():
+        stats = {
+            n: [finite(getattr(fit, n)[..., k].reshape(-1)) for k in range(len(keys))]
+            for n in _FIT_FIELDS
+        }
+        p = [finite(fits.p_value[method][..., k].reshape(-1)) for k in range(len(keys))]
+        active = [[k for k in range(len(keys)) if fits.active[d, k]] for d in range(len(days))]
+        factors_json = [
+            {
+                keys[k]: {
+                    "loading": stats["loading"][k][i],
+                    "std_error": stats["std_error"][k][i],
+                    "t_stat": stats["t_stat"][k][i],
+                    "p_value": p[k][i],
+                    "vif": stats["vif"][k][i],
+                }
+                for k in active[i // S]
+            }
+            for i in range(len(days) * S)
+        ]
+        cond = finite(fit.condition_number.reshape(-1))
+        flags = [
+            _flags([stats["vif"][k][i] for k in range(len(keys))], cond[i])
+            for i in range(len(days) * S)
+        ]
+        reasons = {int(r): Reason(int(r)).name for r in np.unique(fit.reason)}
+        block: Columns = {
+            "symbol": list(inputs.symbols) * len(days),
+            "calc_date": [d for d in days for _ in range(S)],
+            "method": [method] * (len(days) * S),
+            "window": [FACTOR_WINDOW] * (len(days) * S),
+            "factors": factors_json,
+            **{n: finite(getattr(fit, n).reshape(-1)) for n in _SCALARS},
+            "observations": fit.n_obs.reshape(-1).tolist(),
+            "reason": [reasons[int(r)] for r in fit.reason.reshape(-1)],
+            "flags": flags,
+        }
+        for name, values in block.items():
+            out.setdefault(name, []).extend(values)
+    return out
+
+
+def _factor_covariance(F: FloatArray) -> FloatArray:
+    """Sample covariance (ddof 1) of the factor returns on sessions where all are finite."""
+    ok = np.isfinite(F).all(axis=1)
+    if ok.sum() < 2:
+        return np.full((F.shape[1], F.shape[1]), np.nan)
+    return np.atleast_2d(np.cov(F[ok], rowvar=False))
+
+
+def _portfolio_method(
+    E: sp.csr_array,
+    nav: FloatArray,
+    fit: FactorFit,
+    d: int,
+    active: npt.NDArray[np.int64],
+    F_window: FloatArray,
+    series: FloatArray,
+    ridge: float | None,
+) -> dict[str, FloatArray]:
+    """Weighted and direct loadings, currency exposures and the risk split, (P, ...)."""
+    loading = fit.loading[d][:, active]  # (S, Ka)
+    ok = (fit.reason[d] == Reason.OK).astype(np.float64)
+    covered = E @ sp.diags_array(ok)
+    scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), np.nan)
+    currency = np.asarray(covered @ np.nan_to_num(loading))  # (P, Ka)
+    weighted = currency * scale[:, None]
+    se2 = np.nan_to_num(fit.std_error[d][:, active] ** 2)
+    weighted_se = np.sqrt(np.asarray(covered.power(2) @ se2)) * np.abs(scale)[:, None]
+    s2 = np.nan_to_num(fit.residual_variance[d])
+    specific = np.asarray(covered.power(2) @ s2) * scale**2 * TRADING_DAYS_PER_YEAR
+    cov = _factor_covariance(F_window[:, active]) * TRADING_DAYS_PER_YEAR
+    marginal = weighted @ cov
+    contribution = weighted * marginal
+    factor_var = contribution.sum(axis=1)
+    total = factor_var + specific
+    direct = fit_factors(series, F_window[:, active], ridge=ridge, min_obs=FACTOR_MIN_OBS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = contribution / total[:, None]
+        specific_share = specific / total
+    return {
+        "weighted": weighted,
+        "weighted_se": weighted_se if ridge is None else np.full_like(weighted, np.nan),
+        "currency": currency,
+        "contribution": contribution,
+        "share": share,
+        "factor_var": factor_var,
+        "specific_var": specific,
+        "total_var": total,
+        "specific_share": specific_share,
+        "direct": direct.loading,
+        "direct_se": direct.std_error,
+        "direct_t": direct.t_stat,
+        "direct_p": direct.p_value(),
+        "r_squared": direct.r_squared,
+        "adj_r_squared": direct.adj_r_squared,
+        "residual_vol": direct.residual_vol,
+        "condition_number": direct.condition_number,
+        "observations": direct.n_obs.astype(np.float64),
+        "reason": direct.reason.astype(np.float64),
+        "covered": np.asarray((covered != 0).sum(axis=1), dtype=np.float64),
+        "held": np.asarray((E != 0).sum(axis=1), dtype=np.float64),
+    }
+
+
+def _listed(value: FloatArray) -> list[Any]:
+    """(P,) -> P finite-or-None floats; (P, K) -> P lists of K."""
+    if value.ndim == 1:
+        return finite(value)
+    return [finite(row) for row in value]
+
+
+def portfolio_method_json(fig: dict[str, list[Any]], keys: list[str], p: int) -> dict[str, Any]:
+    """One book's figures of one estimator, as stored in the ``ols`` / ``ridge`` column."""
+
+    def factor(k: int) -> dict[str, Any]:
+        w, dr = fig["weighted"][p][k], fig["direct"][p][k]
+        return {
+            "weighted": w,
+            "weighted_se": fig["weighted_se"][p][k],
+            "direct": dr,
+            "direct_se": fig["direct_se"][p][k],
+            "direct_t": fig["direct_t"][p][k],
+            "direct_p": fig["direct_p"][p][k],
+            "difference": w - dr if w is not None and dr is not None else None,
+            "exposure": fig["currency"][p][k],
+            "risk_contribution": fig["contribution"][p][k],
+            "risk_share": fig["share"][p][k],
+        }
+
+    total = fig["total_var"][p]
+    return {
+        "factors": {key: factor(k) for k, key in enumerate(keys)},
+        "direct": {
+            "r_squared": fig["r_squared"][p],
+            "adj_r_squared": fig["adj_r_squared"][p],
+            "residual_vol": fig["residual_vol"][p],
+            "condition_number": fig["condition_number"][p],
+            "observations": int(fig["observations"][p] or 0),
+            "reason": Reason(int(fig["reason"][p] or 0)).name,
+        },
+        "risk": {
+            "total_variance": total,
+            "total_volatility": total**0.5 if total is not None and total >= 0 else None,
+            "factor_variance": fig["factor_var"][p],
+            "specific_variance": fig["specific_var"][p],
+            "specific_share": fig["specific_share"][p],
+        },
+        "positions_covered": int(fig["covered"][p] or 0),
+        "positions_held": int(fig["held"][p] or 0),
+    }
+
+
+def portfolio_factor_rows(
+    inputs: BatchInputs, returns: FloatArray, vol63: FloatArray, valuation: Valuation, rows: slice
+) -> Columns:
+    """Rows of ``portfolio_factor_exposures``: each live book on each run row."""
+    fits = security_factors(inputs, returns, rows)
+    P, S = inputs.portfolios.id.size, len(inputs.symbols)
+    out: Columns = {}
+    for d, t in enumerate(range(rows.start, rows.stop)):
+        live = np.flatnonzero(t >= valuation.inception)
+        if live.size == 0:
+            continue
+        nav = valuation.nav[valuation.row(t)]
+        held = held_positions(inputs, valuation, vol63, np.array([t]))
+        E = exposure_matrix(held.positions, P, S).matrix
+        active = np.flatnonzero(fits.active[d])
+        keys = [FACTORS[k].key for k in active]
+        window = fits.window(t)
+        F_window = fits.factors[window]
+        scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), 0.0)
+        weights = sp.csr_array(sp.diags_array(scale) @ E)
+        series = portfolio_returns(weights, returns[window])
+        methods = {}
+        for method, ridge in METHODS.items():
+            fig = _portfolio_method(E, nav, fits.fits[method], d, active, F_window, series, ridge)
+            methods[method] = {name: _listed(value) for name, value in fig.items()}
+        day = inputs.sessions[t].astype(object)
+        for p in live.tolist():
+            out.setdefault("portfolio_id", []).append(int(inputs.portfolios.id[p]))
+            out.setdefault("calc_date", []).append(day)
+            out.setdefault("window", []).append(FACTOR_WINDOW)
+            out.setdefault("nav", []).append(finite(nav[p : p + 1])[0])
+            out.setdefault("absent", []).append(fits.absent[d])
+            for method in METHODS:
+                out.setdefault(method, []).append(portfolio_method_json(methods[method], keys, p))
+    return out
