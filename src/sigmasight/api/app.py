@@ -17,6 +17,7 @@ from sigmasight.api.http_headers import ResponseHeaders
 from sigmasight.api.readers import ReaderChecks
 from sigmasight.api.routes import (
     analytics,
+    asset_metrics,
     auth,
     batch_runs,
     equity_changes,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         equity_changes,
         securities,
         batch_runs,
+        asset_metrics,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)

@@ -61,6 +61,19 @@ class Flow:
 
 
 @dataclass(frozen=True)
+class AssetPanels:
+    """What the asset-metrics step needs beyond the closes (see ``batch.asset_metrics``)."""
+
+    high: FloatArray  # (T, S) on the adjusted-close scale, NaN where not stored
+    low: FloatArray  # (T, S)
+    volume: FloatArray  # (T, S)
+    #: sessions back -> closes that many sessions before each session of ``rows``
+    #: (R, S), for horizons longer than the loaded panel (3 and 5 years)
+    anchors: dict[int, FloatArray]
+    rows: slice  # the run's rows the anchors belong to
+
+
+@dataclass(frozen=True)
 class BatchInputs:
     """Prices on the session calendar plus the books to value, for dates up to ``end``."""
 
@@ -79,6 +92,9 @@ class BatchInputs:
     #: Figures derived from the prices alone, computed once and shared by every
     #: partition made by :meth:`subset` (name -> value; see ``batch.valuation``).
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: High, low, volume and long-horizon closes for the asset-metrics step (None when
+    #: the inputs were built without them, e.g. in tests of other families).
+    assets: AssetPanels | None = field(default=None, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -113,4 +129,5 @@ class BatchInputs:
             flows,
             self.benchmark_weights,
             self.derived,
+            self.assets,
         )

@@ -82,8 +82,15 @@ def load_start(books: Books, calendar: TradingCalendar, start: date) -> date:
 
 
 def build_inputs(
-    uow: UnitOfWork, books: Books, calendar: TradingCalendar, first: date, end: date
+    uow: UnitOfWork,
+    books: Books,
+    calendar: TradingCalendar,
+    first: date,
+    end: date,
+    start: date | None = None,
 ) -> BatchInputs:
+    """The run's inputs; with ``start`` (the first date the run stores) also the panels
+    of the asset-metrics step (:func:`sigmasight.batch.asset_panels.asset_panels`)."""
     symbols = books.symbols
     sessions = np.asarray(calendar.sessions(first, end), dtype="datetime64[D]")
     panel = uow.prices.close_panel(symbols, first, end)
@@ -102,6 +109,11 @@ def build_inputs(
     snapshots: dict[date, dict[str, float]] = {}
     for w in weights:
         snapshots.setdefault(w.as_of, {})[w.sector] = w.weight
+    assets = None
+    if start is not None:
+        from sigmasight.batch.asset_panels import asset_panels
+
+        assets = asset_panels(uow, calendar, symbols, sessions, aligned.filled, start)
     return BatchInputs(
         sessions=sessions,
         symbols=tuple(symbols),
@@ -128,6 +140,7 @@ def build_inputs(
             for c in books.changes
         ),
         benchmark_weights=tuple(sorted(snapshots.items())),
+        assets=assets,
     )
 
 

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from sigmasight.batch.asset_metrics import ASSET_KEY, asset_metric_rows
 from sigmasight.batch.columns import Columns
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
 from sigmasight.batch.snapshots import snapshot_rows
 from sigmasight.batch.valuation import Valuation, value_books
 from sigmasight.storage.history import PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility
+from sigmasight.storage.history_assets import AssetPerformanceMetric
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -103,6 +105,11 @@ def _market_beta_and_volatility(ctx: SecurityContext) -> list[TableRows]:
     ]
 
 
+def _asset_metrics(ctx: SecurityContext) -> list[TableRows]:
+    rows = asset_metric_rows(ctx.inputs, ctx.returns, ctx.metrics)
+    return [TableRows(AssetPerformanceMetric, ASSET_KEY, rows)]
+
+
 def _snapshots(ctx: PortfolioContext) -> list[TableRows]:
     rows = snapshot_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.valuation)
     return [TableRows(PortfolioSnapshot, SNAPSHOT_KEY, rows)]
@@ -111,6 +118,7 @@ def _snapshots(ctx: PortfolioContext) -> list[TableRows]:
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
+    SecurityStep("asset_metrics", _asset_metrics),
 )
 
 #: Portfolio-level families, run once per partition of books (append new families).

@@ -29,8 +29,10 @@ from sigmasight.api.schemas_analytics import (
     SnapshotSeriesOut,
     VolatilityViewOut,
 )
+from sigmasight.api.schemas_assets import PositionMetricsViewOut
 from sigmasight.api.schemas_resources import IdPath
 from sigmasight.services import analytics as service
+from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.sessions import moved_note
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
@@ -44,6 +46,7 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "concentration": (service.concentration, ConcentrationOut),
     "positions/risk": (service.position_risk, PositionRiskViewOut),
     "snapshots": (service.snapshot_series, SnapshotSeriesOut),
+    "positions/metrics": (asset_metrics.position_metrics, PositionMetricsViewOut),
 }
 
 AsOf = Annotated[
@@ -178,3 +181,14 @@ async def snapshots(
     """Daily snapshot rows, ascending. Without ``start``: the latest ``limit`` up to ``end``;
     with it, the first ``limit`` from ``start`` and ``next_start`` for the next page."""
     return await _answer(request, reader, "snapshots", portfolio_id, start, end, limit)
+
+
+@router.get("/positions/metrics", response_model=PositionMetricsViewOut)
+async def positions_metrics(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> Response:
+    """Each held position with its security's indicators, returns and one-year risk."""
+    return await _answer(request, reader, "positions/metrics", portfolio_id, as_of, asked=as_of)
