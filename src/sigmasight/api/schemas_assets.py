@@ -63,6 +63,8 @@ class PositionMetricsOut(_Out):
     symbol: str
     security: str | None = Field(description="Whose figures these are (an option's underlying).")
     metrics: AssetMetricsOut | None
+    close: Num = Field(description="The security's adjusted close on as_of.")
+    dist_sma_200: Num = Field(description="close / sma_200 - 1.")
     note: str | None
 
 

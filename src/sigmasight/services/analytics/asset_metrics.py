@@ -113,6 +113,9 @@ class PositionMetrics:
     #: the security whose figures these are (an option's underlying); None: private
     security: str | None
     metrics: AssetMetrics | None
+    #: the security's close on the date and its distance to the 200-session SMA
+    close: float | None
+    dist_sma_200: float | None
     note: str | None
 
 
@@ -143,5 +146,71 @@ def position_metrics(
             elif row is None:
                 note = f"no asset metrics stored for {ref} on {ctx.as_of.isoformat()}"
             metrics = as_metrics(row) if row is not None else None
-            out.append(PositionMetrics(p.id, p.symbol, ref, metrics, note))
+            close = num(row.close) if row is not None else None
+            sma = metrics.indicators["sma_200"] if metrics is not None else None
+            dist = close / sma - 1.0 if close is not None and sma else None
+            out.append(PositionMetrics(p.id, p.symbol, ref, metrics, close, dist, note))
         return PositionMetricsView(portfolio_id, ctx.as_of, tuple(out))
+
+
+#: Sessions of history the security page charts.
+CHART_SESSIONS = 252
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One session of the security chart: the bar (OHLC on the adjusted-close scale
+    where stored, else the close alone) and the stored indicators of that session."""
+
+    date: date
+    open: float | None
+    high: float | None
+    low: float | None
+    close: float
+    indicators: dict[str, float | None]
+
+
+def security_history(
+    uow_factory: UowFactory, symbol: str, end: date, sessions: int = CHART_SESSIONS
+) -> list[ChartPoint]:
+    """The last ``sessions`` stored sessions of ``symbol`` up to ``end``, ascending."""
+    from sigmasight.storage.models import DailyPrice
+
+    table = AssetPerformanceMetric
+    with uow_factory() as uow:
+        stored = list(
+            uow.session.scalars(
+                select(table)
+                .where(table.symbol == symbol, table.calc_date <= end)
+                .order_by(table.calc_date.desc())
+                .limit(sessions)
+            )
+        )[::-1]
+        if not stored:
+            return []
+        bars = {
+            row.date: row
+            for row in uow.session.scalars(
+                select(DailyPrice).where(
+                    DailyPrice.symbol == symbol,
+                    DailyPrice.date.between(stored[0].calc_date, stored[-1].calc_date),
+                )
+            )
+        }
+        return [_point(row, bars.get(row.calc_date)) for row in stored if row.close is not None]
+
+
+def _point(row: AssetPerformanceMetric, bar: Any) -> ChartPoint:
+    scale = 1.0
+    if bar is not None and bar.adj_close is not None and bar.close:
+        scale = bar.adj_close / bar.close
+    ohlc = [getattr(bar, f, None) if bar is not None else None for f in ("open", "high", "low")]
+    o, h, low = (num(v * scale) if v is not None else None for v in ohlc)
+    return ChartPoint(
+        date=row.calc_date,
+        open=o,
+        high=h,
+        low=low,
+        close=float(row.close or 0.0),
+        indicators={name: num(getattr(row, name)) for name in INDICATORS},
+    )
