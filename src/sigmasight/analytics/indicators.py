@@ -23,6 +23,7 @@ from typing import Final
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
+from scipy.signal import lfilter
 
 from sigmasight.analytics._typing import (
     FloatArray,
@@ -206,6 +207,15 @@ def _recursive(x: FloatArray, n: int, alpha: float, wilder: bool, skip: int = 0)
     out = np.full((T, S), np.nan)
     if seed_rows.size == 0:
         return out
+    decay = (n - 1) / n if wilder else 1.0 - alpha
+    if not (~valid & (used >= n)).any():
+        # No gap after any seed: the recursion is the linear filter
+        # y_t = (1 - decay) x_t + decay y_{t-1} started at the seed, run in C.
+        drive = np.where(later, (1.0 - decay) * np.where(later, x, 0.0), 0.0)
+        drive[is_seed] = seed_sum[is_seed] / n
+        filtered: FloatArray = lfilter([1.0], [1.0, -decay], drive, axis=0)
+        filtered[~(valid & (used >= n))] = np.nan
+        return filtered
     xs = np.where(later, x, 0.0)
     state, tmp = np.zeros(S), np.empty(S)
     seeds_at = set(seed_rows.tolist())
