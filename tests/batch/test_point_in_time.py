@@ -13,6 +13,7 @@ from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
 from sigmasight.storage.db import make_engine, make_session_factory
 from sigmasight.storage.history import PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility
+from sigmasight.storage.history_assets import AssetPerformanceMetric
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
 from tests.batch.conftest import UowFactory, load_demo_into
@@ -56,7 +57,12 @@ def test_backfill_equals_daily_runs(
     assert run_batch(backfill, chain, calendar, START, END).ok
     for day in calendar.sessions(START, END):
         assert run_batch(daily, chain, calendar, day, day).ok
-    for model in (PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility):
+    for model in (
+        PortfolioSnapshot,
+        SecurityMarketBeta,
+        SecurityVolatility,
+        AssetPerformanceMetric,
+    ):
         a, b = _rows(backfill, model), _rows(daily, model)
         assert a.keys() == b.keys()
         assert len(a) > 0

@@ -189,3 +189,11 @@ def test_many_symbols_are_checked_vectorised(calendar: TradingCalendar) -> None:
     report = check_prices(frame, calendar)
     assert report.counts() == {"NAN_PRICE": 1}
     assert report.rows_checked == n_symbols * len(days)
+
+
+def test_open_outside_the_day_s_range(calendar: TradingCalendar, days: list[date]) -> None:
+    c = _ramp(3)
+    frame = price_frame("AAA", days[:3], c, high=c + 1, low=c - 1, open=[c[0], c[1] + 5, c[2]])
+    (finding,) = check_prices(frame, calendar).findings
+    assert (finding.code, finding.date) == (FindingCode.OHLC_INCONSISTENT, days[1])
+    assert "open" in finding.message

@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "portfolio_risk_metrics",
     "security_factor_exposures",
     "portfolio_factor_exposures",
+    "asset_performance_metrics",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

@@ -18,6 +18,7 @@ from sigmasight.api.http_headers import ResponseHeaders
 from sigmasight.api.readers import ReaderChecks
 from sigmasight.api.routes import (
     analytics,
+    asset_metrics,
     auth,
     batch_runs,
     equity_changes,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         securities,
         batch_runs,
         factors,
+        asset_metrics,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)

@@ -61,6 +61,19 @@ class Flow:
 
 
 @dataclass(frozen=True)
+class AssetPanels:
+    """What the asset-metrics step needs beyond the closes (see ``batch.asset_metrics``)."""
+
+    high: FloatArray  # (T, S) on the adjusted-close scale, NaN where not stored
+    low: FloatArray  # (T, S)
+    volume: FloatArray  # (T, S)
+    #: sessions back -> closes that many sessions before each session of ``rows``
+    #: (R, S), for horizons longer than the loaded panel (3 and 5 years)
+    anchors: dict[int, FloatArray]
+    rows: slice  # the run's rows the anchors belong to
+
+
+@dataclass(frozen=True)
 class BatchInputs:
     """Prices on the session calendar plus the books to value, for dates up to ``end``."""
 
@@ -92,6 +105,9 @@ class BatchInputs:
     #: ``prices``; kept apart so that unheld factor ETFs add no rows to other families.
     factor_symbols: tuple[str, ...] = ()
     factor_prices: FloatArray | None = field(default=None, compare=False, repr=False)
+    #: High, low, volume and long-horizon closes for the asset-metrics step (None when
+    #: the inputs were built without them, e.g. in tests of other families).
+    assets: AssetPanels | None = field(default=None, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -129,4 +145,5 @@ class BatchInputs:
             self.marks,
             self.factor_symbols,
             self.factor_prices,
+            self.assets,
         )

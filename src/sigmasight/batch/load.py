@@ -88,8 +88,15 @@ def load_start(books: Books, calendar: TradingCalendar, start: date) -> date:
 
 
 def build_inputs(
-    uow: UnitOfWork, books: Books, calendar: TradingCalendar, first: date, end: date
+    uow: UnitOfWork,
+    books: Books,
+    calendar: TradingCalendar,
+    first: date,
+    end: date,
+    start: date | None = None,
 ) -> BatchInputs:
+    """The run's inputs; with ``start`` (the first date the run stores) also the panels
+    of the asset-metrics step (:func:`sigmasight.batch.asset_panels.asset_panels`)."""
     symbols = books.symbols
     sessions = np.asarray(calendar.sessions(first, end), dtype="datetime64[D]")
     panel, raw = uow.prices.close_panels(symbols, first, end)
@@ -113,6 +120,11 @@ def build_inputs(
     snapshots: dict[date, dict[str, float]] = {}
     for w in weights:
         snapshots.setdefault(w.as_of, {})[w.sector] = w.weight
+    assets = None
+    if start is not None:
+        from sigmasight.batch.asset_panels import asset_panels
+
+        assets = asset_panels(uow, calendar, symbols, sessions, aligned.filled, start)
     return BatchInputs(
         sessions=sessions,
         symbols=tuple(symbols),
@@ -142,6 +154,7 @@ def build_inputs(
         marks=marks,
         factor_symbols=FACTOR_SYMBOLS,
         factor_prices=_closes(uow, FACTOR_SYMBOLS, sessions, first, end),
+        assets=assets,
     )
 
 

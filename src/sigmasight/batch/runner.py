@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy import func, select
 
 from sigmasight.batch import steps as families
+from sigmasight.batch.asset_panels import history_start
 from sigmasight.batch.columns import extend, row_count, take
 from sigmasight.batch.compute import PartitionResult
 from sigmasight.batch.executor import Executor, LocalExecutor
@@ -157,11 +158,12 @@ def _execute(
     if options.fetch_prices:
         with _timed(report, "prices"):
             step("prices", 0, 1)
-            ensure_prices(uow_factory, chain, calendar, books.fetch_symbols, first, report.end)
+            since = history_start(calendar, report.start, first)  # 5-year returns
+            ensure_prices(uow_factory, chain, calendar, books.fetch_symbols, since, report.end)
             _store_benchmark_weights(uow_factory, chain, report.start, report.end)
     _refuse_unpriced_end(uow_factory, calendar, report.end)
     with _timed(report, "load"), uow_factory() as uow:
-        inputs = build_inputs(uow, books, calendar, first, report.end)
+        inputs = build_inputs(uow, books, calendar, first, report.end, report.start)
     rows = inputs.rows_for(report.start, report.end)
     if rows.stop <= rows.start:
         raise ValueError(f"no trading session between {report.start} and {report.end}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from sigmasight.batch.asset_metrics import ASSET_KEY, asset_metric_rows
 from sigmasight.batch.columns import Columns
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
@@ -31,6 +32,7 @@ from sigmasight.storage.history import (
     SecurityMarketBeta,
     SecurityVolatility,
 )
+from sigmasight.storage.history_assets import AssetPerformanceMetric
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -128,6 +130,11 @@ def _portfolio_factors(ctx: PortfolioContext) -> list[TableRows]:
     return [TableRows(PortfolioFactorExposure, PORTFOLIO_FACTOR_KEY, rows)]
 
 
+def _asset_metrics(ctx: SecurityContext) -> list[TableRows]:
+    rows = asset_metric_rows(ctx.inputs, ctx.returns, ctx.metrics)
+    return [TableRows(AssetPerformanceMetric, ASSET_KEY, rows)]
+
+
 def _snapshots(ctx: PortfolioContext) -> list[TableRows]:
     rows = snapshot_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.valuation)
     return [TableRows(PortfolioSnapshot, SNAPSHOT_KEY, rows)]
@@ -143,6 +150,7 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
     SecurityStep("factor_exposures", _security_factors),
+    SecurityStep("asset_metrics", _asset_metrics),
 )
 
 #: Portfolio-level families, run once per partition of books (append new families).

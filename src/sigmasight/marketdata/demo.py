@@ -24,6 +24,7 @@ import pandas as pd
 
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.domain.enums import AssetType
+from sigmasight.marketdata.demo_ohlcv import OHLCV_DEMO, ohlcv_rows
 from sigmasight.marketdata.demo_reference import (
     DEMO_ALIASES,
     DEMO_ETFS,
@@ -119,7 +120,11 @@ class DemoProvider:
         series = self._series()
         lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
         parts: list[pd.DataFrame] = []
+        bars: list[pd.DataFrame] = []
         for symbol in unique_symbols(symbols):
+            if symbol in OHLCV_DEMO:
+                bars.append(ohlcv_rows(symbol, start, end))
+                continue
             found = series.get(self.resolve(symbol))
             if found is None:
                 continue
@@ -129,9 +134,15 @@ class DemoProvider:
                 parts.append(
                     pd.DataFrame({"symbol": symbol, "date": days[i:j], "close": values[i:j]})
                 )
-        if not parts:
+        # Closes-only and OHLCV rows normalised apart: each fills its own missing fields.
+        frames = [
+            normalise_price_frame(pd.concat(p, ignore_index=True), source=self.name)
+            for p in (parts, bars)
+            if p
+        ]
+        if not frames:
             return empty_price_frame()
-        return normalise_price_frame(pd.concat(parts, ignore_index=True), source=self.name)
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def profiles(self, symbols: Sequence[str]) -> list[SecurityProfile]:
         """Name, GICS sector and industry of each demo symbol (market cap not shipped)."""
@@ -168,6 +179,9 @@ def _profile(symbol: str) -> SecurityProfile | None:
         return SecurityProfile(
             symbol, DEMO_ETFS[symbol], AssetType.ETF, None, None, None, "USD", True
         )
+    if symbol in OHLCV_DEMO:
+        name = OHLCV_DEMO[symbol][1]
+        return SecurityProfile(symbol, name, AssetType.INDEX, None, None, None, "USD", False)
     if symbol == MARKET_INDEX_SYMBOL:
         return SecurityProfile(
             symbol, "S&P 500 Index", AssetType.INDEX, None, None, None, "USD", False

@@ -280,12 +280,12 @@ def _not_sessions(valid: pd.DataFrame, calendar: TradingCalendar) -> list[Findin
 
 
 def _ohlc(valid: pd.DataFrame) -> list[Finding]:
-    high, low, close = valid["high"], valid["low"], valid["close"]
-    bad = (high < low) | (close > high) | (close < low)
+    high, low, close, opened = valid["high"], valid["low"], valid["close"], valid["open"]
+    bad = (high < low) | (close > high) | (close < low) | (opened > high) | (opened < low)
     rows = valid.loc[bad.to_numpy()]
     msgs = [
-        f"low {lo:g}, high {hi:g}, close {c:g} are inconsistent"
-        for lo, hi, c in zip(rows["low"], rows["high"], rows["close"], strict=True)
+        f"low {lo:g}, high {hi:g}, open {o:g}, close {c:g} are inconsistent"
+        for lo, hi, o, c in zip(rows["low"], rows["high"], rows["open"], rows["close"], strict=True)
     ]
     return _emit(rows, FindingCode.OHLC_INCONSISTENT, Severity.WARNING, msgs)
 

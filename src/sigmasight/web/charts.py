@@ -92,3 +92,50 @@ def nav_history(series: SnapshotSeries) -> Any:
     )
     fig.update_yaxes(title="net asset value")
     return _json(fig)
+
+
+def security_chart(points: list[Any]) -> Any:
+    """Price (candlesticks where every bar has OHLC, a line otherwise) with SMA and
+    Bollinger overlays, and RSI and MACD panes below, from the stored history."""
+    from plotly.subplots import make_subplots
+
+    days = [p.date.isoformat() for p in points]
+
+    def series(name: str) -> list[float | None]:
+        return [p.indicators.get(name) for p in points]
+
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, row_heights=[0.6, 0.2, 0.2])
+    bars = all(p.open is not None and p.high is not None and p.low is not None for p in points)
+    if bars and points:
+        fig.add_trace(
+            go.Candlestick(
+                x=days,
+                open=[p.open for p in points],
+                high=[p.high for p in points],
+                low=[p.low for p in points],
+                close=[p.close for p in points],
+                name="Price",
+            ),
+            row=1,
+            col=1,
+        )
+    else:
+        fig.add_trace(go.Scatter(x=days, y=[p.close for p in points], name="Close"), row=1, col=1)
+    for name, label, dash in (
+        ("sma_20", "SMA 20", "solid"),
+        ("sma_50", "SMA 50", "solid"),
+        ("sma_200", "SMA 200", "solid"),
+        ("bb_upper", "Bollinger upper", "dot"),
+        ("bb_lower", "Bollinger lower", "dot"),
+    ):
+        line = {"width": 1, "dash": dash}
+        fig.add_trace(go.Scatter(x=days, y=series(name), name=label, line=line), row=1, col=1)
+    fig.add_trace(go.Scatter(x=days, y=series("rsi_14"), name="RSI 14"), row=2, col=1)
+    fig.update_yaxes(range=[0, 100], title="RSI", row=2, col=1)
+    fig.add_trace(go.Scatter(x=days, y=series("macd"), name="MACD"), row=3, col=1)
+    fig.add_trace(go.Scatter(x=days, y=series("macd_signal"), name="Signal"), row=3, col=1)
+    fig.add_trace(go.Bar(x=days, y=series("macd_hist"), name="Histogram"), row=3, col=1)
+    fig.update_yaxes(title="MACD", row=3, col=1)
+    fig.update_xaxes(rangeslider_visible=False)
+    fig.update_layout(height=640)
+    return _json(fig)

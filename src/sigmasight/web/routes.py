@@ -16,6 +16,7 @@ from starlette.status import HTTP_303_SEE_OTHER
 from sigmasight.api.deps import RateLimiterDep, UowFactoryDep
 from sigmasight.api.errors import NUL_MESSAGE, ApiError
 from sigmasight.services import analytics
+from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.holdings import holdings, pnl_periods
 from sigmasight.services.passwords import verify_password
 from sigmasight.services.portfolio_import import portfolio_template_csv
@@ -249,7 +250,9 @@ def holdings_page(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
 ) -> HTMLResponse:
     def build(owner: int, day: date | None) -> dict[str, Any]:
-        return {"h": holdings(uow_factory, owner, portfolio_id, day)}
+        view = holdings(uow_factory, owner, portfolio_id, day)
+        metrics = asset_metrics.position_metrics(uow_factory, owner, portfolio_id, view.as_of)
+        return {"h": view, "am": {p.position_id: p for p in metrics.positions}}
 
     return _page(request, uow_factory, portfolio_id, "web_holdings", "holdings.html", as_of, build)
 
@@ -405,3 +408,27 @@ def template() -> Response:
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="sigmasight-template.csv"'},
     )
+
+
+@router.get("/portfolios/{portfolio_id}/securities/{symbol}", name="web_security")
+def security_page(
+    request: Request,
+    uow_factory: UowFactoryDep,
+    portfolio_id: int,
+    symbol: str,
+    as_of: AsOf = None,
+) -> HTMLResponse:
+    """One security's chart and asset metrics, reached from a holding of the portfolio."""
+    wanted = symbol.strip().upper()
+
+    def build(owner: int, day: date | None) -> dict[str, Any]:
+        snapshot_day = analytics.portfolio_overview(uow_factory, owner, portfolio_id, day).as_of
+        try:
+            found = asset_metrics.security_metrics(uow_factory, wanted, snapshot_day)
+        except asset_metrics.NoAssetMetricsError as exc:
+            return {"symbol": wanted, "m": None, "message": str(exc), "figures_json": "{}"}
+        points = asset_metrics.security_history(uow_factory, wanted, found.as_of)
+        figures = _script_json({"security-chart": charts.security_chart(points)})
+        return {"symbol": wanted, "m": found, "message": None, "figures_json": figures}
+
+    return _page(request, uow_factory, portfolio_id, "web_holdings", "security.html", as_of, build)

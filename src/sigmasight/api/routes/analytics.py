@@ -30,9 +30,11 @@ from sigmasight.api.schemas_analytics import (
     VolatilityViewOut,
 )
 from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
+from sigmasight.api.schemas_assets import PositionMetricsViewOut
 from sigmasight.api.schemas_resources import IdPath
 from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
 from sigmasight.services import analytics as service
+from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.sessions import moved_note
 from sigmasight.services.analytics import factors as factor_service
 
@@ -55,6 +57,7 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
         factor_service.position_factor_exposures,
         PositionFactorExposuresOut,
     ),
+    "positions/metrics": (asset_metrics.position_metrics, PositionMetricsViewOut),
 }
 
 AsOf = Annotated[
@@ -263,3 +266,14 @@ async def positions_factor_exposures(
     """Every held position with every registry factor: its security's loading, SE, t, p
     and the position's currency exposure, or the reason the row is empty."""
     return await _answer(request, reader, "positions/factor-exposures", portfolio_id, as_of, method)
+
+
+@router.get("/positions/metrics", response_model=PositionMetricsViewOut)
+async def positions_metrics(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> Response:
+    """Each held position with its security's indicators, returns and one-year risk."""
+    return await _answer(request, reader, "positions/metrics", portfolio_id, as_of, asked=as_of)
