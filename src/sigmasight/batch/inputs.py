@@ -101,6 +101,7 @@ class BatchInputs:
     def mark_prices(self) -> FloatArray:
         """The panel that marks positions: :attr:`marks`, else :attr:`prices`."""
         return self.prices if self.marks is None else self.marks
+
     #: Closes (T, L) of the factor registry's legs (``factor_symbols``), filled like
     #: ``prices``; kept apart so that unheld factor ETFs add no rows to other families.
     factor_symbols: tuple[str, ...] = ()

@@ -29,14 +29,14 @@ from sigmasight.api.schemas_analytics import (
     SnapshotSeriesOut,
     VolatilityViewOut,
 )
-from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_assets import PositionMetricsViewOut
+from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_resources import IdPath
 from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
 from sigmasight.services import analytics as service
 from sigmasight.services.analytics import asset_metrics
-from sigmasight.services.sessions import moved_note
 from sigmasight.services.analytics import factors as factor_service
+from sigmasight.services.sessions import moved_note
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
 
