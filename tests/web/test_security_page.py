@@ -3,16 +3,16 @@ API's, the chart draws, and it passes the accessibility checks."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 
 from sigmasight.web.formatting import num, pct
-from tests.web.conftest import SCREENSHOTS
 from tests.web.test_dashboard import FUND, _api, _login, _text
 
 
-def test_security_page_from_a_holding(page: Any, live_server: str) -> None:
+def test_security_page_from_a_holding(page: Any, live_server: str, screenshots: Path) -> None:
     _login(page, live_server)
     page.goto(f"{live_server}/portfolios/{FUND}/holdings")
     link = page.locator("#holdings tbody td.text a").first
@@ -31,8 +31,7 @@ def test_security_page_from_a_holding(page: Any, live_server: str) -> None:
     assert page.locator("#security-chart .main-svg").count() > 0
     table = page.get_by_test_id("metrics-table").inner_text()
     assert "needs OHLCV" in table
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "security.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "security.png"), full_page=True)
     violations = Axe().run(page).response["violations"]
     serious = [v for v in violations if v.get("impact") in ("serious", "critical")]
     assert serious == [], [(v["id"], v["help"], len(v["nodes"])) for v in serious]
