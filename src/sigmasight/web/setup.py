@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.status import HTTP_303_SEE_OTHER
 
 from sigmasight.config import Settings
+from sigmasight.web.manage import router as manage_router
 from sigmasight.web.routes import LoginRequiredError, router
 
 STATIC = Path(__file__).with_name("static")
@@ -40,3 +41,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         return RedirectResponse("/login", HTTP_303_SEE_OTHER)
 
     app.include_router(router)
+    app.include_router(manage_router)
