@@ -116,12 +116,12 @@ def test_holdings_sort_and_filter(page: Any, live_server: str) -> None:
     page.select_option("#f-type", "SHORT")
     visible = page.locator("#holdings tbody tr:not([hidden])")
     assert 0 < visible.count() < total
-    assert all(t == "SHORT" for t in visible.locator("td:nth-child(2)").all_inner_texts())
+    assert all(t == "Short" for t in visible.locator("td:nth-child(2)").all_inner_texts())
     page.select_option("#f-type", "")
     page.get_by_role("button", name="Market value").click()
     values = [
         float(v)
-        for v in page.locator("#holdings tbody td:nth-child(5)").evaluate_all(
+        for v in page.locator("#holdings tbody td:nth-child(8)").evaluate_all(
             "cells => cells.map(c => c.dataset.value).filter(v => v !== '')"
         )
     ]

@@ -15,6 +15,7 @@ from sigmasight.services.analytics import (
     SnapshotSeries,
     VolatilityView,
 )
+from sigmasight.services.holdings_summary import OverviewHoldings
 
 #: 95 % two-sided normal quantile for beta confidence intervals.
 Z_95 = 1.959963984540054
@@ -138,4 +139,22 @@ def security_chart(points: list[Any]) -> Any:
     fig.update_yaxes(title="MACD", row=3, col=1)
     fig.update_xaxes(rangeslider_visible=False)
     fig.update_layout(height=640)
+    return _json(fig)
+
+
+def allocation(view: OverviewHoldings) -> Any:
+    """Market value by sector (private holdings and cash apart) as a share of NAV; a
+    short side is a negative bar."""
+    buckets = list(reversed(view.allocation))  # largest at the top of a horizontal bar
+    weights = [b.weight for b in buckets]
+    fig = go.Figure(
+        go.Bar(
+            x=weights,
+            y=[b.name for b in buckets],
+            orientation="h",
+            marker_color=["#1565c0" if (w or 0) >= 0 else "#c62828" for w in weights],
+            name="Share of NAV",
+        )
+    )
+    fig.update_xaxes(tickformat=".0%", title="market value, % of NAV", zeroline=True)
     return _json(fig)

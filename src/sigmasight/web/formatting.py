@@ -32,6 +32,14 @@ def quantity(value: float | Decimal | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def pvalue(value: float | None) -> str:
+    """A p-value: four decimals, or scientific notation below 0.001 (a beta's p-value of
+    3e-40 is not "0.0000")."""
+    if value is None:
+        return "–"
+    return f"{value:.4f}" if value >= 1e-3 or value == 0 else f"{value:.1e}"
+
+
 #: Words for the codes stored and served (enum values): pages and the CLI show these.
 LABELS: dict[str, str] = {
     # account types
@@ -73,5 +81,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "num": num,
     "quantity": quantity,
     "label": label,
+    "pvalue": pvalue,
     "sign_class": sign_class,
 }

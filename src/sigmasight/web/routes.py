@@ -18,6 +18,7 @@ from sigmasight.api.errors import NUL_MESSAGE, ApiError
 from sigmasight.services import analytics
 from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.holdings import holdings, pnl_periods
+from sigmasight.services.holdings_summary import holdings_totals, overview_holdings, position_cost
 from sigmasight.services.passwords import verify_password
 from sigmasight.services.portfolio_import import portfolio_template_csv
 from sigmasight.services.portfolios import (
@@ -159,15 +160,16 @@ def portfolios(request: Request, uow_factory: UowFactoryDep) -> HTMLResponse:
     for summary in list_portfolios(uow_factory, user.id):
         try:
             overview = analytics.portfolio_overview(uow_factory, user.id, summary.id)
-            nav, as_of = overview.nav, overview.as_of
+            nav, as_of, held = overview.nav, overview.as_of, overview.counts.positions
         except analytics.NoSnapshotError:
-            nav, as_of = None, None
+            nav, as_of, held = None, None, None
         cards.append(
             {
                 "id": summary.id,
                 "name": summary.name,
-                "account_type": summary.account_type.value,
-                "positions": summary.positions,
+                "account_type": summary.account_type,
+                "lots": summary.positions,
+                "open_positions": held,
                 "benchmark": summary.benchmark,
                 "nav": nav,
                 "as_of": as_of,
@@ -231,6 +233,8 @@ def overview(
 ) -> HTMLResponse:
     def build(owner: int, day: date | None) -> dict[str, Any]:
         view = analytics.portfolio_overview(uow_factory, owner, portfolio_id, day)
+        extra = overview_holdings(uow_factory, owner, portfolio_id, view.as_of)
+        figures = _script_json({"allocation-chart": charts.allocation(extra)})
         try:
             risk = analytics.risk_metrics(uow_factory, owner, portfolio_id, view.as_of)
         except analytics.NoSnapshotError:  # a snapshot written before the family existed
@@ -240,6 +244,8 @@ def overview(
             "pnl": pnl_periods(uow_factory, owner, portfolio_id, view.as_of),
             "risk": risk,
             "factors": _factor_headline(uow_factory, owner, portfolio_id, view.as_of),
+            "oh": extra,
+            "figures_json": figures,
         }
 
     return _page(request, uow_factory, portfolio_id, "web_overview", "overview.html", as_of, build)
@@ -252,7 +258,12 @@ def holdings_page(
     def build(owner: int, day: date | None) -> dict[str, Any]:
         view = holdings(uow_factory, owner, portfolio_id, day)
         metrics = asset_metrics.position_metrics(uow_factory, owner, portfolio_id, view.as_of)
-        return {"h": view, "am": {p.position_id: p for p in metrics.positions}}
+        return {
+            "h": view,
+            "am": {p.position_id: p for p in metrics.positions},
+            "totals": holdings_totals(view),
+            "cost": position_cost,
+        }
 
     return _page(request, uow_factory, portfolio_id, "web_holdings", "holdings.html", as_of, build)
 
@@ -283,16 +294,37 @@ def risk(
     return _page(request, uow_factory, portfolio_id, "web_risk", "risk.html", as_of, build)
 
 
+#: Rows of the History page's table per page (newest first).
+HISTORY_PAGE_ROWS = 50
+
+
 @router.get("/portfolios/{portfolio_id}/history", name="web_history")
 def history(
-    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
+    request: Request,
+    uow_factory: UowFactoryDep,
+    portfolio_id: int,
+    as_of: AsOf = None,
+    page: Annotated[int, Query(ge=1, le=10_000, description="Page of the table.")] = 1,
 ) -> HTMLResponse:
     def build(owner: int, day: date | None) -> dict[str, Any]:
         series = analytics.snapshot_series(uow_factory, owner, portfolio_id, end=day)
         view = analytics.portfolio_overview(uow_factory, owner, portfolio_id, day)
         figure = charts.nav_history(series)
         figures = _script_json({"nav-chart": figure})
-        return {"series": series, "o": view, "figures_json": figures}
+        newest_first = list(reversed(series.rows))
+        pages = max(1, -(-len(newest_first) // HISTORY_PAGE_ROWS))
+        shown = min(page, pages)
+        first = (shown - 1) * HISTORY_PAGE_ROWS
+        return {
+            "series": series,
+            "o": view,
+            "figures_json": figures,
+            "rows": newest_first[first : first + HISTORY_PAGE_ROWS],
+            "page_no": shown,
+            "page_count": pages,
+            "first_row": first + 1,
+            "total_rows": len(newest_first),
+        }
 
     return _page(request, uow_factory, portfolio_id, "web_history", "history.html", as_of, build)
 

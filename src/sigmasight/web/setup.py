@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.status import HTTP_303_SEE_OTHER
 
 from sigmasight.config import Settings
+from sigmasight.web.manage import router as manage_router
 from sigmasight.web.routes import LoginRequiredError, router
 from sigmasight.web.session import SESSION_SECONDS
 
@@ -54,3 +55,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         return RedirectResponse("/login", HTTP_303_SEE_OTHER)
 
     app.include_router(router)
+    app.include_router(manage_router)

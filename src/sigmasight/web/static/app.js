@@ -23,6 +23,9 @@
     });
     document.querySelectorAll("table[data-sortable]").forEach(makeSortable);
     document.querySelectorAll("[data-filter-table]").forEach(bindFilters);
+    // A page showing work in progress (a computation) reloads itself until it is done.
+    const waiting = document.querySelector("[data-reload-after]");
+    if (waiting) setTimeout(() => location.reload(), Number(waiting.dataset.reloadAfter));
   });
 
   function cellValue(row, index) {
