@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     market_data_providers: str = Field(
         default="demo", description="Comma-separated provider chain, tried in order."
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose "
+        "X-Forwarded-For is believed (e.g. 10.0.0.0/8); empty: the header is ignored.",
+    )
+    login_attempts: int = Field(
+        default=5, ge=1, description="Failed logins per account and client per window."
+    )
+    login_window_seconds: int = Field(default=300, ge=1)
+    hash_concurrency: int = Field(
+        default=2, ge=1, description="Password hashes computed at once (64 MiB each)."
+    )
     public_url: str = Field(
         default="",
         pattern=r"^(https?://[^/?#\s]+)?$",
@@ -70,8 +82,20 @@ class Settings(BaseSettings):
         "per-session rate by (1 + r)^(1/252) - 1.",
     )
 
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
+
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:
+        try:
+            self.trusted_proxy_networks  # noqa: B018 - parsed once to refuse a typo
+        except ValueError as exc:
+            raise ConfigurationError(f"SIGMASIGHT_TRUSTED_PROXIES: {exc}") from exc
         secret = self.jwt_secret.get_secret_value()
         if self.environment == "development" or (
             self.environment == "test" and secret == DEFAULT_JWT_SECRET

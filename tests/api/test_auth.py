@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
 import pytest
@@ -11,8 +12,11 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from sigmasight.api.app import create_app
-from sigmasight.api.security import ALGORITHM, LoginRateLimiter
+from sigmasight.api.security import ALGORITHM
 from sigmasight.config import Settings
+from sigmasight.storage.db import make_engine
+from sigmasight.storage.login_throttle import LoginThrottle, throttle_key
+from sigmasight.storage.migrate import upgrade
 from tests.api.conftest import TEST_SECRET
 
 PASSWORD = "correct-horse-battery"
@@ -84,12 +88,21 @@ def test_wrong_password_then_rate_limited(client: TestClient) -> None:
     assert int(blocked.headers["Retry-After"]) > 0
 
 
-def test_rate_limiter_window_expires() -> None:
-    limiter = LoginRateLimiter(attempts=2, window=10)
-    limiter.failed("k", now=0)
-    limiter.failed("k", now=1)
-    assert limiter.retry_after("k", now=2) == 9
-    assert limiter.retry_after("k", now=11.5) == 0
+def test_login_throttle_window_and_release(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'throttle.db'}")
+    upgrade(engine)
+    throttle = LoginThrottle(engine, window_seconds=10)
+    key, other = throttle_key("pair", "a@example.com", "1.2.3.4"), throttle_key("account", "a")
+    assert throttle.reserve({key: 2}, now=0) == 0
+    assert throttle.reserve({key: 2}, now=1) == 0
+    assert throttle.reserve({key: 2, other: 9}, now=2) == 8  # the window began at 0
+    assert throttle.reserve({other: 1}, now=3) == 0  # the refused attempt was not counted
+    assert throttle.reserve({key: 2}, now=10.5) == 0  # a new window
+    throttle.release(forget=[key], give_back=[other])
+    assert throttle.reserve({key: 1}, now=11) == 0
+    assert throttle.reserve({other: 1}, now=11) == 0  # its reservation was given back
+    assert throttle.reserve({other: 1}, now=11) == 2  # its window began at 3
+    engine.dispose()
 
 
 def test_expired_and_forged_tokens_are_refused(client: TestClient) -> None:

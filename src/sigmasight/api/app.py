@@ -15,6 +15,7 @@ from sigmasight import __version__
 from sigmasight.api.answers import AnswerCache
 from sigmasight.api.errors import install_error_handlers, log
 from sigmasight.api.http_headers import ResponseHeaders
+from sigmasight.api.login import LoginGuard
 from sigmasight.api.readers import ReaderChecks
 from sigmasight.api.routes import (
     analytics,
@@ -28,7 +29,6 @@ from sigmasight.api.routes import (
     securities,
     tags,
 )
-from sigmasight.api.security import LoginRateLimiter
 from sigmasight.config import Settings
 from sigmasight.storage.db import make_engine, make_reader_engine, make_session_factory
 from sigmasight.storage.uow import UnitOfWork
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.reader_engine = reader_engine
     app.state.uow_factory = lambda: UnitOfWork(session_factory)
-    app.state.login_limiter = LoginRateLimiter()
+    app.state.login_guard = LoginGuard(engine, settings)
     app.state.answers = AnswerCache()
     app.state.reader_checks = ReaderChecks(reader_engine)
     install_error_handlers(app)

@@ -10,7 +10,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sigmasight.api.errors import ApiError
-from sigmasight.api.security import LoginRateLimiter, TokenClaims, TokenError, decode_token
+from sigmasight.api.login import LoginGuard
+from sigmasight.api.security import TokenClaims, TokenError, decode_token
 from sigmasight.config import Settings
 from sigmasight.storage.models import User
 from sigmasight.storage.sessions import live_user
@@ -30,14 +31,14 @@ async def get_uow_factory(request: Request) -> UowFactory:
     return factory
 
 
-async def get_rate_limiter(request: Request) -> LoginRateLimiter:
-    limiter: LoginRateLimiter = request.app.state.login_limiter
-    return limiter
+async def get_login_guard(request: Request) -> LoginGuard:
+    guard: LoginGuard = request.app.state.login_guard
+    return guard
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UowFactoryDep = Annotated[UowFactory, Depends(get_uow_factory)]
-RateLimiterDep = Annotated[LoginRateLimiter, Depends(get_rate_limiter)]
+LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]
 
 
 def _unauthorized(message: str) -> ApiError:

@@ -1,12 +1,10 @@
-"""JWT access and refresh tokens, token revocation and a login rate limiter."""
+"""JWT access and refresh tokens."""
 
 from __future__ import annotations
 
 import functools
-import threading
 import time
 import uuid
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -101,37 +99,3 @@ def _signed_claims(secret: str, token: str) -> TokenClaims:
         raise TokenError("the token is not valid")
     jti, user_key, family = str(claims["jti"]), str(claims["uk"]), str(claims["fam"])
     return TokenClaims(user_id, token_type, jti, expires_at, user_key, family)
-
-
-class LoginRateLimiter:
-    """At most ``attempts`` failed logins per key (e-mail and client) per ``window`` seconds."""
-
-    def __init__(self, attempts: int = 5, window: float = 300.0) -> None:
-        self.attempts = attempts
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _trim(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, key: str, now: float | None = None) -> int:
-        """Seconds until ``key`` may try again (0 when allowed)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            failures = self._trim(key, now)
-            if len(failures) < self.attempts:
-                return 0
-            return max(int(self.window - (now - failures[0])) + 1, 1)
-
-    def failed(self, key: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._trim(key, now).append(now)
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)

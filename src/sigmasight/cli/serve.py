@@ -52,6 +52,9 @@ def serve(
             port=port,
             workers=workers,
             log_level="warning",
+            # The app decides whom to believe about X-Forwarded-For (trusted_proxies);
+            # uvicorn's own default would believe any local peer.
+            proxy_headers=False,
         )
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc}")

@@ -4,6 +4,7 @@ minimum strength a new password must have."""
 from __future__ import annotations
 
 import functools
+import secrets
 import unicodedata
 
 from argon2 import PasswordHasher
@@ -60,6 +61,21 @@ def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPasswordError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     return _hasher.hash(password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def verify_password_or_dummy(password_hash: str | None, password: str) -> bool:
+    """Verify against ``password_hash``; without one (an unknown e-mail), verify against
+    a dummy hash with the same parameters and answer False: both take the same time, so
+    response times do not tell which e-mails have accounts."""
+    if password_hash is None:
+        verify_password(_dummy_hash(), password)
+        return False
+    return verify_password(password_hash, password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -248,3 +248,17 @@ class DataRevision(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LoginAttempt(Base):
+    """Failed (and in-flight) logins per throttle key, in a fixed window.
+
+    Kept in the database so every worker process counts the same attempts; a key is
+    the SHA-256 of what it limits (an account, a client address, or both)."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    #: Seconds since the epoch when the window of this key began.
+    window_start: Mapped[float] = mapped_column(Float)

@@ -13,13 +13,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from starlette.status import HTTP_303_SEE_OTHER
 
-from sigmasight.api.deps import RateLimiterDep, UowFactoryDep
+from sigmasight.api.deps import LoginGuardDep, UowFactoryDep
 from sigmasight.api.errors import NUL_MESSAGE, ApiError
+from sigmasight.api.login import InvalidCredentialsError, TooManyAttemptsError
 from sigmasight.services import analytics
 from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.holdings import holdings, pnl_periods
 from sigmasight.services.holdings_summary import holdings_totals, overview_holdings, position_cost
-from sigmasight.services.passwords import verify_password
 from sigmasight.services.portfolio_import import portfolio_template_csv
 from sigmasight.services.portfolios import (
     PortfolioSpec,
@@ -100,10 +100,10 @@ def login_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     uow_factory: UowFactoryDep,
-    limiter: RateLimiterDep,
+    guard: LoginGuardDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=256)],
     csrf_token_field: Annotated[str, Form(alias="csrf_token")] = "",
@@ -114,23 +114,19 @@ def login(
         response = _render(request, "login.html", None, error=NUL_MESSAGE, email=None)
         response.status_code = 422
         return response
-    key = f"web|{email}|{request.client.host if request.client else '-'}"
-    if wait := limiter.retry_after(key):
-        error = f"Too many failed logins; try again in {wait} seconds."
-        return _render(request, "login.html", None, error=error, email=email)
-    with uow_factory() as uow:
-        user = uow.users.get_by_email(email)
-        valid = user is not None and verify_password(user.password_hash, password)
-        user_id, user_key = (user.id, user.session_key) if user is not None else (0, "")
-    if not valid:
-        limiter.failed(key)
-        response = _render(
-            request, "login.html", None, error="E-mail or password is wrong.", email=email
-        )
+    try:
+        user = await guard.log_in(request, uow_factory, email, password)
+    except TooManyAttemptsError as exc:
+        error = f"Too many failed logins; try again in {exc.wait} seconds."
+        response = _render(request, "login.html", None, error=error, email=email)
+        response.status_code = 429
+        return response
+    except InvalidCredentialsError:
+        error = "E-mail or password is wrong."
+        response = _render(request, "login.html", None, error=error, email=email)
         response.status_code = 401
         return response
-    limiter.succeeded(key)
-    sign_in(request, user_id, user_key)
+    sign_in(request, user.user_id, user.user_key)
     return RedirectResponse("/portfolios", HTTP_303_SEE_OTHER)
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
 from sigmasight.api.deps import (
     CurrentUser,
-    RateLimiterDep,
+    LoginGuardDep,
     SettingsDep,
     TokenClaimsDep,
+    UowFactory,
     UowFactoryDep,
     utcnow,
 )
 from sigmasight.api.errors import ApiError
+from sigmasight.api.login import InvalidCredentialsError, TooManyAttemptsError
 from sigmasight.api.schemas import (
     LoginRequest,
     Message,
@@ -50,13 +53,24 @@ def _family_expiry(settings: Settings) -> datetime:
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
-def register(body: UserCreate, uow_factory: UowFactoryDep) -> User:
-    """Create an account. The password is stored as an Argon2id hash."""
+async def register(body: UserCreate, uow_factory: UowFactoryDep, guard: LoginGuardDep) -> User:
+    """Create an account. The password is stored as an Argon2id hash (computed with
+    bounded concurrency, like a login's)."""
     email = body.email.strip().lower()
+    if await run_in_threadpool(_email_taken, uow_factory, email):
+        raise ApiError(409, "EMAIL_TAKEN", "An account with this e-mail already exists.")
+    password_hash = await guard.passwords.hash(body.password)
+    return await run_in_threadpool(_create_user, uow_factory, email, password_hash, body.name)
+
+
+def _email_taken(uow_factory: UowFactory, email: str) -> bool:
     with uow_factory() as uow:
-        if uow.users.get_by_email(email) is not None:
-            raise ApiError(409, "EMAIL_TAKEN", "An account with this e-mail already exists.")
-        user = User(email=email, password_hash=hash_password(body.password), name=body.name)
+        return uow.users.get_by_email(email) is not None
+
+
+def _create_user(uow_factory: UowFactory, email: str, password_hash: str, name: str) -> User:
+    with uow_factory() as uow:
+        user = User(email=email, password_hash=password_hash, name=name)
         try:
             uow.users.add(user)
             uow.commit()
@@ -67,35 +81,26 @@ def register(body: UserCreate, uow_factory: UowFactoryDep) -> User:
 
 
 @router.post("/login", response_model=TokenPair)
-def login(
+async def login(
     body: LoginRequest,
     request: Request,
     settings: SettingsDep,
     uow_factory: UowFactoryDep,
-    limiter: RateLimiterDep,
+    guard: LoginGuardDep,
 ) -> TokenPair:
     """Exchange e-mail and password for an access token (short) and a refresh token.
 
-    Repeated failures for the same e-mail and client are refused for a while (429)."""
-    email = body.email.strip().lower()
-    key = f"{email}|{request.client.host if request.client else '-'}"
-    wait = limiter.retry_after(key)
-    if wait:
+    Repeated failures for an account, a client or both are refused for a while (429);
+    see :mod:`sigmasight.api.login`."""
+    try:
+        user = await guard.log_in(request, uow_factory, body.email.strip().lower(), body.password)
+    except TooManyAttemptsError as exc:
         raise ApiError(
-            429,
-            "TOO_MANY_ATTEMPTS",
-            f"Too many failed logins; try again in {wait} s.",
-            headers={"Retry-After": str(wait)},
-        )
-    with uow_factory() as uow:
-        user = uow.users.get_by_email(email)
-        valid = user is not None and verify_password(user.password_hash, body.password)
-        user_id, user_key = (user.id, user.session_key) if user is not None else (0, "")
-    if not valid:
-        limiter.failed(key)
-        raise ApiError(401, "INVALID_CREDENTIALS", "E-mail or password is wrong.")
-    limiter.succeeded(key)
-    return _pair(settings, user_id, user_key)
+            429, "TOO_MANY_ATTEMPTS", str(exc), headers={"Retry-After": str(exc.wait)}
+        ) from exc
+    except InvalidCredentialsError as exc:
+        raise ApiError(401, "INVALID_CREDENTIALS", "E-mail or password is wrong.") from exc
+    return _pair(settings, user.user_id, user.user_key)
 
 
 @router.post("/refresh", response_model=TokenPair)

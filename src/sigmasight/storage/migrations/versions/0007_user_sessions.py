@@ -1,4 +1,4 @@
-"""user session keys; ids never reused on SQLite
+"""user session keys; ids never reused on SQLite; login attempts
 
 Revision ID: 0007
 Revises: 0005
@@ -14,6 +14,8 @@ the rows; ``sqlite_sequence`` starts at the largest id copied). Recreating a tab
 the old one, which with foreign keys enforced would cascade to every referencing row:
 the environment turns enforcement off around SQLite migrations and checks the keys after.
 PostgreSQL's sequences never hand out an id twice, so only the column is added there.
+
+``login_attempts``: failed logins per throttle key, shared by every worker process.
 """
 
 import secrets
@@ -40,6 +42,13 @@ def _fill_session_keys() -> None:
 
 
 def upgrade() -> None:
+    op.create_table(
+        "login_attempts",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_start", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_login_attempts")),
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
     with op.batch_alter_table("users") as batch_op:
         batch_op.add_column(sa.Column("session_key", sa.String(length=32), nullable=True))
@@ -55,6 +64,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("login_attempts")
     sqlite = op.get_bind().dialect.name == "sqlite"
     if sqlite:
         plain = {"sqlite_autoincrement": False}
