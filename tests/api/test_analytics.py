@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -426,7 +427,11 @@ def test_portfolio_never_snapshotted(
     user_id = client.get("/api/v1/auth/me", headers=headers).json()["id"]
     csv = b"Symbol,Quantity,Entry Price Per Share,Entry Date\nAAPL,10,150.00,2022-06-01\n"
     outcome = import_portfolio(
-        uow_factory, user_id, PortfolioSpec("Fresh"), csv, today=date(2022, 12, 28)
+        uow_factory,
+        user_id,
+        PortfolioSpec("Fresh", equity_balance=Decimal(10000)),
+        csv,
+        today=date(2022, 12, 28),
     )
     assert outcome.ok, outcome.errors
     pid = outcome.portfolio_id
