@@ -27,6 +27,7 @@ from sigmasight.batch.inputs import BatchInputs
 from sigmasight.batch.load import build_inputs, load_start, read_books
 from sigmasight.batch.queue import settle_dead_runs
 from sigmasight.batch.security import aligned_returns, beta_rows, security_metrics, volatility_rows
+from sigmasight.batch.skips import skip_reasons
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
@@ -61,6 +62,8 @@ class RunReport:
     security_rows: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
+    #: Portfolios that got no figure, or lacked some prices, with the reason.
+    skipped: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -172,6 +175,7 @@ def _execute(
         results = _portfolios(inputs, returns, metrics, options, executor, step)
     with _timed(report, "persist_snapshots"):
         _persist_snapshots(uow_factory, results, report)
+    report.skipped = skip_reasons(inputs, _written(results), report.errors, report.end)
     report.status = "partial" if report.errors else "succeeded"
 
 
@@ -195,6 +199,11 @@ def _portfolios(
 
     step("portfolios", 0, P)
     return executor.map_partitions(parts, returns, metrics, advance)  # type: ignore[arg-type]
+
+
+def _written(results: list[PartitionResult]) -> list[int]:
+    ids = [np.unique(np.asarray(r.rows.get("portfolio_id", []), dtype=np.int64)) for r in results]
+    return np.unique(np.concatenate(ids)).tolist() if ids else []
 
 
 def _persist_snapshots(
@@ -290,4 +299,5 @@ def _close_run(uow_factory: UowFactory, report: RunReport) -> None:
         run.errors = {str(k): v for k, v in report.errors.items()}
         run.portfolios = report.portfolios
         run.failed = len([k for k in report.errors if k != 0])
+        run.skipped = {str(k): v for k, v in report.skipped.items()}
         uow.commit()

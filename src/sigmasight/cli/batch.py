@@ -114,6 +114,8 @@ def print_report(report: RunReport) -> None:
     )
     for key, reason in report.errors.items():
         console.print(f"[red]failed[/] {'run' if key == 0 else f'portfolio {key}'}: {reason}")
+    for key, reason in report.skipped.items():
+        console.print(f"[yellow]portfolio {key}[/]: {reason}")
 
 
 @app.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +23,11 @@ from sigmasight.services.portfolios import (
     import_portfolio,
     list_portfolios,
     parse_equity,
+)
+from sigmasight.services.scheduling import (
+    latest_computation,
+    schedule_portfolio,
+    why_not_computable,
 )
 from sigmasight.storage.models import User
 from sigmasight.web import charts
@@ -174,6 +179,8 @@ def _page(
             message=str(exc),
             latest=latest,
             as_of=as_of,
+            computation=latest_computation(uow_factory, user.id, portfolio_id),
+            blocked=why_not_computable(uow_factory, portfolio_id),
             **common,
         )
         response.status_code = 404
@@ -288,7 +295,11 @@ async def import_upload(
         )
         response.status_code = 422
         return response
-    target = f"/portfolios/{outcome.portfolio_id}"
+    assert outcome.portfolio_id is not None
+    secret = request.app.state.settings.jwt_secret.get_secret_value()
+    now = datetime.now(UTC)
+    schedule_portfolio(uow_factory, secret, user.id, outcome.portfolio_id, now=now)
+    target = f"/portfolios/{outcome.portfolio_id}"  # its page says how the computation goes
     return RedirectResponse(target, HTTP_303_SEE_OTHER)
 
 
