@@ -8,13 +8,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from sigmasight.cli.main import app
 from sigmasight.services.portfolios import PortfolioSpec, import_portfolio, parse_equity
 from tests.api.test_no_server_errors_from_input import CSV, _csrf, _portfolio_count
 
@@ -87,17 +84,3 @@ def test_service_refuses_a_book_without_nav(client: TestClient) -> None:
     )
     assert not outcome.ok
     assert outcome.errors[0].code == "NON_POSITIVE_EQUITY"
-
-
-def test_cli_import_requires_starting_equity(sqlite_api_url: str, tmp_path: Path) -> None:
-    runner = CliRunner()
-    book = tmp_path / "book.csv"
-    book.write_bytes(CSV)
-    base = ["portfolio", "import", str(book), "--database-url", sqlite_api_url]
-    missing = runner.invoke(app, [*base, "--name", "CLI none"])
-    assert missing.exit_code == 2
-    assert "--equity" in missing.output
-    for equity in ("0", "-5"):
-        refused = runner.invoke(app, [*base, "--name", f"CLI {equity}", "--equity", equity])
-        assert refused.exit_code == 2, refused.output
-        assert "greater than 0" in refused.output

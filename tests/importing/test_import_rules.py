@@ -81,7 +81,7 @@ def test_parse_iso_date(text: str, expected: date | None) -> None:
 
 
 def test_template_parses_without_error_and_shows_every_kind() -> None:
-    result = parse_portfolio_csv(portfolio_template_csv().encode(), today=date(2024, 7, 1))
+    result = parse_portfolio_csv(portfolio_template_csv().encode(), today=date(2022, 7, 1))
     assert result.errors == ()
     kinds = {(p.investment_class, p.investment_subtype, p.position_type) for p in result.positions}
     assert kinds == {
@@ -97,7 +97,7 @@ def test_template_parses_without_error_and_shows_every_kind() -> None:
 
 
 def test_template_dates_are_checked_against_today() -> None:
-    result = parse_portfolio_csv(portfolio_template_csv().encode(), today=date(2024, 6, 30))
+    result = parse_portfolio_csv(portfolio_template_csv().encode(), today=date(2022, 6, 30))
     assert [(e.column, e.code) for e in result.errors] == [("Exit Date", "FUTURE_DATE")]
 
 

@@ -354,3 +354,6 @@ class BatchRunPublic(_Public):
     errors: dict[str, str] = Field(description='By portfolio id; "0" is the run itself.')
     portfolios: int
     failed: int
+    skipped: dict[str, str] = Field(
+        description="By portfolio id: why it got no figure, or which holdings had no price."
+    )

@@ -31,6 +31,7 @@ from sigmasight.batch.load import build_inputs, load_start, read_books
 from sigmasight.batch.queue import settle_dead_runs
 from sigmasight.batch.security import aligned_returns, security_metrics
 from sigmasight.batch.steps import SecurityContext, SecurityStep, TableRows
+from sigmasight.batch.skips import skip_reasons
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
@@ -61,6 +62,8 @@ class RunReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: portfolio id -> reason it failed; 0 -> the run failed; "step:NAME" -> a family failed
     errors: dict[int | str, str] = field(default_factory=dict)
+    #: Portfolios that got no figure, or lacked some prices, with the reason.
+    skipped: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -185,6 +188,8 @@ def _execute(
     with _timed(report, "persist_snapshots"):
         for table in _merged_tables(results):
             _persist_portfolio_table(uow_factory, table, report)
+    failed = [k for k in report.errors if isinstance(k, int)]
+    report.skipped = skip_reasons(inputs, _written(results), failed, report.end)
     report.status = "partial" if report.errors else "succeeded"
 
 
@@ -229,6 +234,11 @@ def _portfolios(
 
     step("portfolios", 0, P)
     return executor.map_partitions(parts, returns, metrics, advance)  # type: ignore[arg-type]
+
+
+def _written(results: list[PartitionResult]) -> list[int]:
+    ids = [np.unique(np.asarray(r.rows.get("portfolio_id", []), dtype=np.int64)) for r in results]
+    return np.unique(np.concatenate(ids)).tolist() if ids else []
 
 
 def _security_step(
@@ -363,4 +373,5 @@ def _close_run(uow_factory: UowFactory, report: RunReport) -> None:
         run.errors = {str(k): v for k, v in report.errors.items()}
         run.portfolios = report.portfolios
         run.failed = len([k for k in report.errors if isinstance(k, int) and k != 0])
+        run.skipped = {str(k): v for k, v in report.skipped.items()}
         uow.commit()

@@ -136,6 +136,8 @@ def print_report(report: RunReport) -> None:
     for key, reason in report.errors.items():
         where = "run" if key == 0 else key if isinstance(key, str) else f"portfolio {key}"
         console.print(f"[red]failed[/] {where}: {reason}")
+    for key, reason in report.skipped.items():
+        console.print(f"[yellow]portfolio {key}[/]: {reason}")
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +13,7 @@ from sigmasight.domain.enums import AccountType
 from sigmasight.web.formatting import label, money, num, quantity
 
 if TYPE_CHECKING:
+    from sigmasight.config import Settings
     from sigmasight.services.portfolio_import import RowError
 
 app = typer.Typer(
@@ -59,9 +60,17 @@ def import_(
     ] = None,
     owner: OwnerOption = None,
     database_url: DatabaseOption = None,
+    compute: Annotated[
+        bool,
+        typer.Option(
+            "--compute/--no-compute",
+            help="Compute the history now (default), or leave the queued run to a worker.",
+        ),
+    ] = True,
 ) -> None:
-    """Create a portfolio from FILE. Any bad row means nothing is written; every bad row
-    is listed with its line, column, code and message."""
+    """Create a portfolio from FILE, then compute its history from its first entry date
+    (at most the last 366 days of stored prices). Any bad row means nothing is written;
+    every bad row is listed with its line, column, code and message."""
     from sigmasight.services.portfolios import PortfolioSpec, import_portfolio, parse_equity
 
     if not file.is_file():
@@ -77,13 +86,39 @@ def import_(
     settings = load_settings(database_url)
     with unit_of_work_factory(settings) as uow_factory:
         spec = PortfolioSpec(name, account_type, equity_balance)
-        outcome = import_portfolio(
-            uow_factory, _owner_id(uow_factory, owner), spec, file.read_bytes(), today=as_of
-        )
-    if not outcome.ok:
-        _print_errors(outcome.errors)
-        fail(f"{len(outcome.errors)} error(s) in {file}; nothing was imported", code=1)
-    console.print(f"Imported {outcome.positions} positions into portfolio {outcome.portfolio_id}.")
+        owner_id = _owner_id(uow_factory, owner)
+        outcome = import_portfolio(uow_factory, owner_id, spec, file.read_bytes(), today=as_of)
+        if not outcome.ok:
+            _print_errors(outcome.errors)
+            fail(f"{len(outcome.errors)} error(s) in {file}; nothing was imported", code=1)
+        pid = outcome.portfolio_id
+        console.print(f"Imported {outcome.positions} positions into portfolio {pid}.")
+        assert pid is not None
+        _compute(uow_factory, settings, owner_id, pid, run_now=compute)
+
+
+def _compute(
+    uow_factory: UowFactory, settings: Settings, owner_id: int, portfolio_id: int, *, run_now: bool
+) -> None:
+    """Queue the new portfolio's history (the API's queue) and run it here if asked."""
+    from sigmasight.services.scheduling import latest_computation, schedule_portfolio
+    from sigmasight.services.worker import run_next
+
+    secret = settings.jwt_secret.get_secret_value()
+    now = datetime.now(UTC)
+    queued = schedule_portfolio(uow_factory, secret, owner_id, portfolio_id, now=now)
+    if queued.run_id is None:
+        console.print(f"Not computed: {queued.reason}.")
+        return
+    span = f"{queued.start} to {queued.end}"
+    if not run_now:
+        console.print(f"Queued run {queued.run_id} ({span}) for `sigmasight worker`.")
+        return
+    run_next(uow_factory, settings, clock=lambda: datetime.now(UTC), run_id=queued.run_id)
+    done = latest_computation(uow_factory, owner_id, portfolio_id)
+    assert done is not None
+    detail = f": {done.reason}" if done.reason else ""
+    console.print(f"Computed {span}: {done.status}{detail}.")
 
 
 def _print_errors(errors: tuple[RowError, ...]) -> None:

@@ -288,27 +288,34 @@ _TEMPLATE: Final = """\
 #                          are given they must agree.
 #   Exit Date, Exit Price Per Share
 #                          Both for a closed position (exit on or after entry), else none.
+#
+# The example rows below use symbols and dates of the bundled demo data (daily prices of
+# 20 S&P 500 stocks, five factor ETFs and the S&P 500 from 2019 to 2022-12-28), so after
+# `sigmasight demo` this file imports and computes as it is. Your own symbols need prices:
+# the demo data has none for others; configure a provider (SIGMASIGHT_FMP_API_KEY) or
+# load price files first.
 Symbol,Quantity,Entry Price Per Share,Entry Date,Investment Class,Investment Subtype,\
 Underlying Symbol,Strike Price,Expiration Date,Option Type,Exit Date,Exit Price Per Share
 # A long stock position; class and subtype are inferred (PUBLIC, STOCK).
-AAPL,100,185.64,2024-01-16,,,,,,,,
+AAPL,100,180.43,2022-01-03,,,,,,,,
 # A short stock position: negative quantity.
-TSLA,-40,187.29,2024-03-04,PUBLIC,STOCK,,,,,,
+JPM,-40,130.17,2022-03-01,PUBLIC,STOCK,,,,,,
 # An exchange-traded fund.
-VOO,25,"$435.20",2024-02-01,PUBLIC,ETF,,,,,,
-# A listed option by OCC symbol: 2 long AAPL calls, strike 200, expiring 2025-01-17.
-AAPL250117C00200000,2,6.15,2024-04-10,,,,,,,,
-# An option by its fields: 3 short SPY puts, strike 480, expiring 2024-12-20.
-SPY,-3,7.85,2024-05-06,OPTIONS,PUT,SPY,480,2024-12-20,PUT,,
+USMV,250,"$74.32",2022-02-01,PUBLIC,ETF,,,,,,
+# A listed option by OCC symbol: 2 long AAPL calls, strike 150, expiring 2023-01-20.
+AAPL230120C00150000,2,22.15,2022-04-11,,,,,,,,
+# An option by its fields: 3 short MSFT puts, strike 250, expiring 2023-01-20.
+MSFT,-3,12.40,2022-05-06,OPTIONS,PUT,MSFT,250,2023-01-20,PUT,,
 # A private holding: its name is the symbol; it has no market price.
-Acme Ventures Fund II,1,"250,000.00",2023-06-30,PRIVATE,PRIVATE_EQUITY,,,,,,
+Acme Ventures Fund II,1,"25,000.00",2021-06-30,PRIVATE,PRIVATE_EQUITY,,,,,,
 # A closed position: bought, then sold on the exit date.
-MSFT,30,250.16,2023-01-10,,,,,,,2024-07-01,456.73
+MSFT,30,309.90,2022-01-10,,,,,,,2022-07-01,257.10
 """
 
 
 def portfolio_template_csv() -> str:
     """An annotated example import file: comments on every column and one example row
-    of each kind (long, short, ETF, OCC option, option by fields, private, closed).
-    It parses with no errors for any ``today`` from 2024-07-01 on."""
+    of each kind (long, short, ETF, OCC option, option by fields, private, closed), on
+    symbols and dates the bundled demo data prices, so it computes after ``sigmasight
+    demo``. It parses with no errors for any ``today`` from 2022-07-01 on."""
     return _TEMPLATE

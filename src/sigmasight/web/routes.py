@@ -28,6 +28,11 @@ from sigmasight.services.portfolios import (
     parse_equity,
 )
 from sigmasight.services.sessions import session_on_or_before
+from sigmasight.services.scheduling import (
+    latest_computation,
+    schedule_portfolio,
+    why_not_computable,
+)
 from sigmasight.storage.models import User
 from sigmasight.storage.sessions import live_user, revoke
 from sigmasight.web import charts, charts_risk
@@ -206,6 +211,8 @@ def _page(
             message=str(exc),
             latest=latest,
             as_of=as_of,
+            computation=latest_computation(uow_factory, user.id, portfolio_id),
+            blocked=why_not_computable(uow_factory, portfolio_id),
             **common,
         )
         response.status_code = 404
@@ -425,7 +432,11 @@ async def import_upload(
         )
         response.status_code = 422
         return response
-    target = f"/portfolios/{outcome.portfolio_id}"
+    assert outcome.portfolio_id is not None
+    secret = request.app.state.settings.jwt_secret.get_secret_value()
+    now = datetime.now(UTC)
+    schedule_portfolio(uow_factory, secret, user.id, outcome.portfolio_id, now=now)
+    target = f"/portfolios/{outcome.portfolio_id}"  # its page says how the computation goes
     return RedirectResponse(target, HTTP_303_SEE_OTHER)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Form, Request, Response, UploadFile, status
 
-from sigmasight.api.deps import CurrentUser, UowFactoryDep, utcnow
+from sigmasight.api.deps import CurrentUser, SettingsDep, UowFactoryDep, utcnow
 from sigmasight.api.schemas_resources import (
     IdPath,
     PortfolioCreate,
@@ -22,6 +22,7 @@ from sigmasight.services.portfolio_import import DEFAULT_MAX_BYTES
 from sigmasight.services.portfolios import PortfolioSpec
 from sigmasight.services.resources import portfolios as service
 from sigmasight.services.resources.portfolios import PortfolioView
+from sigmasight.services.scheduling import schedule_portfolio
 
 router = APIRouter(
     prefix="/portfolios",
@@ -66,15 +67,28 @@ def import_portfolio(
     ],
     user: CurrentUser,
     uow_factory: UowFactoryDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
     account_type: Annotated[AccountType, Form()] = AccountType.TAXABLE,
 ) -> PortfolioView:
     """A new portfolio from a CSV file (see ``sigmasight portfolio template``), all rows
     or none: any bad row gives 422 IMPORT_ERRORS listing every {row, column, code,
-    message}, and nothing is written."""
+    message}, and nothing is written. Its history is then queued for computation (from
+    its first entry date, at most 366 days): the run is in the ``Link`` header
+    (``rel="computation"``), or ``X-Computation-Not-Queued`` says why there is none."""
     spec = PortfolioSpec(name, account_type, equity_balance)
-    return service.import_new_portfolio(
+    created = service.import_new_portfolio(
         uow_factory, user.id, spec, read_upload(file), today=utcnow().date()
     )
+    secret = settings.jwt_secret.get_secret_value()
+    queued = schedule_portfolio(uow_factory, secret, user.id, created.id, now=utcnow())
+    if queued.run_id is not None:
+        url = request.url_for("get_run", run_id=queued.run_id).path
+        response.headers["Link"] = f'<{url}>; rel="computation"'
+    else:
+        response.headers["X-Computation-Not-Queued"] = str(queued.reason)
+    return created
 
 
 @router.get("/{portfolio_id}", response_model=PortfolioPublic)

@@ -256,6 +256,7 @@ class RunView:
     errors: dict[str, str]
     portfolios: int
     failed: int
+    skipped: dict[str, str]
 
 
 def get_run(uow_factory: UowFactory, secret: str, owner_id: int, run_id: str) -> RunView:
@@ -281,4 +282,5 @@ def get_run(uow_factory: UowFactory, secret: str, owner_id: int, run_id: str) ->
             {k: v for k, v in run.errors.items() if k in visible or k.startswith("step:")},
             run.portfolios,
             run.failed,
+            {k: v for k, v in (run.skipped or {}).items() if k in visible},
         )
