@@ -201,3 +201,17 @@ def test_trailing_windows_lay_windows_side_by_side() -> None:
     np.testing.assert_array_equal(out[:, 1], [np.nan, np.nan, 3.0, 5.0])
     np.testing.assert_array_equal(out[:, 2], [12.0, 14.0, 16.0, 18.0])
     np.testing.assert_array_equal(out[:, 3], [13.0, 15.0, 17.0, 19.0])
+
+
+def test_volatility_trend_honours_its_windows_and_threshold(stock_returns) -> None:
+    """Non-default windows and threshold reach the computation (mutation survivors)."""
+    R = stock_returns[-200:, :6]
+    short = R[-10:].std(axis=0, ddof=1)
+    long = R[-100:].std(axis=0, ddof=1)
+    trend = volatility_trend(R, short_window=10, long_window=100, threshold=0.3)
+    np.testing.assert_allclose(trend.strength, short / long - 1.0, rtol=1e-12)
+    strength = short / long - 1.0
+    expected = np.where(strength > 0.3, 1, np.where(strength < -0.3, -1, 0))
+    np.testing.assert_array_equal(trend.direction, expected)
+    # A series between the default threshold and this one: the threshold decides it.
+    assert ((np.abs(strength) > 0.1) & (np.abs(strength) < 0.3)).any()

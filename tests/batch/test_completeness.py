@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from sigmasight.analytics._typing import Reason
 from sigmasight.api.app import create_app
 from sigmasight.batch.runner import run_batch
+from sigmasight.batch.snapshots import _missing_figures
 from sigmasight.config import Settings
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
@@ -72,3 +75,23 @@ def test_the_api_answers_say_incomplete_with_the_reason(
     assert row["is_complete"] is False
     assert NO_FORECAST in row["notes"]
     assert NO_PERCENTILE in row["notes"]
+
+
+def test_each_missing_figure_is_named_with_its_reason() -> None:
+    """Row 0 lacks only leverage, row 1 the exposure-weighted beta and a positive
+    variance forecast, row 2 nothing."""
+    figures = {
+        "har_reason": np.array([Reason.OK, Reason.NONPOSITIVE_FORECAST, Reason.OK], float),
+        "volatility_percentile": np.array([50.0, 40.0, 30.0]),
+    }
+    notes = _missing_figures(
+        figures, np.array([1.1, np.nan, 0.9]), np.array([np.nan, 1.3, 1.2]), np.arange(3)
+    )
+    assert notes == [
+        ["leverage: NAV not positive"],
+        [
+            "volatility forecast: non-positive variance forecast",
+            "exposure-weighted beta: no held security has a beta",
+        ],
+        [],
+    ]
