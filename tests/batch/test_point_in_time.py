@@ -12,7 +12,12 @@ from sigmasight.batch.runner import run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
 from sigmasight.storage.db import make_engine, make_session_factory
-from sigmasight.storage.history import PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility
+from sigmasight.storage.history import (
+    PortfolioRiskMetrics,
+    PortfolioSnapshot,
+    SecurityMarketBeta,
+    SecurityVolatility,
+)
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
 from tests.batch.conftest import UowFactory, load_demo_into
@@ -56,7 +61,7 @@ def test_backfill_equals_daily_runs(
     assert run_batch(backfill, chain, calendar, START, END).ok
     for day in calendar.sessions(START, END):
         assert run_batch(daily, chain, calendar, day, day).ok
-    for model in (PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility):
+    for model in (PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility, PortfolioRiskMetrics):
         a, b = _rows(backfill, model), _rows(daily, model)
         assert a.keys() == b.keys()
         assert len(a) > 0

@@ -45,6 +45,14 @@ VOLATILITY_BANDS: tuple[float, ...] = (0.08, 0.15, 0.25, 0.40)
 VAR99_BANDS: tuple[float, ...] = (0.012, 0.022, 0.037, 0.059)
 
 
+def _by_column(returns: ArrayLike) -> FloatArray:
+    """(T, N) in column-major order: every sum over time then runs along one contiguous
+    column, in the same order whatever N is, so a series gets the same figure to the
+    last bit alone or beside thousands of others (a daily run equals a backfill)."""
+    R, _ = as_float_2d(returns)
+    return np.asfortranarray(R)
+
+
 def _squeeze(a: FloatArray, one_d: bool) -> FloatArray:
     return a[0] if one_d else a
 
@@ -76,7 +84,7 @@ def moments(returns: ArrayLike) -> Moments:
     .. math:: S = m_3 / m_2^{3/2}, \qquad K = m_4 / m_2^2 - 3,
               \qquad m_k = \tfrac1n \sum (r_t - \bar r)^k
     """
-    R, _ = as_float_2d(returns)
+    R = _by_column(returns)
     ok = np.isfinite(R)
     n = ok.sum(axis=0)
     nn = np.maximum(n, 1)
@@ -112,7 +120,7 @@ def historical_var(returns: ArrayLike, confidence: float, min_obs: int = 1) -> V
     """
     R, one_d = as_float_2d(returns)
     n = np.isfinite(R).sum(axis=0)
-    var, cvar = _historical_sorted(np.sort(R, axis=0), n, confidence, min_obs)
+    var, cvar = _historical_sorted(np.sort(_by_column(R), axis=0), n, confidence, min_obs)
     return VaRResult(_squeeze(var, one_d), _squeeze(cvar, one_d), n.astype(np.int64))
 
 
@@ -258,11 +266,11 @@ def var_table(
     root = float(np.sqrt(horizon))
     for lo in range(0, N, COLUMN_CHUNK):
         part = slice(lo, min(lo + COLUMN_CHUNK, N))
-        chunk = np.ascontiguousarray(R[:, part])
+        chunk = _by_column(R[:, part])
         m = moments(chunk)
         ordered = np.sort(chunk, axis=0)
         long_run = overlapping_returns(chunk, horizon)
-        ordered_long = np.sort(long_run, axis=0)
+        ordered_long = np.sort(_by_column(long_run), axis=0)
         n_long = np.isfinite(long_run).sum(axis=0)
         for c in VAR_CONFIDENCES:
             day = {
@@ -338,8 +346,8 @@ def ratios(
     parts = []
     for lo in range(0, max(R.shape[1], 1), COLUMN_CHUNK):
         cols = slice(lo, lo + COLUMN_CHUNK)
-        chunk = np.ascontiguousarray(R[:, cols])
-        sub = None if M is None else (M if M.ndim == 1 else M[:, cols])
+        chunk = _by_column(R[:, cols])
+        sub = None if M is None else (M if M.ndim == 1 else _by_column(M[:, cols]))
         parts.append(_ratios(chunk, sub, risk_free, periods_per_year, min_obs))
     out = Ratios(*(np.concatenate([getattr(p, f) for p in parts]) for f in Ratios.__slots__))
     if one_d:
@@ -391,7 +399,7 @@ def _ratios(
 
 def _beta(R: FloatArray, market: ArrayLike) -> FloatArray:
     M = np.asarray(market, dtype=np.float64)
-    M = np.broadcast_to(M[:, None] if M.ndim == 1 else M, R.shape)
+    M = np.asfortranarray(np.broadcast_to(M[:, None] if M.ndim == 1 else M, R.shape))
     both = np.isfinite(R) & np.isfinite(M)
     n = np.maximum(both.sum(axis=0), 1)
     y = np.where(both, R, 0.0)
