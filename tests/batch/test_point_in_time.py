@@ -12,7 +12,12 @@ from sigmasight.batch.runner import run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
 from sigmasight.storage.db import make_engine, make_session_factory
-from sigmasight.storage.history import PortfolioSnapshot, SecurityMarketBeta, SecurityVolatility
+from sigmasight.storage.history import (
+    PortfolioRiskMetrics,
+    PortfolioSnapshot,
+    SecurityMarketBeta,
+    SecurityVolatility,
+)
 from sigmasight.storage.history_assets import AssetPerformanceMetric
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
@@ -62,6 +67,7 @@ def test_backfill_equals_daily_runs(
         SecurityMarketBeta,
         SecurityVolatility,
         AssetPerformanceMetric,
+        PortfolioRiskMetrics,
     ):
         a, b = _rows(backfill, model), _rows(daily, model)
         assert a.keys() == b.keys()

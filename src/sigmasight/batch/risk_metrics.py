@@ -24,7 +24,7 @@ import numpy as np
 from sigmasight.analytics import risk_metrics as rm
 from sigmasight.analytics.exposures import exposure_matrix
 from sigmasight.analytics.returns import trailing_windows
-from sigmasight.analytics.volatility import rolling_volatility
+from sigmasight.analytics.volatility import realized_volatility
 from sigmasight.batch.columns import Columns, extend, finite, ints
 from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
 from sigmasight.batch.security import HAR_FIT_WINDOW, SecurityMetrics
@@ -64,15 +64,12 @@ def risk_metric_rows(
     """Rows of ``portfolio_risk_metrics`` for every book and run date on or after its
     inception, as columns ordered by date then portfolio."""
     realized = realized_returns(inputs, metrics.vol63, metrics.rows)
-    security_vol = np.asarray(
-        rolling_volatility(returns, rm.EX_ANTE_WINDOW, rm.EX_ANTE_MIN_OBS).volatility
-    )
     rows: Columns = {}
     P = inputs.portfolios.id.size
     step = max(1, BLOCK_SERIES // max(P, 1))
     for lo in range(metrics.rows.start, metrics.rows.stop, step):
         ts = np.arange(lo, min(lo + step, metrics.rows.stop))
-        block = _block(inputs, returns, metrics, valuation, realized, security_vol, ts)
+        block = _block(inputs, returns, metrics, valuation, realized, ts)
         extend(rows, _columns(inputs, block, ts, valuation, risk_free_rate))
     return rows
 
@@ -83,7 +80,6 @@ def _block(
     metrics: SecurityMetrics,
     valuation: Valuation,
     realized: FloatArray,
-    security_vol: FloatArray,
     ts: IntArray,
 ) -> dict[str, Any]:
     P, S, K = inputs.portfolios.id.size, len(inputs.symbols), ts.size
@@ -95,7 +91,7 @@ def _block(
     m = rm.moments(ex_ante)
     table = rm.var_table(ex_ante, rm.EX_ANTE_MIN_OBS)
     vol = np.where(m.n_obs >= rm.EX_ANTE_MIN_OBS, m.std * np.sqrt(TRADING_DAYS_PER_YEAR), np.nan)
-    sec = security_vol[ts].reshape(-1)
+    sec = _held_security_volatility(matrix, returns, ts, S)
     scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), np.nan)
     weighted = (abs(matrix) @ np.where(np.isfinite(sec), sec, 0.0)) * scale
     r_window = trailing_windows(realized, ts, rm.REALIZED_WINDOW, first=1)
@@ -108,6 +104,30 @@ def _block(
         "realized": r_window,
         "market": market[:, np.arange(V) // P],
     }
+
+
+#: (security, date) pairs per pass of the security volatility (504 rows each).
+PAIR_CHUNK = 8192
+
+
+def _held_security_volatility(matrix: Any, returns: FloatArray, ts: IntArray, S: int) -> FloatArray:
+    """Annualised volatility over the ex-ante window ending at each block date of every
+    (date, security) pair held in the block (virtual security ``k * S + s``; NaN for the
+    rest). Each window is taken on its own, so a figure does not depend on how long the
+    run's price panel is (a daily run and a backfill store the same numbers)."""
+    out = np.full(ts.size * S, np.nan)
+    pairs = np.unique(matrix.indices)
+    W = rm.EX_ANTE_WINDOW
+    offsets = np.arange(1 - W, 1)[:, None]
+    for lo in range(0, pairs.size, PAIR_CHUNK):
+        part = pairs[lo : lo + PAIR_CHUNK]
+        rows = ts[part // S][None, :] + offsets
+        window = np.asfortranarray(
+            np.where(rows >= 1, returns[np.maximum(rows, 0), part % S], np.nan)
+        )
+        vol = realized_volatility(window, W, rm.EX_ANTE_MIN_OBS).volatility
+        out[part] = vol
+    return out
 
 
 def _var_json(table: list[rm.VaREstimate], live: IntArray) -> list[list[dict[str, Any]]]:
