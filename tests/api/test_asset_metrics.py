@@ -180,3 +180,19 @@ def test_position_metrics_are_each_security_s_and_owner_scoped(
         alone = metrics(client, demo_headers, row["security"], as_of="2022-12-28")
         assert row["metrics"] == alone
     assert client.get(url, headers=new_user()).status_code == 404
+
+
+def test_cli_shows_the_same_figures(sqlite_api_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from sigmasight.cli.main import app
+
+    runner = CliRunner()
+    args = ["data", "metrics", "aapl", "--as-of", "2022-12-28", "--database-url", sqlite_api_url]
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "AAPL as of 2022-12-28" in result.output
+    assert "needs OHLCV" in result.output
+    missing = runner.invoke(app, ["data", "metrics", "ZZZZ", "--database-url", sqlite_api_url])
+    assert missing.exit_code == 1
+    assert "no asset metrics for ZZZZ" in missing.output

@@ -57,6 +57,7 @@ EXEMPT = {
     ("GET", f"{API}/securities"): "public security profiles, not owned by anyone",
     ("GET", f"{API}/securities/{{symbol}}"): "public security profile, not owned by anyone",
     ("GET", f"{API}/prices/{{symbol}}"): "public daily prices, not owned by anyone",
+    ("GET", f"{API}/securities/{{symbol}}/metrics"): "public asset metrics, not owned by anyone",
 }
 PUBLIC_PARAMS = {"symbol": "AAPL"}
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")

@@ -69,3 +69,37 @@ def check(
         )
     if not report.ok or not checked.rows or checked.missing:
         raise typer.Exit(1)
+
+
+@app.command()
+def metrics(
+    symbol: Annotated[str, typer.Argument(help="Symbol, e.g. AAPL or SPX-OHLC.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Session (YYYY-MM-DD); default: latest.")
+    ] = None,
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+) -> None:
+    """Stored asset metrics of a security: indicators, returns, one-year risk, and why
+    any figure is missing (the same service as the API and the security page)."""
+    from sigmasight.services.analytics import asset_metrics as service
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        fail(f"bad date: {exc}")
+    settings = load_settings(database_url)
+    with unit_of_work_factory(settings) as uow_factory:
+        try:
+            found = service.security_metrics(uow_factory, symbol.strip().upper(), day)
+        except service.NoAssetMetricsError as exc:
+            fail(str(exc), code=1)
+    table = Table(title=f"{found.symbol} as of {found.as_of.isoformat()}")
+    for column in ("figure", "value", "note"):
+        table.add_column(column)
+    groups = (found.indicators, {f"return {k}": v for k, v in found.returns.items()}, found.risk)
+    for group in groups:
+        for name, value in group.items():
+            key = name.removeprefix("return ")
+            shown = "–" if value is None else f"{value:,.6g}"
+            table.add_row(name, shown, found.reasons.get(key, ""))
+    console.print(table)
