@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,9 @@ import uvicorn
 
 from sigmasight.api.app import create_app
 from sigmasight.config import Settings
+from sigmasight.services.worker import work
+from sigmasight.storage.db import make_engine, make_session_factory
+from sigmasight.storage.uow import UnitOfWork
 from tests._ci import unavailable
 from tests.api.conftest import TEST_SECRET
 from tests.api.conftest import sqlite_api_url as sqlite_api_url  # the shared demo DB
@@ -62,14 +67,28 @@ def live_server(sqlite_api_url: str) -> Iterator[str]:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    # The batch worker `serve` starts beside the app: runs the pages queue are done by it.
+    stop = threading.Event()
+    engine = make_engine(sqlite_api_url)
+    uow_factory = partial(UnitOfWork, make_session_factory(engine))
+    worker = threading.Thread(
+        target=work,
+        args=(uow_factory, settings),
+        kwargs={"clock": lambda: datetime.now(UTC), "poll_seconds": 0.2, "stop": stop},
+        daemon=True,
+    )
+    worker.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
+    stop.set()
     server.should_exit = True
     thread.join(timeout=10)
+    worker.join(timeout=30)
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -30,8 +30,8 @@ from sigmasight.batch.inputs import BatchInputs
 from sigmasight.batch.load import build_inputs, load_start, read_books
 from sigmasight.batch.queue import settle_dead_runs
 from sigmasight.batch.security import aligned_returns, security_metrics
-from sigmasight.batch.steps import SecurityContext, SecurityStep, TableRows
 from sigmasight.batch.skips import skip_reasons
+from sigmasight.batch.steps import SecurityContext, SecurityStep, TableRows
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain

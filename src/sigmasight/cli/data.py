@@ -81,6 +81,8 @@ def metrics(
 ) -> None:
     """Stored asset metrics of a security: indicators, returns, one-year risk, and why
     any figure is missing (the same service as the API and the security page)."""
+    from rich.table import Table
+
     from sigmasight.services.analytics import asset_metrics as service
 
     try:

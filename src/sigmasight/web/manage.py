@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.status import HTTP_303_SEE_OTHER
 
@@ -166,12 +166,12 @@ def start_run(
     request: Request,
     uow_factory: UowFactoryDep,
     settings: SettingsDep,
-    background: BackgroundTasks,
     portfolio_id: IdPath,
     csrf_token_field: CsrfField = "",
 ) -> RedirectResponse:
     """Compute this portfolio's figures for the last priced session, through the API's
-    batch-run mechanism (queued, then run after the answer)."""
+    batch-run mechanism: recorded as queued here, run by a worker process (never in the
+    server's own process)."""
     check_csrf(request, csrf_token_field)
     user, _, _ = _portfolio(request, uow_factory, portfolio_id)
     secret = settings.jwt_secret.get_secret_value()
@@ -184,7 +184,6 @@ def start_run(
         portfolio_ids=[portfolio_id],
         now=utcnow(),
     )
-    background.add_task(batch_runs.execute_run, uow_factory, settings, plan, clock=utcnow)
     return RedirectResponse(f"/portfolios/{portfolio_id}/runs/{plan.run_id}", HTTP_303_SEE_OTHER)
 
 

@@ -27,12 +27,12 @@ from sigmasight.services.portfolios import (
     list_portfolios,
     parse_equity,
 )
-from sigmasight.services.sessions import session_on_or_before
 from sigmasight.services.scheduling import (
     latest_computation,
     schedule_portfolio,
     why_not_computable,
 )
+from sigmasight.services.sessions import session_on_or_before
 from sigmasight.storage.models import User
 from sigmasight.storage.sessions import live_user, revoke
 from sigmasight.web import charts, charts_risk
