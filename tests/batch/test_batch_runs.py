@@ -107,8 +107,8 @@ def test_single_portfolio_run(
         assert list(uow.session.scalars(select(PortfolioSnapshot.portfolio_id))) == [3]
         snap = uow.session.get(PortfolioSnapshot, (3, END))
         assert snap is not None
-        # five short stocks and the short call
-        assert (snap.n_short, snap.n_options, snap.n_private) == (6, 2, 1)
+        # five short stocks, the short call and the long put (short by delta: issue #13)
+        assert (snap.n_short, snap.n_options, snap.n_private) == (7, 2, 1)
         assert snap.short_exposure < 0
         assert np.isclose(snap.gross_exposure, snap.long_exposure - snap.short_exposure)
 
