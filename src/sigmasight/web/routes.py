@@ -14,6 +14,7 @@ from starlette.status import HTTP_303_SEE_OTHER
 
 from sigmasight.api.deps import RateLimiterDep, UowFactoryDep
 from sigmasight.api.errors import NUL_MESSAGE, ApiError
+from sigmasight.api.schemas_resources import IsoDate
 from sigmasight.services import analytics
 from sigmasight.services.holdings import holdings, pnl_periods
 from sigmasight.services.passwords import verify_password
@@ -40,7 +41,7 @@ templates.env.filters.update(FILTERS)
 templates.env.globals.update(FILTERS)
 
 MAX_UPLOAD_BYTES = 5_000_000
-AsOf = Annotated[date | None, Query(description="Date of the snapshot to show.")]
+AsOf = Annotated[IsoDate | None, Query(description="Date of the snapshot to show.")]
 
 
 class LoginRequiredError(Exception):

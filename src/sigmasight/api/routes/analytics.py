@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -29,7 +28,7 @@ from sigmasight.api.schemas_analytics import (
     SnapshotSeriesOut,
     VolatilityViewOut,
 )
-from sigmasight.api.schemas_resources import IdPath
+from sigmasight.api.schemas_resources import IdPath, IsoDate
 from sigmasight.services import analytics as service
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
@@ -46,10 +45,10 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
 }
 
 AsOf = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="Date of the figures (YYYY-MM-DD); default: the latest snapshot."),
 ]
-Start = Annotated[date | None, Query(description="First date of the series (YYYY-MM-DD).")]
+Start = Annotated[IsoDate | None, Query(description="First date of the series (YYYY-MM-DD).")]
 
 
 @contextmanager
@@ -162,7 +161,8 @@ async def snapshots(
     reader: CurrentReader,
     start: Start = None,
     end: Annotated[
-        date | None, Query(description="Last date (YYYY-MM-DD); default: the latest snapshot.")
+        IsoDate | None,
+        Query(description="Last date (YYYY-MM-DD); default: the latest snapshot."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_SERIES_ROWS)] = service.MAX_SERIES_ROWS,
 ) -> Response:
