@@ -110,6 +110,15 @@ BAD: dict[str, tuple[dict[str, int], Expected]] = {
     "bad_encoding_utf16.csv": ({}, {(0, None, "BAD_ENCODING")}),
     "bad_workbook.csv": ({}, {(0, None, "BAD_ENCODING")}),
     "bad_nul_byte.csv": ({}, {(2, None, "BAD_ENCODING")}),
+    "bad_strict_numbers.csv": (
+        {},
+        {
+            (2, QTY, "BAD_NUMBER"),
+            (3, QTY, "TOO_MANY_DECIMALS"),
+            (4, QTY, "SHORT_NOT_ALLOWED"),
+            (5, EXPIRY, "EXPIRY_TOO_FAR"),
+        },
+    ),
 }
 
 GOOD_COUNTS = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -54,7 +54,8 @@ def rows(draw: st.DrawFn) -> Row:
     entry = draw(_past)
     option = None
     if is_option:
-        expiry = draw(st.dates(min_value=entry, max_value=date(2099, 12, 31)))
+        latest = min(date(2099, 12, 31), entry + timedelta(days=365 * 10))
+        expiry = draw(st.dates(min_value=entry, max_value=latest))
         strike = Decimal(draw(st.integers(1, 99_999_999))) / 1000
         option = (draw(st.sampled_from(OptionType)), strike, expiry)
     exit_ = None

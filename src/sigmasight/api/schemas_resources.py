@@ -10,6 +10,7 @@ schemas forbid unknown fields, so a misspelt field is an error rather than ignor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -19,6 +20,7 @@ from fastapi import Path
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -37,7 +39,9 @@ from sigmasight.domain.enums import (
     InvestmentSubtype,
     PositionType,
 )
+from sigmasight.domain.numbers import is_plain_decimal
 from sigmasight.domain.positions import OptionType, is_market_symbol
+from sigmasight.services.portfolio_import_rules import MAX_DECIMALS
 from sigmasight.services.resources import ConflictError, InvalidError, NotFoundError, ResourceError
 from sigmasight.services.resources.common import LimitError
 from sigmasight.storage.models import MONEY, QUANTITY
@@ -99,10 +103,37 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _plain_number(value: Any) -> Any:
+    """A number sent as text must be a plain ASCII decimal: Python would also read
+    "1_000", "1e3", Arabic-Indic or full-width digits."""
+    if isinstance(value, str) and not is_plain_decimal(value):
+        raise ValueError("not a plain decimal: digits 0-9, an optional sign and point")
+    return value
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+EARLIEST_DATE, LATEST_DATE = date(1900, 1, 1), date(2100, 12, 31)
+
+
+def _iso_day(value: Any) -> Any:
+    """Dates are written YYYY-MM-DD: a number (``as_of=0``) is not read as a Unix time."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+        return value.strip()
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+#: A calendar date as YYYY-MM-DD, from 1900 to 2100.
+IsoDate = Annotated[date, BeforeValidator(_iso_day), Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
-Money = Annotated[Decimal, Field(max_digits=18, decimal_places=2)]
-#: As many digits as the import accepts (15 before the point, 10 after).
-Amount = Annotated[Decimal, Field(max_digits=25, decimal_places=10)]
+Money = Annotated[Decimal, BeforeValidator(_plain_number), Field(max_digits=18, decimal_places=2)]
+#: As many digits as the columns keep (12 before the point, 6 after).
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_plain_number),
+    Field(max_digits=25, decimal_places=MAX_DECIMALS),
+]
 PortfolioName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
@@ -198,14 +229,14 @@ class PositionCreate(_Write):
     symbol: Annotated[str, StringConstraints(max_length=100)]
     quantity: Amount = Field(description="Shares or contracts; negative means short.")
     entry_price: Amount = Field(description="Per share, also for options.")
-    entry_date: date
+    entry_date: IsoDate
     investment_class: InvestmentClass | None = Field(None, description="Inferred if null.")
     investment_subtype: InvestmentSubtype | None = None
     underlying_symbol: Annotated[str, StringConstraints(max_length=100)] | None = None
     strike: Amount | None = None
-    expiry: date | None = None
+    expiry: IsoDate | None = None
     option_type: OptionType | None = None
-    exit_date: date | None = None
+    exit_date: IsoDate | None = None
     exit_price: Amount | None = None
     notes: Text | None = None
 
@@ -218,14 +249,14 @@ class PositionUpdate(_Write):
     symbol: Annotated[str, StringConstraints(max_length=100)] | None = None
     quantity: Amount | None = None
     entry_price: Amount | None = None
-    entry_date: date | None = None
+    entry_date: IsoDate | None = None
     investment_class: InvestmentClass | None = None
     investment_subtype: InvestmentSubtype | None = None
     underlying_symbol: Annotated[str, StringConstraints(max_length=100)] | None = None
     strike: Amount | None = None
-    expiry: date | None = None
+    expiry: IsoDate | None = None
     option_type: OptionType | None = None
-    exit_date: date | None = None
+    exit_date: IsoDate | None = None
     exit_price: Amount | None = None
     notes: Text | None = None
 
@@ -284,7 +315,7 @@ class PositionPublic(_Public):
 class EquityChangeCreate(_Write):
     change_type: EquityChangeType
     amount: Annotated[Money, Field(gt=0, description="Positive; the type gives the sign.")]
-    change_date: date
+    change_date: IsoDate
     notes: Text | None = None
 
 
@@ -335,8 +366,8 @@ class PriceHistory(BaseModel):
 
 
 class BatchRunCreate(_Write):
-    start: date | None = Field(None, description="First day; default: end.")
-    end: date | None = Field(None, description="Last day; default: last market session.")
+    start: IsoDate | None = Field(None, description="First day; default: end.")
+    end: IsoDate | None = Field(None, description="Last day; default: last market session.")
     portfolio_ids: list[Id] | None = Field(
         None, max_length=1000, description="Default: all your portfolios."
     )

@@ -67,6 +67,9 @@ class ImportErrorCode(StrEnum):
     EXPIRY_BEFORE_ENTRY = "EXPIRY_BEFORE_ENTRY"
     EXIT_AFTER_EXPIRY = "EXIT_AFTER_EXPIRY"
     DUPLICATE_ROW = "DUPLICATE_ROW"
+    TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
+    SHORT_NOT_ALLOWED = "SHORT_NOT_ALLOWED"
+    EXPIRY_TOO_FAR = "EXPIRY_TOO_FAR"
 
 
 _E = ImportErrorCode
@@ -122,6 +125,11 @@ MESSAGES: Final[Mapping[ImportErrorCode, str]] = {
     "an expired option as exited at expiry (exit price 0 if it expired worthless).",
     _E.DUPLICATE_ROW: "This row repeats row {first} (same symbol, quantity, entry price, entry "
     "date and option terms); combine them into one row with the total quantity.",
+    _E.TOO_MANY_DECIMALS: "{column} '{value}' has more than {places} decimal places; "
+    "quantities and prices are kept to {places}.",
+    _E.SHORT_NOT_ALLOWED: "Quantity is {value}, but a {subtype} position cannot be short.",
+    _E.EXPIRY_TOO_FAR: "The option expires on {value}, more than {years} years after its "
+    "Entry Date {entry}; listed options expire sooner.",
 }
 
 
@@ -175,12 +183,19 @@ REQUIRED_COLUMNS: Final = (Column.SYMBOL, Column.QUANTITY, Column.ENTRY_PRICE, C
 OPTION_COLUMNS: Final = (Column.UNDERLYING, Column.STRIKE, Column.EXPIRY, Column.OPTION_TYPE)
 COLUMN_ORDER: Final = {column.value: index for index, column in enumerate(Column)}
 
+# re.ASCII: digits 0-9 only (\d would match Arabic-Indic, full-width... digits too).
 _NUMBER: Final = re.compile(
-    r"^(?P<sign>[+-])?(?P<dollar>\$)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<frac>\d*))?$"
+    r"^(?P<sign>[+-])?(?P<dollar>\$)?(?P<int>\d{1,3}(?:,\d{3})+|\d+)?(?:\.(?P<frac>\d*))?$",
+    re.ASCII,
 )
 _MAX_INTEGER_DIGITS: Final = 15
-_MAX_DECIMALS: Final = 10
-_ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: Quantities and prices are stored as NUMERIC(18, 6): more decimals would be rounded.
+MAX_DECIMALS: Final = 6
+_ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+#: Subtypes that cannot be held short (a fund's shares are redeemed, cash is not lent).
+NO_SHORT_SUBTYPES: Final = frozenset({InvestmentSubtype.MUTUAL_FUND, InvestmentSubtype.CASH})
+#: Latest option expiry accepted, in years after the entry date (LEAPS run to ~3 years).
+MAX_EXPIRY_YEARS: Final = 10
 _MIN_YEAR: Final = 1900
 _OPTION_TYPES: Final = {
     "C": OptionType.CALL,
@@ -209,11 +224,21 @@ def parse_decimal(text: str, *, allow_dollar: bool) -> Decimal | None:
     if match is None or (match["dollar"] and not allow_dollar):
         return None
     integer = (match["int"] or "").replace(",", "")
-    fraction = match["frac"] or ""
-    too_long = len(integer) > _MAX_INTEGER_DIGITS or len(fraction) > _MAX_DECIMALS
+    fraction = (match["frac"] or "").rstrip("0")
+    too_long = len(integer) > _MAX_INTEGER_DIGITS or len(fraction) > MAX_DECIMALS
     if too_long or not (integer or fraction):
         return None
     return Decimal(f"{match['sign'] or ''}{integer or '0'}{'.' + fraction if fraction else ''}")
+
+
+def _too_many_decimals(text: str, dollar: bool) -> bool:
+    """Whether ``text`` is a plain number whose only fault is its decimals."""
+    whole, point, fraction = text.partition(".")
+    return (
+        bool(point)
+        and parse_decimal(whole or "0", allow_dollar=dollar) is not None
+        and (fraction.isascii() and fraction.isdigit() and len(fraction.rstrip("0")) > MAX_DECIMALS)
+    )
 
 
 def parse_iso_date(text: str) -> date | None:
@@ -250,7 +275,9 @@ class _Row:
     def number(self, column: Column, *, dollar: bool = True) -> Decimal | None:
         text = self.text(column)
         value = parse_decimal(text, allow_dollar=dollar) if text else None
-        if text and value is None:
+        if text and value is None and _too_many_decimals(text, dollar):
+            self.fail(column, _E.TOO_MANY_DECIMALS, places=MAX_DECIMALS)
+        elif text and value is None:
             example = "1250.50 or $1,250.50" if dollar else "100, -25 or 12.5"
             self.fail(column, _E.BAD_NUMBER, example=example)
         return value
@@ -381,7 +408,10 @@ def _instrument(
         row.fail(Column.SYMBOL, _E.BAD_SYMBOL, kind=kind)
     if investment_class is InvestmentClass.PRIVATE and quantity is not None and quantity < 0:
         row.fail(Column.QUANTITY, _E.SHORT_PRIVATE, value=quantity)
-    return _Instrument(symbol, investment_class, _fit_subtype(row, investment_class, subtype))
+    fitted = _fit_subtype(row, investment_class, subtype)
+    if fitted in NO_SHORT_SUBTYPES and quantity is not None and quantity < 0:
+        row.fail(Column.QUANTITY, _E.SHORT_NOT_ALLOWED, value=quantity, subtype=fitted.value)
+    return _Instrument(symbol, investment_class, fitted)
 
 
 def _class_cell(row: _Row) -> tuple[InvestmentClass | None, bool]:
@@ -519,8 +549,15 @@ def _option_dates(
     entry, exit_date = dates
     if quantity is not None and quantity != quantity.to_integral_value():
         row.fail(Column.QUANTITY, _E.FRACTIONAL_CONTRACTS, value=quantity)
+    where = Column.EXPIRY if row.text(Column.EXPIRY) else Column.SYMBOL
+    if expiry is not None and entry is not None and _years_after(entry, expiry) > MAX_EXPIRY_YEARS:
+        row.fail(where, _E.EXPIRY_TOO_FAR, value=expiry, entry=entry, years=MAX_EXPIRY_YEARS)
     if expiry is not None and entry is not None and expiry < entry:
         column = Column.EXPIRY if row.text(Column.EXPIRY) else Column.SYMBOL
         row.fail(column, _E.EXPIRY_BEFORE_ENTRY, value=expiry, entry=entry)
     if expiry is not None and exit_date is not None and exit_date > expiry:
         row.fail(Column.EXIT_DATE, _E.EXIT_AFTER_EXPIRY, value=exit_date, expiry=expiry)
+
+
+def _years_after(start: date, end: date) -> float:
+    return (end - start).days / 365.25

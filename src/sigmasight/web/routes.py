@@ -16,6 +16,7 @@ from starlette.status import HTTP_303_SEE_OTHER
 from sigmasight.api.deps import LoginGuardDep, UowFactoryDep
 from sigmasight.api.errors import NUL_MESSAGE, ApiError
 from sigmasight.api.login import InvalidCredentialsError, TooManyAttemptsError
+from sigmasight.api.schemas_resources import IsoDate
 from sigmasight.services import analytics
 from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.holdings import holdings, pnl_periods
@@ -64,7 +65,7 @@ def _path_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
 templates.env.globals["url_for"] = _path_for
 
 MAX_UPLOAD_BYTES = 5_000_000
-AsOf = Annotated[date | None, Query(description="Date of the snapshot to show.")]
+AsOf = Annotated[IsoDate | None, Query(description="Date of the snapshot to show.")]
 
 
 class LoginRequiredError(Exception):

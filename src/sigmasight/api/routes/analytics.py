@@ -31,7 +31,7 @@ from sigmasight.api.schemas_analytics import (
 )
 from sigmasight.api.schemas_assets import PositionMetricsViewOut
 from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
-from sigmasight.api.schemas_resources import IdPath
+from sigmasight.api.schemas_resources import IdPath, IsoDate
 from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
 from sigmasight.services import analytics as service
 from sigmasight.services.analytics import asset_metrics
@@ -61,10 +61,10 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
 }
 
 AsOf = Annotated[
-    date | None,
+    IsoDate | None,
     Query(description="Date of the figures (YYYY-MM-DD); default: the latest snapshot."),
 ]
-Start = Annotated[date | None, Query(description="First date of the series (YYYY-MM-DD).")]
+Start = Annotated[IsoDate | None, Query(description="First date of the series (YYYY-MM-DD).")]
 
 
 @contextmanager
@@ -187,7 +187,8 @@ async def snapshots(
     reader: CurrentReader,
     start: Start = None,
     end: Annotated[
-        date | None, Query(description="Last date (YYYY-MM-DD); default: the latest snapshot.")
+        IsoDate | None,
+        Query(description="Last date (YYYY-MM-DD); default: the latest snapshot."),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_SERIES_ROWS)] = service.MAX_SERIES_ROWS,
 ) -> Response:

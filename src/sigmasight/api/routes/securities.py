@@ -11,6 +11,7 @@ from sigmasight.api.deps import UowFactoryDep, get_current_user, utcnow
 from sigmasight.api.errors import ApiError, not_found
 from sigmasight.api.schemas_resources import (
     MAX_ID,
+    IsoDate,
     PriceHistory,
     PricePublic,
     SecurityPublic,
@@ -71,10 +72,10 @@ def get_prices(
     symbol: str,
     uow_factory: UowFactoryDep,
     start: Annotated[
-        date | None, Query(ge=EARLIEST, le=LATEST, description="Default: a year before end.")
+        IsoDate | None, Query(ge=EARLIEST, le=LATEST, description="Default: a year before end.")
     ] = None,
     end: Annotated[
-        date | None,
+        IsoDate | None,
         Query(
             ge=EARLIEST,
             le=LATEST,
