@@ -4,8 +4,9 @@ prices and positions with an independent implementation (pandas, empyrical, scip
 from __future__ import annotations
 
 import itertools
+import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ import empyrical
 import numpy as np
 import pandas as pd
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from scipy import stats
 from sqlalchemy import func, select
@@ -277,6 +279,22 @@ def test_routes_serve_the_service_and_answer_404_without_a_row(
     assert missing.json()["code"] == "NO_SNAPSHOT"
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """The CLI configures logging onto the runner's streams, closed after the call:
+    put back the configuration other tests log through."""
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@pytest.mark.usefixtures("logging_restored")
 def test_cli_analytics_risk_prints_the_served_figures(
     client: TestClient, demo_headers: Headers, ids: dict[str, int], api_database_url: str
 ) -> None:
