@@ -182,17 +182,20 @@ def test_position_metrics_are_each_security_s_and_owner_scoped(
     assert client.get(url, headers=new_user()).status_code == 404
 
 
-def test_cli_shows_the_same_figures(sqlite_api_url: str) -> None:
-    from typer.testing import CliRunner
+def test_cli_shows_the_same_figures(
+    sqlite_api_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command itself (not through the app's callback, which would point the
+    process's logging at a runner's stream that closes after it)."""
+    import typer
 
-    from sigmasight.cli.main import app
+    from sigmasight.cli import data
 
-    runner = CliRunner()
-    args = ["data", "metrics", "aapl", "--as-of", "2022-12-28", "--database-url", sqlite_api_url]
-    result = runner.invoke(app, args, env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    assert "AAPL as of 2022-12-28" in result.output
-    assert "needs OHLCV" in result.output
-    missing = runner.invoke(app, ["data", "metrics", "ZZZZ", "--database-url", sqlite_api_url])
-    assert missing.exit_code == 1
-    assert "no asset metrics for ZZZZ" in missing.output
+    data.metrics("aapl", as_of="2022-12-28", database_url=sqlite_api_url)
+    shown = capsys.readouterr().out
+    assert "AAPL as of 2022-12-28" in shown
+    assert "needs OHLCV" in shown
+    with pytest.raises(typer.Exit) as stopped:
+        data.metrics("ZZZZ", as_of=None, database_url=sqlite_api_url)
+    assert stopped.value.exit_code == 1
+    assert "no asset metrics for ZZZZ" in capsys.readouterr().err
