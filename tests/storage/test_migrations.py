@@ -25,6 +25,7 @@ EXPECTED_TABLES = {
     "batch_runs",
     "revoked_tokens",
     "data_revision",
+    "login_attempts",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}
