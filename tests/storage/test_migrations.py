@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "security_factor_exposures",
     "portfolio_factor_exposures",
     "asset_performance_metrics",
+    "login_attempts",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}
