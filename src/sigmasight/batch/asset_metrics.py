@@ -7,20 +7,23 @@ from typing import Any
 
 import numpy as np
 
+from sigmasight.analytics._typing import prefix_sum, window_diff
 from sigmasight.analytics.asset_performance import (
     lagged,
     period_return,
     year_risk,
     year_start_rows,
 )
-from sigmasight.analytics.indicators import WARM_UP, IndicatorReason, indicators_at, observations
-from sigmasight.batch.columns import Columns, finite
+from sigmasight.analytics.indicators import WARM_UP, IndicatorReason, indicators_at
+from sigmasight.batch.columns import Columns, finite, ints
 from sigmasight.batch.inputs import AssetPanels, BatchInputs, FloatArray
 from sigmasight.batch.security import SecurityMetrics
+from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
 from sigmasight.domain.horizons import RETURN_HORIZONS, YEAR_TO_DATE
 from sigmasight.storage.history_assets import RETURN_COLUMNS
 
 ASSET_KEY = ("symbol", "calc_date")
+YEAR = TRADING_DAYS_PER_YEAR
 NEEDS_OHLCV_REASON = "needs OHLCV"
 
 
@@ -72,7 +75,11 @@ def asset_metric_rows(
         "has_ohlcv": (~np.isnan(assets.high[rows]) & ~np.isnan(assets.volume[rows]))
         .reshape(-1)
         .tolist(),
-        "observations": observations(close)[rows].reshape(-1).tolist(),
+        # Valid closes of the trailing year: the same in a backfill and a daily run
+        # (a count from the panel's first row would depend on where the run loaded from).
+        "observations": ints(
+            window_diff(prefix_sum((~np.isnan(close)).astype(np.float64)), YEAR)[rows].reshape(-1)
+        ),
     }
     for name, values in figures.items():
         out[name] = finite(values.reshape(-1))

@@ -57,7 +57,7 @@ class AssetPerformanceMetric(Base):
     close: Mapped[float | None] = mapped_column(Float)
     #: True when the session has high, low and volume (the OHLCV indicators can exist).
     has_ohlcv: Mapped[bool] = mapped_column(Boolean)
-    #: Valid closes up to this session in the run's panel (for the warm-up).
+    #: Valid closes in the 252 sessions ending at this one.
     observations: Mapped[int] = mapped_column(Integer)
     sma_20: Mapped[float | None] = mapped_column(Float)
     sma_50: Mapped[float | None] = mapped_column(Float)
