@@ -119,7 +119,7 @@ def test_show_formats_figures_like_the_pages(demo_database: str) -> None:
     msft = next(line for line in shown.stdout.splitlines() if "│ MSFT " in line)
     cells = [c.strip() for c in msft.split("│")]
     assert cells[1:3] == ["MSFT", "Long"]
-    assert cells[4:6] == ["4,000", "280.00"]  # as the holdings page shows them
+    assert cells[4:6] == ["4,000", "330.09"]  # as the holdings page shows them (entry: that close)
     assert cells[3].startswith("Listed")  # "Listed security", wrapped on a narrow terminal
     for code in ("│ LP ", "│ SC ", "PUBLIC", "OPTIONS", "PRIVATE", "4000.", "280.0 "):
         assert code not in shown.stdout

@@ -18,6 +18,7 @@ from arch.univariate import HARX
 
 from sigmasight.analytics._typing import Reason
 from sigmasight.analytics.volatility import har_forecast, har_forecasts_at
+from tests._ci import unavailable
 
 #: (symbol, date) where the 504-return HAR path has a non-positive day.
 NEGATIVE_PATHS = [
@@ -33,7 +34,7 @@ NEGATIVE_PATHS = [
 def returns() -> pd.DataFrame:
     spec = importlib.util.find_spec("skfolio")
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("skfolio (demo data) is not installed")
+        unavailable("skfolio", "skfolio (demo data) is not installed")
     folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
     stocks = pd.read_csv(folder / "sp500_dataset.csv.gz", index_col=0, parse_dates=True)
     etfs = pd.read_csv(folder / "factors_dataset.csv.gz", index_col=0, parse_dates=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import talib
 
 from sigmasight.analytics.indicators import (
     FIRST_VALUE,
@@ -19,8 +20,8 @@ from sigmasight.analytics.indicators import (
     IndicatorReason,
     indicators_at,
 )
+from tests._ci import unavailable
 
-talib = pytest.importorskip("talib")
 TOL = 1e-10  # absolute, on values scaled to at least 1 (prices of thousands: relative)
 
 
@@ -30,7 +31,7 @@ def ohlcv() -> dict[str, np.ndarray]:
     # Read the files arch ships (importing arch itself takes seconds).
     spec = importlib.util.find_spec("arch")
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("arch is not installed")
+        unavailable("arch", "arch (the bundled OHLCV data) is not installed")
     data = Path(next(iter(spec.submodule_search_locations))) / "data"
     sp500, nasdaq = (
         pd.read_csv(data / name / f"{name}.csv.gz", index_col="Date", parse_dates=True)

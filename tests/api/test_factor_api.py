@@ -293,16 +293,10 @@ def test_cli_prints_the_service_figures(
     uow_factory: Callable[[], UnitOfWork],
     owner: int,
     ids: dict[str, int],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from typer.testing import CliRunner
 
-    from sigmasight.cli import main
     from sigmasight.cli.main import app
-
-    # The CLI points logging at the runner's stream, closed after the call: later tests
-    # of the session would log into a closed file.
-    monkeypatch.setattr(main, "configure_logging", lambda *args, **kwargs: None)
 
     pid = ids["Diversified Individual"]
     args = ["analytics", "factors", str(pid), "--as-of", PAST.isoformat()]

@@ -30,7 +30,9 @@ from tests.api.test_isolation_walk import (
 )
 
 #: Path parameters of the pages that name something a user owns.
-WEB_PARAMS = ("portfolio_id", "position_id", "run_id")
+WEB_PARAMS = ("portfolio_id", "position_id", "run_id", "symbol")
+#: A public symbol (the security page is owned through its portfolio id only).
+PUBLIC_SYMBOL = {"symbol": "AAPL"}
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 #: Form fields a form needs beyond its token (the edit form changes a quantity).
 FORM_FIELDS = {"/portfolios/{portfolio_id}/positions/{position_id}/edit": {"quantity": "7"}}
@@ -86,8 +88,8 @@ def test_every_page_and_form_hides_the_owners_data(
     problems, walked = [], set()
     for method, path in routes:
         params = _PARAM.findall(path)
-        variants = [*owner.read_sets, owner.write_set]
-        if "portfolio_id" in params and len(params) > 1:
+        variants = [{**PUBLIC_SYMBOL, **v} for v in (*owner.read_sets, owner.write_set)]
+        if "portfolio_id" in params and len(set(params) - {"symbol"}) > 1:
             # The caller's own portfolio with the owner's position or run.
             variants += [{**v, "portfolio_id": intruder.portfolio_id} for v in variants]
         for values in variants:

@@ -10,6 +10,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pytest
+import talib
 from sqlalchemy import select
 
 from sigmasight.batch.runner import run_batch
@@ -22,8 +23,6 @@ from sigmasight.storage.history_assets import AssetPerformanceMetric
 from sigmasight.storage.models import DailyPrice, User
 from tests.batch.conftest import UowFactory
 
-talib = pytest.importorskip("talib")
-pytest.importorskip("arch")
 DAY = date(2018, 12, 31)
 BOOK = b"""Symbol,Quantity,Entry Price Per Share,Entry Date,Investment Class,Investment Subtype
 SPX-OHLC,10,2500.00,2018-01-02,PUBLIC,STOCK

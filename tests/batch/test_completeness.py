@@ -79,13 +79,19 @@ def test_the_api_answers_say_incomplete_with_the_reason(
 
 def test_each_missing_figure_is_named_with_its_reason() -> None:
     """Row 0 lacks only leverage, row 1 the exposure-weighted beta and a positive
-    variance forecast, row 2 nothing."""
+    variance forecast, row 2 nothing; row 3's non-positive HAR path fell back to the
+    realized volatility (flagged), which is a figure, not a missing one."""
+    nonpositive = Reason.NONPOSITIVE_FORECAST
     figures = {
-        "har_reason": np.array([Reason.OK, Reason.NONPOSITIVE_FORECAST, Reason.OK], float),
-        "volatility_percentile": np.array([50.0, 40.0, 30.0]),
+        "har_reason": np.array([Reason.OK, nonpositive, Reason.OK, nonpositive], float),
+        "volatility_har_fallback": np.array([0.0, 0.0, 0.0, 1.0]),
+        "volatility_percentile": np.array([50.0, 40.0, 30.0, 20.0]),
     }
     notes = _missing_figures(
-        figures, np.array([1.1, np.nan, 0.9]), np.array([np.nan, 1.3, 1.2]), np.arange(3)
+        figures,
+        np.array([1.1, np.nan, 0.9, 1.0]),
+        np.array([np.nan, 1.3, 1.2, 1.1]),
+        np.arange(4),
     )
     assert notes == [
         ["leverage: NAV not positive"],
@@ -93,5 +99,6 @@ def test_each_missing_figure_is_named_with_its_reason() -> None:
             "volatility forecast: non-positive variance forecast",
             "exposure-weighted beta: no held security has a beta",
         ],
+        [],
         [],
     ]

@@ -52,7 +52,9 @@ def test_har_fallback_is_stored_for_securities_and_portfolios(
     assert {"JNJ", "USMV"} <= flagged
     for symbol in flagged:  # the stored forecast is the realized 21-day figure
         assert rows[symbol].expected_21d == pytest.approx(rows[symbol].realized_21d, rel=1e-10)
-        assert rows[symbol].har_const is None  # no coefficients of an unusable fit
+        # the fit's coefficients and R² are kept: they show why the path was unusable
+        assert rows[symbol].har_const is not None
+        assert rows[symbol].model_r_squared is not None
     assert not rows["AAPL"].har_fallback
     for snap in snaps:
         if snap.volatility_har_fallback:

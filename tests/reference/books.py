@@ -135,9 +135,10 @@ class BookReference:
             if lot.investment_class == "OPTIONS":
                 spot = float(self.raw.closes.at[day, lot.underlying])
                 exposure, column = units * delta * spot, lot.underlying
+            elif lot.investment_class == "PRIVATE":  # not an exposure (issue #13 item 3)
+                exposure, column = 0.0, None
             else:
-                exposure = value
-                column = None if lot.investment_class == "PRIVATE" else lot.symbol
+                exposure, column = value, lot.symbol
             out.append(
                 Lot(lot.id, lot.symbol, lot.investment_class, column, units, value, exposure)
             )

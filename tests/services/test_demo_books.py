@@ -12,13 +12,14 @@ import pytest
 from scipy.stats import norm
 
 from sigmasight.services.demo import DEMO_BOOKS, demo_book_csv
+from tests._ci import unavailable
 
 
 @pytest.fixture(scope="module")
 def closes() -> pd.DataFrame:
     spec = importlib.util.find_spec("skfolio")
     if spec is None or not spec.submodule_search_locations:
-        pytest.skip("skfolio (demo data) is not installed")
+        unavailable("skfolio", "skfolio (demo data) is not installed")
     folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
     stocks = pd.read_csv(folder / "sp500_dataset.csv.gz", index_col=0, parse_dates=True)
     etfs = pd.read_csv(folder / "factors_dataset.csv.gz", index_col=0, parse_dates=True)

@@ -15,7 +15,7 @@ from tests.web.test_dashboard import FUND, _api, _login, _text
 def test_security_page_from_a_holding(page: Any, live_server: str, screenshots: Path) -> None:
     _login(page, live_server)
     page.goto(f"{live_server}/portfolios/{FUND}/holdings")
-    link = page.locator("#holdings tbody td.text a").first
+    link = page.locator("#holdings tbody td.text a[href*='/securities/']").first
     symbol = link.inner_text().strip()
     cells = [c.strip() for c in link.locator("xpath=ancestor::tr").locator("td").all_inner_texts()]
     assert len(cells) > 3
@@ -26,8 +26,9 @@ def test_security_page_from_a_holding(page: Any, live_server: str, screenshots: 
     assert page.locator("h1").inner_text().startswith(symbol)
     assert _text(page, "sec-rsi") == num(body["indicators"]["rsi_14"], 1)
     assert _text(page, "sec-1y") == pct(body["returns"]["1y"])
-    assert cells[-3] == num(body["indicators"]["rsi_14"], 1)  # the Holdings column
-    assert cells[-1] == pct(body["returns"]["1y"])
+    # the Holdings columns (the last one is the Edit link)
+    assert cells[-4] == num(body["indicators"]["rsi_14"], 1)
+    assert cells[-2] == pct(body["returns"]["1y"])
     assert page.locator("#security-chart .main-svg").count() > 0
     table = page.get_by_test_id("metrics-table").inner_text()
     assert "needs OHLCV" in table

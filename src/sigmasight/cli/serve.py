@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from sigmasight.cli.common import console, fail, load_settings, unit_of_work_factory
-from sigmasight.config import ConfigurationError, check_serving_secret
 
 
 def serve(
@@ -27,6 +26,8 @@ def serve(
     """Serve the dashboard and the API (docs at /docs) and start a batch worker beside
     it. The schema must be up to date."""
     import uvicorn
+
+    from sigmasight.config import ConfigurationError, check_serving_secret
 
     settings = load_settings(database_url)
     try:
