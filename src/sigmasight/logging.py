@@ -28,7 +28,7 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
     stream = _CurrentStderr()
-    logging.basicConfig(level=level, stream=stream, format="%(message)s", force=True)  # type: ignore[arg-type]
+    logging.basicConfig(level=level, stream=stream, format="%(message)s", force=True)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
