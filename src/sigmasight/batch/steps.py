@@ -149,7 +149,7 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
-    SecurityStep("factor_exposures", _security_factors),
+    SecurityStep("security_factors", _security_factors),
     SecurityStep("asset_metrics", _asset_metrics),
 )
 
@@ -157,5 +157,5 @@ SECURITY_STEPS: tuple[SecurityStep, ...] = (
 PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("snapshots", _snapshots),
     PortfolioStep("risk_metrics", _risk_metrics),
-    PortfolioStep("factor_exposures", _portfolio_factors),
+    PortfolioStep("portfolio_factors", _portfolio_factors),
 )
