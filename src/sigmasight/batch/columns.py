@@ -26,11 +26,15 @@ def take(columns: Columns, indices: list[int]) -> Columns:
     return {name: [values[i] for i in indices] for name, values in columns.items()}
 
 
-def finite(values: np.ndarray) -> list[float | None]:
+def finite(values: np.ndarray) -> list[Any]:
     """Python floats, with NaN and infinities as None (what the JSON and SQL columns
-    store), converted for a whole column at once."""
-    clean: list[float] = np.where(np.isfinite(values), values, np.nan).astype(float).tolist()
-    return [None if v != v else v for v in clean]
+    store), converted for a whole array at once: a (N,) array gives N values, a (N, K)
+    array N lists of K (one conversion, not one per row)."""
+    array = np.asarray(values, dtype=np.float64)
+    out = array.astype(object)
+    out[~np.isfinite(array)] = None
+    listed: list[Any] = out.tolist()
+    return listed
 
 
 def ints(values: np.ndarray) -> list[int]:

@@ -286,9 +286,7 @@ def _portfolio_method(
 
 def _listed(value: FloatArray) -> list[Any]:
     """(P,) -> P finite-or-None floats; (P, K) -> P lists of K."""
-    if value.ndim == 1:
-        return finite(value)
-    return [finite(row) for row in value]
+    return finite(value)
 
 
 def portfolio_method_json(fig: dict[str, list[Any]], keys: list[str], p: int) -> dict[str, Any]:

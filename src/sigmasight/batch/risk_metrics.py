@@ -29,7 +29,7 @@ from sigmasight.batch.columns import Columns, extend, finite, ints
 from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
 from sigmasight.batch.security import HAR_FIT_WINDOW, SecurityMetrics
 from sigmasight.batch.snapshots import BLOCK_SERIES, _series, held_positions
-from sigmasight.batch.valuation import Valuation, value_books
+from sigmasight.batch.valuation import Valuation, daily_returns
 from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
 
 #: The ex-ante series is the snapshots' series (same window), not a second definition.
@@ -48,9 +48,8 @@ def realized_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Flo
     the :data:`~sigmasight.analytics.risk_metrics.REALIZED_WINDOW` sessions before
     ``rows`` and ``rows`` itself (NaN elsewhere and before inception)."""
     lo = max(rows.start - rm.REALIZED_WINDOW + 1, 1)
-    valued = value_books(inputs, vol63, slice(lo, rows.stop))
     out = np.full((inputs.sessions.size, inputs.portfolios.id.size), np.nan)
-    out[lo : rows.stop] = valued.daily_return
+    out[lo : rows.stop] = daily_returns(inputs, vol63, slice(lo, rows.stop))
     return out
 
 
@@ -177,45 +176,70 @@ def _episodes_json(
     """The worst episodes of each live row and its maximum drawdown's dates."""
     W = rm.REALIZED_WINDOW
     ep = rm.drawdown_episodes(returns[:, live], WORST_EPISODES)
-    sessions = inputs.sessions
-    day_of = ts[live // P]
+    keep = enough[ep.series]
+    series = ep.series[keep]
+    peak, trough, recovery = ep.peak[keep], ep.trough[keep], ep.recovery[keep]
+    depth = ep.depth[keep]
+    # calendar rows of the underwater curve's indices (-1: before the calendar)
+    base = (ts[live // P] - W)[series]
+    dates = _calendar_dates(inputs)
+    iso = _calendar_iso(inputs)
 
-    def when(index: np.ndarray, rows: np.ndarray) -> list[date | None]:
-        t = rows - W + index
-        return [
-            None if i < 0 or c < 0 else sessions[c].astype(object)
-            for i, c in zip(index.tolist(), t.tolist(), strict=True)
-        ]
+    def rows_of(index: IntArray) -> list[int]:
+        at = base + index
+        listed: list[int] = np.where((index < 0) | (at < 0), -1, at).tolist()
+        return listed
 
-    rows_of = day_of[ep.series]
-    peaks, troughs = when(ep.peak, rows_of), when(ep.trough, rows_of)
-    recoveries = when(ep.recovery, rows_of)
-    ends = np.where(ep.recovery >= 0, ep.recovery, W)
+    peak_at, trough_at, recovery_at = rows_of(peak), rows_of(trough), rows_of(recovery)
+    ends = np.where(recovery >= 0, recovery, W)
+    decline = (trough - peak).tolist()
+    recovering = np.where(recovery >= 0, recovery - trough, -1).tolist()
+    recovered = (recovery >= 0).tolist()
+    underwater = (ends - peak).tolist()
+    depths = depth.astype(float).tolist()
     episodes: list[list[dict[str, Any]]] = [[] for _ in range(live.size)]
     worst: dict[str, list[Any]] = {
         name: [None] * live.size for name in ("peak", "trough", "recovery")
     }
-    for j, s in enumerate(ep.series.tolist()):
-        if not enough[s]:
-            continue
+    for j, s in enumerate(series.tolist()):
+        pk, tr, rc = peak_at[j], trough_at[j], recovery_at[j]
         if not episodes[s]:
-            worst["peak"][s], worst["trough"][s] = peaks[j], troughs[j]
-            worst["recovery"][s] = recoveries[j]
+            worst["peak"][s] = dates[pk] if pk >= 0 else None
+            worst["trough"][s] = dates[tr] if tr >= 0 else None
+            worst["recovery"][s] = dates[rc] if rc >= 0 else None
         episodes[s].append(
             {
-                "peak": _iso(peaks[j]),
-                "trough": _iso(troughs[j]),
-                "recovery": _iso(recoveries[j]),
-                "depth": float(ep.depth[j]),
-                "decline_sessions": int(ep.trough[j] - ep.peak[j]),
-                "recovery_sessions": int(ep.recovery[j] - ep.trough[j])
-                if ep.recovery[j] >= 0
-                else None,
-                "underwater_sessions": int(ends[j] - ep.peak[j]),
-                "recovered": bool(ep.recovery[j] >= 0),
+                "peak": iso[pk] if pk >= 0 else None,
+                "trough": iso[tr] if tr >= 0 else None,
+                "recovery": iso[rc] if rc >= 0 else None,
+                "depth": depths[j],
+                "decline_sessions": decline[j],
+                "recovery_sessions": recovering[j] if recovered[j] else None,
+                "underwater_sessions": underwater[j],
+                "recovered": recovered[j],
             }
         )
     return episodes, worst
+
+
+def _calendar_dates(inputs: BatchInputs) -> list[date]:
+    """The run's sessions as :class:`datetime.date` objects (converted once per run)."""
+    cached = inputs.derived.get("risk_metrics.dates")
+    if cached is None:
+        cached = inputs.derived["risk_metrics.dates"] = inputs.sessions.astype(object).tolist()
+    listed: list[date] = cached
+    return listed
+
+
+def _calendar_iso(inputs: BatchInputs) -> list[str]:
+    """The run's sessions as ISO strings (converted once per run)."""
+    cached = inputs.derived.get("risk_metrics.iso")
+    if cached is None:
+        cached = inputs.derived["risk_metrics.iso"] = [
+            d.isoformat() for d in _calendar_dates(inputs)
+        ]
+    listed: list[str] = cached
+    return listed
 
 
 def _iso(day: date | None) -> str | None:

@@ -187,7 +187,8 @@ def _execute(
             report.timings[key] = round(report.timings.get(key, 0.0) + seconds, 4)
     with _timed(report, "persist_snapshots"):
         for table in _merged_tables(results):
-            _persist_portfolio_table(uow_factory, table, report)
+            with _timed(report, f"persist.{table.table}"):
+                _persist_portfolio_table(uow_factory, table, report)
     failed = [k for k in report.errors if isinstance(k, int)]
     report.skipped = skip_reasons(inputs, _written(results), failed, report.end)
     report.status = "partial" if report.errors else "succeeded"

@@ -73,20 +73,28 @@ def _last_known(prices: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
 
 
 def _marks(
-    inputs: BatchInputs, vol63: FloatArray, rows: IntArray, closes: FloatArray
+    inputs: BatchInputs,
+    vol63: FloatArray,
+    rows: IntArray,
+    closes: FloatArray,
+    which: IntArray | None = None,
 ) -> FloatArray:
-    """Per-share marks (len(rows), M): close, Black-Scholes value or cost."""
+    """Per-share marks (len(rows), M) of every lot, or of the lots ``which``: close,
+    Black-Scholes value or cost."""
     lots = inputs.lots
-    price = np.full((rows.size, lots.kind.size), np.nan)
-    public = lots.kind == PUBLIC
-    price[:, public] = closes[np.ix_(rows, lots.column[public])]
-    private = lots.kind == PRIVATE
-    price[:, private] = lots.entry_price[private]
-    option = np.flatnonzero(lots.kind == OPTION)
-    if option.size:
+    pick = np.arange(lots.kind.size) if which is None else which
+    kind = lots.kind[pick]
+    price = np.full((rows.size, pick.size), np.nan)
+    public = kind == PUBLIC
+    price[:, public] = closes[np.ix_(rows, lots.column[pick[public]])]
+    private = kind == PRIVATE
+    price[:, private] = lots.entry_price[pick[private]]
+    at = np.flatnonzero(kind == OPTION)
+    if at.size:
+        option = pick[at]
         col = lots.column[option]
         days = (lots.expiry[option][None, :] - inputs.sessions[rows][:, None]).astype(np.float64)
-        price[:, option] = black_scholes_price(
+        price[:, at] = black_scholes_price(
             closes[np.ix_(rows, col)],
             lots.strike[option],
             days / DAYS_PER_YEAR_CALENDAR,
@@ -119,16 +127,14 @@ def value_books(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Valuatio
     P, M = inputs.portfolios.id.size, lots.kind.size
     first = max(rows.start - 1, 0)
     span = np.arange(first, rows.stop)  # the run's rows and the session before
-    if "last_known" not in inputs.derived:  # the same for every partition of a run
-        inputs.derived["last_known"] = _last_known(inputs.mark_prices)
-    closes, fresh = inputs.derived["last_known"]
+    closes, fresh = _last_known_closes(inputs)
     marks = _marks(inputs, vol63, span, closes)
     entry = _row_of(inputs, lots.entry_date)
     exit_row, exit_price = _exits(inputs, closes)
     t = span[:, None]
     held = (t >= entry) & (t < exit_row)
     exited = t >= exit_row
-    units = lots.quantity * np.where(lots.kind == OPTION, float(OPTION_CONTRACT_MULTIPLIER), 1.0)
+    units = _units(inputs)
     cost = units * lots.entry_price
     value = np.where(held, units * marks, np.nan)
     cum_lot = np.where(held, value - cost, np.where(exited, units * exit_price - cost, 0.0))
@@ -136,12 +142,87 @@ def value_books(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Valuatio
     owner = sp.csr_array((np.ones(M), (np.arange(M), lots.portfolio)), shape=(M, P))
     cumulative = np.asarray(np.where(np.isfinite(cum_lot), cum_lot, 0.0) @ owner)
     unpriced = np.asarray(stale.astype(np.float64) @ owner)
-    inception = np.full(P, inputs.sessions.size, dtype=np.int64)
-    np.minimum.at(inception, lots.portfolio, np.minimum(entry, exit_row))
+    inception = _inception(inputs, entry, exit_row)
     cum_flows = _cumulative_flows(inputs, span, P)
     return _roll_forward(
         inputs, rows, first, held, marks, value, cumulative, cum_flows, inception, unpriced
     )
+
+
+def _last_known_closes(inputs: BatchInputs) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """:func:`_last_known` of the run's marks, made once per run (every partition and
+    step shares it)."""
+    if "last_known" not in inputs.derived:
+        inputs.derived["last_known"] = _last_known(inputs.mark_prices)
+    closes, fresh = inputs.derived["last_known"]
+    return closes, fresh
+
+
+def _units(inputs: BatchInputs) -> FloatArray:
+    """Units of each lot: shares, or contracts times the multiplier."""
+    lots = inputs.lots
+    multiplier = np.where(lots.kind == OPTION, float(OPTION_CONTRACT_MULTIPLIER), 1.0)
+    units: FloatArray = lots.quantity * multiplier
+    return units
+
+
+def _inception(inputs: BatchInputs, entry: IntArray, exit_row: IntArray) -> IntArray:
+    """Calendar row of each portfolio's first held lot (past the end: none)."""
+    inception = np.full(inputs.portfolios.id.size, inputs.sessions.size, dtype=np.int64)
+    np.minimum.at(inception, inputs.lots.portfolio, np.minimum(entry, exit_row))
+    return inception
+
+
+def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatArray:
+    """``value_books(inputs, vol63, rows).daily_return`` without the per-lot arrays.
+
+    The risk-metrics step needs two years of daily returns before each run date, and
+    valuing every lot on every one of those sessions cost most of a daily run. Here a
+    public lot held through the whole span with a known close on every row enters as
+    one sparse product ``closes @ units``; only the other lots (entered or exited
+    inside the span, options, private holdings, gaps in the closes) are valued lot by
+    lot, as :func:`value_books` does. Same conventions, same figures (to rounding).
+    """
+    lots = inputs.lots
+    P, S = inputs.portfolios.id.size, len(inputs.symbols)
+    first = max(rows.start - 1, 0)
+    span = np.arange(first, rows.stop)
+    closes, _ = _last_known_closes(inputs)
+    window = closes[first : rows.stop]
+    entry = _row_of(inputs, lots.entry_date)
+    exit_row, exit_price = _exits(inputs, closes)
+    units = _units(inputs)
+    cost = units * lots.entry_price
+    column = np.maximum(lots.column, 0)
+    complete = np.isfinite(window).all(axis=0)
+    through = (
+        (lots.kind == PUBLIC)
+        & (lots.column >= 0)
+        & (entry <= first)
+        & (exit_row >= rows.stop)
+        & complete[column]
+    )
+    fast = np.flatnonzero(through)
+    holdings = sp.csr_array((units[fast], (column[fast], lots.portfolio[fast])), shape=(S, P))
+    cumulative = np.asarray(holdings.T @ window.T).T - np.bincount(
+        lots.portfolio[fast], weights=cost[fast], minlength=P
+    )
+    rest = np.flatnonzero(~through)
+    if rest.size:
+        marks = _marks(inputs, vol63, span, closes, rest)
+        t = span[:, None]
+        held = (t >= entry[rest]) & (t < exit_row[rest])
+        exited = t >= exit_row[rest]
+        u, c = units[rest], cost[rest]
+        cum_lot = np.where(held, u * marks - c, np.where(exited, u * exit_price[rest] - c, 0.0))
+        owner = sp.csr_array(
+            (np.ones(rest.size), (np.arange(rest.size), lots.portfolio[rest])),
+            shape=(rest.size, P),
+        )
+        cumulative = cumulative + np.asarray(np.where(np.isfinite(cum_lot), cum_lot, 0.0) @ owner)
+    inception = _inception(inputs, entry, exit_row)
+    cum_flows = _cumulative_flows(inputs, span, P)
+    return _nav_and_returns(inputs, rows, first, cumulative, cum_flows, inception)[4]
 
 
 def _fresh_marks(
@@ -178,6 +259,35 @@ def _roll_forward(
     inception: IntArray,
     unpriced: FloatArray,
 ) -> Valuation:
+    cumulative, nav_all, pnl, flows, daily_return = _nav_and_returns(
+        inputs, rows, first, cumulative, cum_flows, inception
+    )
+    skip = rows.start - first
+    return Valuation(
+        offset=rows.start,
+        held=held[skip:],
+        price=marks[skip:],
+        value=value[skip:],
+        pnl=pnl,
+        nav=nav_all[skip:],
+        daily_return=daily_return,
+        cumulative_pnl=cumulative[skip:],
+        flows=flows,
+        inception=inception,
+        unpriced=unpriced[skip:],
+    )
+
+
+def _nav_and_returns(
+    inputs: BatchInputs,
+    rows: slice,
+    first: int,
+    cumulative: FloatArray,
+    cum_flows: FloatArray,
+    inception: IntArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Cumulative P&L (zero before inception) and NAV over the span (from ``first``),
+    and P&L, flows and daily return over ``rows``."""
     equity = inputs.portfolios.equity
     span = np.arange(first, rows.stop)[:, None]
     live = span >= inception
@@ -195,16 +305,4 @@ def _roll_forward(
     flows = np.where(live[skip:], cum_flows[skip:] - previous_flows, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         daily_return = np.where(live[skip:] & (previous_nav > 0), pnl / previous_nav, np.nan)
-    return Valuation(
-        offset=rows.start,
-        held=held[skip:],
-        price=marks[skip:],
-        value=value[skip:],
-        pnl=pnl,
-        nav=nav_all[skip:],
-        daily_return=daily_return,
-        cumulative_pnl=cumulative[skip:],
-        flows=flows,
-        inception=inception,
-        unpriced=unpriced[skip:],
-    )
+    return cumulative, nav_all, pnl, flows, daily_return
