@@ -194,7 +194,7 @@ def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatA
     units = _units(inputs)
     cost = units * lots.entry_price
     column = np.maximum(lots.column, 0)
-    complete = np.isfinite(window).all(axis=0)
+    complete: npt.NDArray[np.bool_] = np.asarray(np.isfinite(window).all(axis=0))
     through = (
         (lots.kind == PUBLIC)
         & (lots.column >= 0)
@@ -204,7 +204,7 @@ def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatA
     )
     fast = np.flatnonzero(through)
     holdings = sp.csr_array((units[fast], (column[fast], lots.portfolio[fast])), shape=(S, P))
-    cumulative = np.asarray(holdings.T @ window.T).T - np.bincount(
+    cumulative: FloatArray = np.asarray(holdings.T @ window.T).T - np.bincount(
         lots.portfolio[fast], weights=cost[fast], minlength=P
     )
     rest = np.flatnonzero(~through)
