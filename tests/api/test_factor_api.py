@@ -28,6 +28,7 @@ from sigmasight.storage.history import (
     PortfolioSnapshot,
     SecurityFactorExposure,
 )
+from sigmasight.storage.history_factors import factor_figures
 from sigmasight.storage.models import DailyPrice, Position
 from sigmasight.storage.uow import UnitOfWork
 
@@ -252,7 +253,7 @@ def test_registry_route_and_every_stored_key_is_registered(
         securities = uow.session.scalars(select(SecurityFactorExposure)).all()
         books = uow.session.scalars(select(PortfolioFactorExposure)).all()
         keys = {k for row in securities for k in row.factors}
-        keys |= {k for row in books for m in (row.ols, row.ridge) for k in m["factors"]}
+        keys |= {k for row in books for m in (row.ols, row.ridge) for k in factor_figures(m)}
         keys |= {k for row in books for k in row.absent}
         flagged = {f.split(":", 1)[1] for row in securities for f in row.flags if ":" in f}
     assert keys == set(FACTOR_KEYS)

@@ -23,6 +23,7 @@ from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktes
 from sigmasight.services import analytics as service
 from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.storage.history import PortfolioRiskMetrics, PortfolioSnapshot
+from sigmasight.storage.history_risk import var_entries
 from sigmasight.storage.models import DailyPrice, Portfolio, Position
 from sigmasight.storage.uow import UnitOfWork
 
@@ -231,7 +232,7 @@ def test_var_backtest_recomputed_from_stored_rows(
             for e in entries
             if (e["method"], e["confidence"], e["scaling"]) == ("parametric", 0.95, "one_day")
         )
-        for d, entries in rows
+        for d, entries in ((d, var_entries(stored)) for d, stored in rows)
     }
     days = [d for d, _ in rows]
     hits = [-returns[b] > var[a] for a, b in itertools.pairwise(days)]

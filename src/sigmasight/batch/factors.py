@@ -20,7 +20,7 @@ from sigmasight.analytics._typing import Reason
 from sigmasight.analytics.exposures import exposure_matrix
 from sigmasight.analytics.factors import FactorFit, fit_factors, rolling_factor_fits
 from sigmasight.analytics.returns import portfolio_returns
-from sigmasight.batch.columns import Columns, finite
+from sigmasight.batch.columns import Columns, finite, ints
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.snapshots import held_positions
 from sigmasight.batch.valuation import Valuation
@@ -284,50 +284,75 @@ def _portfolio_method(
     }
 
 
-def _listed(value: FloatArray) -> list[Any]:
-    """(P,) -> P finite-or-None floats; (P, K) -> P lists of K."""
-    return finite(value)
+#: Per-factor figures of an estimator, stored as columns under ``factors`` (one list
+#: per figure, entry k for ``factors["keys"][k]``).
+PER_FACTOR = (
+    "weighted",
+    "weighted_se",
+    "direct",
+    "direct_se",
+    "direct_t",
+    "direct_p",
+    "difference",
+    "exposure",
+    "risk_contribution",
+    "risk_share",
+)
+_PER_FACTOR_SOURCE = {
+    "exposure": "currency",
+    "risk_contribution": "contribution",
+    "risk_share": "share",
+}
 
 
-def portfolio_method_json(fig: dict[str, list[Any]], keys: list[str], p: int) -> dict[str, Any]:
-    """One book's figures of one estimator, as stored in the ``ols`` / ``ridge`` column."""
-
-    def factor(k: int) -> dict[str, Any]:
-        w, dr = fig["weighted"][p][k], fig["direct"][p][k]
-        return {
-            "weighted": w,
-            "weighted_se": fig["weighted_se"][p][k],
-            "direct": dr,
-            "direct_se": fig["direct_se"][p][k],
-            "direct_t": fig["direct_t"][p][k],
-            "direct_p": fig["direct_p"][p][k],
-            "difference": w - dr if w is not None and dr is not None else None,
-            "exposure": fig["currency"][p][k],
-            "risk_contribution": fig["contribution"][p][k],
-            "risk_share": fig["share"][p][k],
-        }
-
-    total = fig["total_var"][p]
-    return {
-        "factors": {key: factor(k) for k, key in enumerate(keys)},
-        "direct": {
-            "r_squared": fig["r_squared"][p],
-            "adj_r_squared": fig["adj_r_squared"][p],
-            "residual_vol": fig["residual_vol"][p],
-            "condition_number": fig["condition_number"][p],
-            "observations": int(fig["observations"][p] or 0),
-            "reason": Reason(int(fig["reason"][p] or 0)).name,
-        },
-        "risk": {
-            "total_variance": total,
-            "total_volatility": total**0.5 if total is not None and total >= 0 else None,
-            "factor_variance": fig["factor_var"][p],
-            "specific_variance": fig["specific_var"][p],
-            "specific_share": fig["specific_share"][p],
-        },
-        "positions_covered": int(fig["covered"][p] or 0),
-        "positions_held": int(fig["held"][p] or 0),
+def portfolio_method_rows(
+    fig: dict[str, FloatArray], keys: list[str], live: npt.NDArray[np.int64]
+) -> list[dict[str, Any]]:
+    """Each live book's figures of one estimator, as stored in the ``ols`` / ``ridge``
+    column: per-factor figures as columns under ``factors`` (rows of (P, K) arrays; NaN
+    is stored as null), the direct fit's statistics, the risk split and the coverage."""
+    per_factor = {
+        name: np.ascontiguousarray(fig[_PER_FACTOR_SOURCE.get(name, name)][live])
+        for name in PER_FACTOR
+        if name != "difference"
     }
+    per_factor["difference"] = per_factor["weighted"] - per_factor["direct"]
+    total = fig["total_var"][live]
+    with np.errstate(invalid="ignore"):
+        volatility = np.where(total >= 0, np.sqrt(np.where(total >= 0, total, 0.0)), np.nan)
+    direct = {
+        name: finite(fig[name][live])
+        for name in ("r_squared", "adj_r_squared", "residual_vol", "condition_number")
+    }
+    risk = {
+        "total_variance": finite(total),
+        "total_volatility": finite(volatility),
+        "factor_variance": finite(fig["factor_var"][live]),
+        "specific_variance": finite(fig["specific_var"][live]),
+        "specific_share": finite(fig["specific_share"][live]),
+    }
+    observations = ints(np.nan_to_num(fig["observations"][live]))
+    codes = ints(np.nan_to_num(fig["reason"][live]))
+    names = {code: Reason(code).name for code in set(codes)}
+    reasons = [names[code] for code in codes]
+    covered = ints(np.nan_to_num(fig["covered"][live]))
+    held = ints(np.nan_to_num(fig["held"][live]))
+    out: list[dict[str, Any]] = []
+    for i in range(live.size):
+        out.append(
+            {
+                "factors": {"keys": keys, **{n: v[i] for n, v in per_factor.items()}},
+                "direct": {
+                    **{n: v[i] for n, v in direct.items()},
+                    "observations": observations[i],
+                    "reason": reasons[i],
+                },
+                "risk": {n: v[i] for n, v in risk.items()},
+                "positions_covered": covered[i],
+                "positions_held": held[i],
+            }
+        )
+    return out
 
 
 def portfolio_factor_rows(
@@ -351,17 +376,21 @@ def portfolio_factor_rows(
         scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), 0.0)
         weights = sp.csr_array(sp.diags_array(scale) @ E)
         series = portfolio_returns(weights, returns[window])
-        methods = {}
-        for method, ridge in METHODS.items():
-            fig = _portfolio_method(E, nav, fits.fits[method], d, active, F_window, series, ridge)
-            methods[method] = {name: _listed(value) for name, value in fig.items()}
+        methods = {
+            method: portfolio_method_rows(
+                _portfolio_method(E, nav, fits.fits[method], d, active, F_window, series, ridge),
+                keys,
+                live,
+            )
+            for method, ridge in METHODS.items()
+        }
         day = inputs.sessions[t].astype(object)
-        for p in live.tolist():
-            out.setdefault("portfolio_id", []).append(int(inputs.portfolios.id[p]))
-            out.setdefault("calc_date", []).append(day)
-            out.setdefault("window", []).append(FACTOR_WINDOW)
-            out.setdefault("nav", []).append(finite(nav[p : p + 1])[0])
-            out.setdefault("absent", []).append(fits.absent[d])
-            for method in METHODS:
-                out.setdefault(method, []).append(portfolio_method_json(methods[method], keys, p))
+        n = live.size
+        out.setdefault("portfolio_id", []).extend(inputs.portfolios.id[live].tolist())
+        out.setdefault("calc_date", []).extend([day] * n)
+        out.setdefault("window", []).extend([FACTOR_WINDOW] * n)
+        out.setdefault("nav", []).extend(finite(nav[live]))
+        out.setdefault("absent", []).extend([fits.absent[d]] * n)
+        for method in METHODS:
+            out.setdefault(method, []).extend(methods[method])
     return out

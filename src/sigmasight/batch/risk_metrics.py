@@ -129,32 +129,19 @@ def _held_security_volatility(matrix: Any, returns: FloatArray, ts: IntArray, S:
     return out
 
 
-def _var_json(table: list[rm.VaREstimate], live: IntArray) -> list[list[dict[str, Any]]]:
-    entries = [
-        (
-            e.method,
-            e.confidence,
-            e.horizon_days,
-            e.scaling,
-            finite(e.var[live]),
-            finite(e.cvar[live]),
-        )
-        for e in table
-    ]
-    return [
-        [
-            {
-                "method": method,
-                "confidence": confidence,
-                "horizon_days": horizon,
-                "scaling": scaling,
-                "var": var[i],
-                "cvar": cvar[i],
-            }
-            for method, confidence, horizon, scaling, var, cvar in entries
-        ]
-        for i in range(live.size)
-    ]
+def _var_json(table: list[rm.VaREstimate], live: IntArray) -> list[dict[str, Any]]:
+    """Each live row's VaR table as columns (``PortfolioRiskMetrics.var``): the labels
+    are the same lists for every row, the figures one row of a (rows, entries) array
+    (NaN is stored as null)."""
+    labels: dict[str, list[Any]] = {
+        "method": [e.method for e in table],
+        "confidence": [e.confidence for e in table],
+        "horizon_days": [e.horizon_days for e in table],
+        "scaling": [e.scaling for e in table],
+    }
+    var = np.ascontiguousarray(np.column_stack([e.var[live] for e in table]))
+    cvar = np.ascontiguousarray(np.column_stack([e.cvar[live] for e in table]))
+    return [{**labels, "var": var[i], "cvar": cvar[i]} for i in range(live.size)]
 
 
 def _pick(table: list[rm.VaREstimate], confidence: float) -> FloatArray:

@@ -48,6 +48,17 @@ class PortfolioFactorExposure(Base):
     nav: Mapped[float | None] = mapped_column(Float)
     #: factor key -> why the factor is not estimated on this date
     absent: Mapped[dict[str, str]] = mapped_column(JSON)
-    #: each estimator's portfolio figures (see batch/factors.py, ``portfolio_method_json``)
+    #: each estimator's portfolio figures (batch/factors.py, ``portfolio_method_rows``);
+    #: read the per-factor ones with :func:`factor_figures`
     ols: Mapped[dict[str, Any]] = mapped_column(JSON)
     ridge: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def factor_figures(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """An estimator's stored per-factor figures as ``{factor_key: {figure: value}}``
+    (rows store them as columns; rows written before that are already this mapping)."""
+    factors: dict[str, Any] = stored["factors"]
+    if "keys" not in factors:
+        return factors
+    names = [n for n in factors if n != "keys"]
+    return {key: {n: factors[n][k] for n in names} for k, key in enumerate(factors["keys"])}

@@ -26,6 +26,7 @@ from sigmasight.storage.history import (
     SecurityFactorExposure,
     SecurityVolatility,
 )
+from sigmasight.storage.history_factors import factor_figures
 from sigmasight.storage.models import Position
 
 _STATS = ("loading", "std_error", "t_stat", "p_value")
@@ -138,7 +139,7 @@ def portfolio_factor_exposures(
         ctx = load_context(uow, owner_id, portfolio_id, as_of)
         row = _stored_row(ctx.history, portfolio_id, ctx.as_of)
         figures: dict[str, Any] = getattr(row, method)
-        stored = figures["factors"]
+        stored = factor_figures(figures)
         factors = []
         for f in FACTORS:
             values = _clean(stored.get(f.key, {}))
@@ -373,6 +374,8 @@ def portfolio_factor_history(
         )
         rows = uow.session.execute(query).all()
     return [
-        FactorHistoryPoint(day, {k: num(v.get("weighted")) for k, v in figures["factors"].items()})
+        FactorHistoryPoint(
+            day, {k: num(v.get("weighted")) for k, v in factor_figures(figures).items()}
+        )
         for day, figures in reversed(rows)
     ]

@@ -106,7 +106,7 @@ def _var_entries(row: PortfolioRiskMetrics, nav: float) -> tuple[VaREntry, ...]:
             amount(e["var"]),
             amount(e["cvar"]),
         )
-        for e in row.var
+        for e in row.var_entries
     )
 
 
@@ -288,7 +288,7 @@ class VaRBacktestView:
 
 
 def _one_day_var(row: PortfolioRiskMetrics, method: str, confidence: float) -> float | None:
-    for e in row.var:
+    for e in row.var_entries:
         if e["method"] == method and e["confidence"] == confidence and e["scaling"] == "one_day":
             return num(e["var"])
     return None
