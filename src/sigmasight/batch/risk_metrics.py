@@ -31,6 +31,7 @@ from sigmasight.batch.security import HAR_FIT_WINDOW, SecurityMetrics
 from sigmasight.batch.snapshots import BLOCK_SERIES, _series, held_positions
 from sigmasight.batch.valuation import Valuation, daily_returns
 from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
+from sigmasight.storage.history_risk import VAR_LAYOUT, VAR_LAYOUTS
 
 #: The ex-ante series is the snapshots' series (same window), not a second definition.
 assert rm.EX_ANTE_WINDOW == HAR_FIT_WINDOW
@@ -130,18 +131,14 @@ def _held_security_volatility(matrix: Any, returns: FloatArray, ts: IntArray, S:
 
 
 def _var_json(table: list[rm.VaREstimate], live: IntArray) -> list[dict[str, Any]]:
-    """Each live row's VaR table as columns (``PortfolioRiskMetrics.var``): the labels
-    are the same lists for every row, the figures one row of a (rows, entries) array
-    (NaN is stored as null)."""
-    labels: dict[str, list[Any]] = {
-        "method": [e.method for e in table],
-        "confidence": [e.confidence for e in table],
-        "horizon_days": [e.horizon_days for e in table],
-        "scaling": [e.scaling for e in table],
-    }
+    """Each live row's VaR table (``PortfolioRiskMetrics.var``): the layout number and
+    one row of a (rows, entries) array of VaR and one of CVaR (NaN is stored as null)."""
+    labels = tuple((e.method, e.confidence, e.horizon_days, e.scaling) for e in table)
+    if labels != VAR_LAYOUTS[VAR_LAYOUT]:
+        raise ValueError("the VaR table no longer matches its stored layout: add a layout")
     var = np.ascontiguousarray(np.column_stack([e.var[live] for e in table]))
     cvar = np.ascontiguousarray(np.column_stack([e.cvar[live] for e in table]))
-    return [{**labels, "var": var[i], "cvar": cvar[i]} for i in range(live.size)]
+    return [{"layout": VAR_LAYOUT, "var": var[i], "cvar": cvar[i]} for i in range(live.size)]
 
 
 def _pick(table: list[rm.VaREstimate], confidence: float) -> FloatArray:
@@ -159,7 +156,7 @@ def _episodes_json(
     live: IntArray,
     returns: FloatArray,
     enough: np.ndarray,
-) -> tuple[list[list[dict[str, Any]]], dict[str, list[Any]]]:
+) -> tuple[list[dict[str, list[Any]]], dict[str, list[Any]]]:
     """The worst episodes of each live row and its maximum drawdown's dates."""
     W = rm.REALIZED_WINDOW
     ep = rm.drawdown_episodes(returns[:, live], WORST_EPISODES)
@@ -184,28 +181,35 @@ def _episodes_json(
     recovered = (recovery >= 0).tolist()
     underwater = (ends - peak).tolist()
     depths = depth.astype(float).tolist()
-    episodes: list[list[dict[str, Any]]] = [[] for _ in range(live.size)]
+    fields = (
+        "peak",
+        "trough",
+        "recovery",
+        "depth",
+        "decline_sessions",
+        "recovery_sessions",
+        "underwater_sessions",
+        "recovered",
+    )
+    episodes: list[dict[str, list[Any]]] = [{f: [] for f in fields} for _ in range(live.size)]
     worst: dict[str, list[Any]] = {
         name: [None] * live.size for name in ("peak", "trough", "recovery")
     }
     for j, s in enumerate(series.tolist()):
         pk, tr, rc = peak_at[j], trough_at[j], recovery_at[j]
-        if not episodes[s]:
+        entry = episodes[s]
+        if not entry["peak"]:
             worst["peak"][s] = dates[pk] if pk >= 0 else None
             worst["trough"][s] = dates[tr] if tr >= 0 else None
             worst["recovery"][s] = dates[rc] if rc >= 0 else None
-        episodes[s].append(
-            {
-                "peak": iso[pk] if pk >= 0 else None,
-                "trough": iso[tr] if tr >= 0 else None,
-                "recovery": iso[rc] if rc >= 0 else None,
-                "depth": depths[j],
-                "decline_sessions": decline[j],
-                "recovery_sessions": recovering[j] if recovered[j] else None,
-                "underwater_sessions": underwater[j],
-                "recovered": recovered[j],
-            }
-        )
+        entry["peak"].append(iso[pk] if pk >= 0 else None)
+        entry["trough"].append(iso[tr] if tr >= 0 else None)
+        entry["recovery"].append(iso[rc] if rc >= 0 else None)
+        entry["depth"].append(depths[j])
+        entry["decline_sessions"].append(decline[j])
+        entry["recovery_sessions"].append(recovering[j] if recovered[j] else None)
+        entry["underwater_sessions"].append(underwater[j])
+        entry["recovered"].append(recovered[j])
     return episodes, worst
 
 

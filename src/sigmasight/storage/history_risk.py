@@ -32,9 +32,9 @@ class PortfolioRiskMetrics(Base):
     excess_kurtosis: Mapped[float | None] = mapped_column(Float)
     var_95_1d: Mapped[float | None] = mapped_column(Float)
     var_99_1d: Mapped[float | None] = mapped_column(Float)
-    #: the VaR table as columns, one list per field (method, confidence, horizon_days,
-    #: scaling, var, cvar), entry i across them; read it with :attr:`var_entries`
-    var: Mapped[dict[str, list[Any]] | list[dict[str, Any]]] = mapped_column(JSON)
+    #: the VaR table: ``{"layout": 1, "var": [...], "cvar": [...]}``, entry i labelled by
+    #: ``VAR_LAYOUTS[layout][i]``; read it with :attr:`var_entries`
+    var: Mapped[dict[str, Any] | list[dict[str, Any]]] = mapped_column(JSON)
     diversification_ratio: Mapped[float | None] = mapped_column(Float)
     risk_level: Mapped[str | None] = mapped_column(String(12))
     # realized series: time-weighted NAV returns net of flows
@@ -56,21 +56,69 @@ class PortfolioRiskMetrics(Base):
     max_drawdown_trough: Mapped[date | None] = mapped_column(Date)
     max_drawdown_recovery: Mapped[date | None] = mapped_column(Date)
     current_drawdown: Mapped[float | None] = mapped_column(Float)
-    #: the five worst episodes: peak, trough, recovery (ISO dates), depth, sessions
-    drawdowns: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    #: the five worst episodes as columns (peak, trough, recovery as ISO dates, depth,
+    #: decline_sessions, recovery_sessions, underwater_sessions, recovered), worst
+    #: first; read them with :attr:`drawdown_entries`
+    drawdowns: Mapped[dict[str, list[Any]] | list[dict[str, Any]]] = mapped_column(JSON)
     notes: Mapped[list[str]] = mapped_column(JSON)
 
     @property
     def var_entries(self) -> list[dict[str, Any]]:
         """The VaR table as one mapping per entry (method, confidence, horizon_days,
-        scaling, var, cvar). Rows store it as columns, which a backfill writes about
-        seven times faster than a list of mappings; rows written before that are
-        already entries."""
+        scaling, var, cvar)."""
         return var_entries(self.var)
 
+    @property
+    def drawdown_entries(self) -> list[dict[str, Any]]:
+        """The worst drawdown episodes as one mapping per episode, worst first."""
+        return _entries(self.drawdowns)
 
-def var_entries(stored: dict[str, list[Any]] | list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The stored VaR table (columns, or entries as written before) as entries."""
+
+#: The labels (method, confidence, horizon in sessions, scaling) of each entry of a
+#: stored VaR table, by layout number. A backfill stores a table for every portfolio and
+#: date: the labels are stored once here, not 250,000 times (a test checks that the
+#: batch's table has these labels in this order).
+VAR_LAYOUTS: dict[int, tuple[tuple[str, float, int, str], ...]] = {
+    1: tuple(
+        (method, confidence, horizon, scaling)
+        for confidence in (0.95, 0.99)
+        for method, horizon, scaling in (
+            ("historical", 1, "one_day"),
+            ("historical", 21, "sqrt_time"),
+            ("parametric", 1, "one_day"),
+            ("parametric", 21, "sqrt_time"),
+            ("cornish_fisher", 1, "one_day"),
+            ("cornish_fisher", 21, "sqrt_time"),
+            ("historical", 21, "overlapping"),
+        )
+    )
+}
+VAR_LAYOUT = 1
+
+
+def var_entries(stored: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A stored VaR table as entries: ``{method, confidence, horizon_days, scaling, var,
+    cvar}`` each (rows written before the layouts are such entries already)."""
+    if isinstance(stored, list):
+        return stored
+    labels = VAR_LAYOUTS[int(stored["layout"])]
+    return [
+        {
+            "method": method,
+            "confidence": confidence,
+            "horizon_days": horizon,
+            "scaling": scaling,
+            "var": var,
+            "cvar": cvar,
+        }
+        for (method, confidence, horizon, scaling), var, cvar in zip(
+            labels, stored["var"], stored["cvar"], strict=True
+        )
+    ]
+
+
+def _entries(stored: dict[str, list[Any]] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Columns (one list per field) as one mapping per entry; entries pass through."""
     if isinstance(stored, list):
         return stored
     names = list(stored)

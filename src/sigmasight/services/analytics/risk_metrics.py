@@ -251,7 +251,7 @@ def drawdowns(
             row.max_drawdown_trough,
             row.max_drawdown_recovery,
             num(row.current_drawdown),
-            tuple(_episode(e) for e in row.drawdowns),
+            tuple(_episode(e) for e in row.drawdown_entries),
             underwater,
             "drawdown of the time-weighted return index (flows removed), running peak "
             "starting at the value before the window's first return; the underwater "
