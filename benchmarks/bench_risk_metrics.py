@@ -5,7 +5,8 @@ Run: ``PYTHONPATH=src python benchmarks/bench_risk_metrics.py [--portfolios 1000
 the moments, VaR/CVaR three ways (historical, normal, Cornish-Fisher) at 95/99 % over
 1 day, sqrt(21)-scaled and from the overlapping 21-session returns, Sharpe, Sortino,
 Calmar, Omega, Treynor (with beta), the maximum drawdown, the five worst drawdown
-episodes and the risk level.
+episodes and the risk level (``ex_ante_risk`` and ``realized_risk``: each reads a series
+once for all its figures).
 
 Two references run in the same process, one portfolio at a time, on ``--reference``
 portfolios, projected to all of them:
@@ -50,10 +51,10 @@ def synthetic(T: int, P: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def ours(returns: np.ndarray, market: np.ndarray) -> dict[str, np.ndarray]:
-    m = rm.moments(returns)
-    table = rm.var_table(returns, rm.EX_ANTE_MIN_OBS)
-    r = rm.ratios(returns, market)
-    episodes = rm.drawdown_episodes(returns, 5)
+    ex_ante = rm.ex_ante_risk(returns, rm.EX_ANTE_MIN_OBS)
+    m, table = ex_ante.moments, ex_ante.var
+    realized = rm.realized_risk(returns, market, worst=5)
+    r, episodes = realized.ratios, realized.episodes
     var99 = next(e.var for e in table if e.confidence == 0.99 and e.scaling == "one_day")
     out: dict[str, np.ndarray] = {
         f"{e.method}/{e.scaling}/{e.confidence}/{kind}": getattr(e, kind)

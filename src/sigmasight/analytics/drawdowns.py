@@ -53,7 +53,7 @@ def drawdown_series(returns: ArrayLike) -> FloatArray:
     if R.shape[1] < WIDE:
         W = wealth_index(R)
         return W / np.maximum.accumulate(W, axis=0) - 1.0
-    return _underwater(R, None)
+    return _underwater(R, None)[0]
 
 
 def max_drawdown(returns: ArrayLike) -> FloatArray:
@@ -93,9 +93,10 @@ def _growth_rows(R: FloatArray) -> Iterator[FloatArray]:
         yield growth
 
 
-def _underwater(R: FloatArray, trough: IntArray | None) -> FloatArray:
-    """:func:`drawdown_series` a session at a time; with ``trough`` (T + 1, N), also the
-    row where each series' current episode first reached its lowest so far."""
+def _underwater(R: FloatArray, trough: IntArray | None) -> tuple[FloatArray, FloatArray]:
+    """:func:`drawdown_series` a session at a time, and the final wealth; with ``trough``
+    (T + 1, N), also the row where each series' current episode first reached its
+    lowest so far."""
     N = R.shape[1]
     out = np.empty((R.shape[0] + 1, N))
     out[0] = 0.0
@@ -119,7 +120,7 @@ def _underwater(R: FloatArray, trough: IntArray | None) -> FloatArray:
         np.fmin(low, now, out=low)
         np.multiply(now, _BIG, out=scaled)
         np.fmax(low, scaled, out=low)
-    return out
+    return out, wealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +144,40 @@ def drawdown_episodes(returns: ArrayLike, worst: int | None = 5) -> DrawdownEpis
     An episode runs from the last row at the peak to the first row back at it; its depth
     is the lowest drawdown and its trough the first row at that depth.
     """
+    return drawdown_analysis(returns, worst).episodes
+
+
+@dataclass(frozen=True, slots=True)
+class DrawdownAnalysis:
+    """Everything about the drawdowns of many series from one walk along time."""
+
+    episodes: DrawdownEpisodes
+    #: Lowest point of the underwater curve (0 without a loss), (N,)
+    max_drawdown: FloatArray
+    #: Last point of the underwater curve, (N,)
+    current: FloatArray
+    #: Growth of 1 over the whole series (the wealth index's last row), (N,)
+    final_wealth: FloatArray
+
+
+def drawdown_analysis(returns: ArrayLike, worst: int | None = 5) -> DrawdownAnalysis:
+    """:func:`drawdown_episodes`, :func:`max_drawdown`, the current drawdown and the
+    final wealth, computing the underwater curve once."""
     R, _ = as_float_2d(returns)
     L, N = R.shape[0] + 1, R.shape[1]
+    low_row = None
     if N >= WIDE:
         low_row = np.empty((L, N), dtype=np.int32)
-        dd = _underwater(R, low_row)
+        dd, wealth = _underwater(R, low_row)
     else:
-        dd = drawdown_series(R)
+        W = wealth_index(R)
+        dd, wealth = W / np.maximum.accumulate(W, axis=0) - 1.0, W[-1].copy()
+    episodes = _episodes(dd, low_row, worst)
+    return DrawdownAnalysis(episodes, dd.min(axis=0), dd[-1].copy(), wealth)
+
+
+def _episodes(dd: FloatArray, low_row: IntArray | None, worst: int | None) -> DrawdownEpisodes:
+    L = dd.shape[0]
     # Row 0 of every series is its baseline (never under water), so in the series-major
     # flat order an episode never runs from one series into the next.
     under = np.ascontiguousarray((dd < 0.0).T).reshape(-1)
@@ -160,7 +188,7 @@ def drawdown_episodes(returns: ArrayLike, worst: int | None = 5) -> DrawdownEpis
         empty = np.zeros(0, dtype=np.int64)
         return DrawdownEpisodes(empty, empty, empty, empty, np.zeros(0))
     series, last = np.divmod(ends, L)
-    if N >= WIDE:
+    if low_row is not None:
         trough = low_row[last, series].astype(np.int64)  # the episode's low, at its end
     else:
         trough = _first_lowest(np.ascontiguousarray(dd.T).reshape(-1), starts, ends) % L

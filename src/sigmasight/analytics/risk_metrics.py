@@ -26,6 +26,7 @@ from scipy.special import ndtri
 from sigmasight.analytics._typing import ArrayLike, FloatArray, IntArray, as_float_2d
 from sigmasight.analytics.drawdowns import (
     DrawdownEpisodes,
+    drawdown_analysis,
     drawdown_episodes,
     drawdown_series,
     max_drawdown,
@@ -386,6 +387,24 @@ def var_table(
     ``horizon`` days (a convention, labelled ``sqrt_time``), and the historical figure
     of the overlapping ``horizon``-day compounded returns (labelled ``overlapping``).
     """
+    return ex_ante_risk(returns, min_obs, horizon).var
+
+
+@dataclass(frozen=True, slots=True)
+class ExAnteRisk:
+    """:func:`moments` and :func:`var_table` of many series."""
+
+    moments: Moments
+    var: list[VaREstimate]
+
+
+def ex_ante_risk(
+    returns: ArrayLike,
+    min_obs: int = EX_ANTE_MIN_OBS,
+    horizon: int = TRADING_DAYS_PER_MONTH,
+) -> ExAnteRisk:
+    """:func:`moments` and :func:`var_table` of (T, N) returns, each block of series
+    read once: the same figures as those functions, for the cost of one of them."""
     R, _ = as_float_2d(returns)
     labels = [
         label
@@ -434,12 +453,13 @@ def var_table(
             lambda cols: overlapping_returns(R[:, cols], horizon),
         )
         var[("historical", c, "overlapping")], cvar[("historical", c, "overlapping")] = month
-    return [
+    table = [
         VaREstimate(method, c, 1 if scaling == "one_day" else horizon, scaling, v, cv)
         for (method, c, scaling), v, cv in zip(
             labels, (var[k] for k in labels), (cvar[k] for k in labels), strict=True
         )
     ]
+    return ExAnteRisk(m, table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,22 +511,63 @@ def ratios(
     both are known. NaN where fewer than ``min_obs`` returns or a zero denominator.
     """
     R, one_d = as_float_2d(returns)
-    M = None if market is None else np.asarray(market, dtype=np.float64)
     wealth, low = wealth_extremes(R)
+    out = _all_ratios(R, market, wealth, low - 1.0, risk_free, periods_per_year, min_obs)
+    if one_d:
+        return Ratios(*(np.asarray(getattr(out, f))[0] for f in Ratios.__slots__))
+    return out
+
+
+def _all_ratios(
+    R: FloatArray,
+    market: ArrayLike | None,
+    wealth: FloatArray,
+    mdd: FloatArray,
+    risk_free: float,
+    periods_per_year: int,
+    min_obs: int,
+) -> Ratios:
+    """:func:`ratios` of a (T, N) panel given each column's final wealth and maximum
+    drawdown, block by block."""
+    M = None if market is None else np.asarray(market, dtype=np.float64)
     work = _work(R)
     parts = []
     for part, chunk in _column_blocks(R, work):
         sub = None if M is None else (M if M.ndim == 1 else np.asfortranarray(M[:, part]))
-        drawdown = (wealth[part], low[part] - 1.0)
+        drawdown = (wealth[part], mdd[part])
         parts.append(_ratios(chunk, sub, drawdown, risk_free, periods_per_year, min_obs, work))
     if not parts:
         empty = np.empty((R.shape[0], 0), order="F")
         none = (np.zeros(0), np.zeros(0))
         parts.append(_ratios(empty, None, none, risk_free, 1, min_obs, work))
-    out = Ratios(*(np.concatenate([getattr(p, f) for p in parts]) for f in Ratios.__slots__))
-    if one_d:
-        return Ratios(*(np.asarray(getattr(out, f))[0] for f in Ratios.__slots__))
-    return out
+    return Ratios(*(np.concatenate([getattr(p, f) for p in parts]) for f in Ratios.__slots__))
+
+
+@dataclass(frozen=True, slots=True)
+class RealizedRisk:
+    """:func:`ratios`, drawdown episodes and current drawdown of many series."""
+
+    ratios: Ratios
+    episodes: DrawdownEpisodes
+    current_drawdown: FloatArray
+
+
+def realized_risk(
+    returns: ArrayLike,
+    market: ArrayLike | None = None,
+    risk_free: float = 0.0,
+    periods_per_year: int = TRADING_DAYS_PER_YEAR,
+    min_obs: int = REALIZED_MIN_OBS,
+    worst: int | None = 5,
+) -> RealizedRisk:
+    """:func:`ratios`, :func:`drawdown_episodes` (the ``worst`` deepest per series) and
+    the last point of :func:`drawdown_series` of (T, N) returns, walking the wealth
+    index once: the same figures as those functions, for the cost of one of them."""
+    R, _ = as_float_2d(returns)
+    analysis = drawdown_analysis(R, worst)
+    wealth, mdd = analysis.final_wealth, analysis.max_drawdown
+    found = _all_ratios(R, market, wealth, mdd, risk_free, periods_per_year, min_obs)
+    return RealizedRisk(found, analysis.episodes, analysis.current)
 
 
 def _ratios(
