@@ -632,7 +632,7 @@ def _input_of(name: str) -> str:
 def _as_rows(rows: IntArray, T: int) -> slice | IntArray:
     """``rows`` as a slice when it is a run of consecutive rows (views, not copies)."""
     r = np.asarray(rows)
-    if r.ndim == 1 and r.size and bool((np.diff(r) == 1).all()) and 0 <= r[0] and r[-1] < T:
+    if r.ndim == 1 and r.size and bool((np.diff(r) == 1).all()) and r[0] >= 0 and r[-1] < T:
         return slice(int(r[0]), int(r[-1]) + 1)
     return r
 
@@ -641,7 +641,7 @@ def _rows_reaching(valid: np.ndarray, counts: set[int]) -> dict[int, IntArray]:
     """For each count k, the first row of each column with k valid observations up to
     and including it (the number of rows when never): ``observations(x) < k`` is
     ``row < reached[k]``, since the count never decreases."""
-    T, S = valid.shape
+    T = valid.shape[0]
     span = _gapless_span(valid)
     if span is not None:  # valid from the first valid row on: the k-th is k - 1 later
         start, count = span
