@@ -306,3 +306,67 @@ def test_pitfall_sqrt_time_is_labelled_and_overlapping_offered(window: np.ndarra
 def test_risk_level_bands() -> None:
     levels = rm.risk_level([0.05, 0.10, 0.10, 0.5, np.nan], [0.005, 0.005, 0.03, 0.01, 0.01])
     assert levels.tolist() == [0, 1, 2, 4, -1]
+
+
+@pytest.fixture(scope="module")
+def wide(window: np.ndarray) -> np.ndarray:
+    """The real window beside 300 scaled and shifted copies of itself (T, 321), with a
+    flat series and a series with missing returns: wide enough for the session-by-session
+    walks and several column blocks."""
+    rng = np.random.default_rng(7)
+    copies = window[:, rng.integers(0, window.shape[1], 300)] * rng.uniform(0.3, 3.0, 300)
+    panel = np.column_stack([window, copies + rng.normal(0, 1e-3, copies.shape)])
+    panel[:, 40] = 0.0  # never under water: no episode
+    panel[:30, 41] = np.nan  # a series that starts later
+    return panel
+
+
+def test_each_series_gets_the_same_figures_alone_or_in_a_wide_panel(
+    wide: np.ndarray, market: np.ndarray
+) -> None:
+    """A daily run (a few books) and a backfill (thousands side by side) must agree:
+    the blocked, partitioned and session-walked kernels give bit-identical figures."""
+    table = rm.var_table(wide)
+    ratios = rm.ratios(wide, market, RF)
+    episodes = rm.drawdown_episodes(wide, worst=5)
+    dd = rm.drawdown_series(wide)
+    for j in (0, 20, 41, 200, 320):
+        alone = wide[:, j : j + 1]
+        for got, want in zip(table, rm.var_table(alone), strict=True):
+            assert (got.var[j], got.cvar[j]) == (want.var[0], want.cvar[0])
+        one = rm.ratios(alone, market, RF)
+        for field in rm.Ratios.__slots__:
+            np.testing.assert_array_equal(getattr(ratios, field)[j], getattr(one, field)[0])
+        mine, single = episodes.series == j, rm.drawdown_episodes(alone, worst=5)
+        for field in ("peak", "trough", "recovery", "depth"):
+            np.testing.assert_array_equal(getattr(episodes, field)[mine], getattr(single, field))
+        np.testing.assert_array_equal(dd[:, j], rm.drawdown_series(alone)[:, 0])
+
+
+def test_combined_calls_equal_the_separate_functions(wide: np.ndarray, market: np.ndarray) -> None:
+    both = rm.ex_ante_risk(wide)
+    moments = rm.moments(wide)
+    for field in rm.Moments.__slots__:
+        np.testing.assert_array_equal(getattr(both.moments, field), getattr(moments, field))
+    for got, want in zip(both.var, rm.var_table(wide), strict=True):
+        np.testing.assert_array_equal(got.var, want.var)
+        np.testing.assert_array_equal(got.cvar, want.cvar)
+    realized = rm.realized_risk(wide, market, RF, worst=5)
+    ratios = rm.ratios(wide, market, RF)
+    for field in rm.Ratios.__slots__:
+        np.testing.assert_array_equal(getattr(realized.ratios, field), getattr(ratios, field))
+    episodes = rm.drawdown_episodes(wide, worst=5)
+    for field in rm.DrawdownEpisodes.__slots__:
+        np.testing.assert_array_equal(getattr(realized.episodes, field), getattr(episodes, field))
+    np.testing.assert_array_equal(realized.current_drawdown, rm.drawdown_series(wide)[-1])
+    assert 40 not in set(episodes.series.tolist())
+
+
+def test_historical_tail_with_ties_beyond_the_sorted_head() -> None:
+    """Many equal returns at the quantile: every one of them joins the CVaR tail."""
+    r = np.r_[np.full(60, -0.01), np.linspace(0.0, 0.02, 444)]
+    for c in rm.VAR_CONFIDENCES:
+        got = rm.historical_var(r, c)
+        q = np.quantile(r, 1 - c)
+        assert got.var == -q
+        assert got.cvar == pytest.approx(-r[r <= q].mean(), rel=1e-14)

@@ -135,6 +135,10 @@ def rolling_mean(x: FloatArray, n: int) -> FloatArray:
     Summed from prefix sums of the series minus its first value (raw prefix sums of
     price levels lose about 1e-9 of relative accuracy; de-meaned ones keep ~1e-13).
     """
+    if n > _DIRECT_SUM_GAPLESS and x.shape[0] >= n:
+        span = _gapless_span(~np.isnan(x))
+        if span is not None:
+            return _rolling_mean_gapless(x, n, span[0])
     if n <= _DIRECT_SUM:
         total = x[n - 1 :].copy() if x.shape[0] >= n else np.empty((0, x.shape[1]))
         for lag in range(1, n):
@@ -149,6 +153,20 @@ def rolling_mean(x: FloatArray, n: int) -> FloatArray:
     counts = window_diff(prefix_sum(valid.astype(np.float64)), n)
     full = counts > n - 0.5
     return np.where(full, sums / n + base, np.nan)
+
+
+def _rolling_mean_gapless(x: FloatArray, n: int, start: IntArray) -> FloatArray:
+    """:func:`rolling_mean` where no column has a gap: prefix sums of the series minus
+    its first value, no counts; NaN before a column's first full window."""
+    T, S = x.shape
+    base = np.where(start < T, x[np.minimum(start, T - 1), np.arange(S)], 0.0)
+    centred = x - base
+    np.copyto(centred, 0.0, where=np.isnan(x))
+    out = window_diff(prefix_sum(centred), n)
+    out /= n
+    out += base
+    out[np.arange(T)[:, None] < (start + n - 1)[None, :]] = np.nan
+    return out
 
 
 def rolling_std(x: FloatArray, n: int, mean: FloatArray) -> FloatArray:
@@ -175,8 +193,10 @@ def rolling_std(x: FloatArray, n: int, mean: FloatArray) -> FloatArray:
 
 
 #: Windows up to this length are summed directly (exact to rounding); longer ones
-#: through prefix sums (O(1) per row).
+#: through prefix sums (O(1) per row). Without gaps, windows longer than
+#: ``_DIRECT_SUM_GAPLESS`` take prefix sums too (no counts of valid values needed).
 _DIRECT_SUM = 32
+_DIRECT_SUM_GAPLESS = 4
 
 
 def _first_valid(x: FloatArray) -> FloatArray:
@@ -198,6 +218,9 @@ def _recursive(x: FloatArray, n: int, alpha: float, wilder: bool, skip: int = 0)
     """
     T, S = x.shape
     valid = ~np.isnan(x)
+    span = _gapless_span(valid)
+    if span is not None:
+        return _recursive_gapless(x, n, alpha, wilder, skip, span[0], span[1])
     used = _running_sum(valid, np.int64) - skip
     in_seed = valid & (used >= 1) & (used <= n)
     seed_sum = _running_sum(np.where(in_seed, x, 0.0), np.float64)
@@ -236,6 +259,55 @@ def _recursive(x: FloatArray, n: int, alpha: float, wilder: bool, skip: int = 0)
     return out
 
 
+def _gapless_span(valid: np.ndarray) -> tuple[IntArray, IntArray] | None:
+    """Each column's first valid row and number of valid rows when no column has a gap
+    (valid from its first valid row to the end, or never valid); else None."""
+    T = valid.shape[0]
+    count = valid.sum(axis=0)
+    start = np.where(count > 0, np.argmax(valid, axis=0), T)
+    if not bool((count == T - start).all()):
+        return None
+    return start, count
+
+
+def _recursive_gapless(
+    x: FloatArray, n: int, alpha: float, wilder: bool, skip: int, start: IntArray, count: IntArray
+) -> FloatArray:
+    """:func:`_recursive` where no column has a gap: a walk along time, each step three
+    vector operations over all columns with TA-Lib's own arithmetic; a column joins the
+    walk at its seed row with the mean of its first ``n`` values after ``skip``."""
+    T, S = x.shape
+    out = np.full((T, S), np.nan)
+    seeded = count >= skip + n
+    seed_row = np.where(seeded, start + skip + n - 1, T)
+    if not bool(seeded.any()):
+        return out
+    window = (start + skip)[None, :] + np.arange(n)[:, None]
+    cols = np.flatnonzero(seeded)
+    seed = x[window[:, cols], cols].sum(axis=0) / n
+    joins: dict[int, IntArray] = {}
+    for row in np.unique(seed_row[cols]).tolist():
+        joins[row] = np.flatnonzero(seed_row == row)
+    first = min(joins)
+    rank = np.searchsorted(cols, np.arange(S))  # position of a column in `cols`
+    tmp = np.empty(S)
+    for t in range(first, T):
+        if t > first:
+            prev = out[t - 1]
+            if wilder:
+                np.multiply(prev, n - 1, out=tmp)
+                tmp += x[t]
+                np.divide(tmp, n, out=out[t])
+            else:
+                np.subtract(x[t], prev, out=tmp)
+                tmp *= alpha
+                np.add(tmp, prev, out=out[t])
+        if t in joins:
+            join = joins[t]
+            out[t, join] = seed[rank[join]]
+    return out
+
+
 def ema(x: FloatArray, n: int) -> FloatArray:
     """Exponential moving average, :math:`\\alpha = 2/(n+1)`, seeded with the SMA of
     the first ``n`` values (TA-Lib ``EMA``)."""
@@ -265,18 +337,10 @@ def rsi(close: FloatArray, n: int = RSI_PERIOD) -> RSIResult:
     the mean of the first ``n`` changes. NaN (``flat``) where both are zero.
     """
     change = _diff(close)
-    gains = _recursive(
-        np.where(change > 0, change, np.where(np.isnan(change), np.nan, 0.0)),
-        n,
-        1.0 / n,
-        wilder=True,
-    )
-    losses = _recursive(
-        np.where(change < 0, -change, np.where(np.isnan(change), np.nan, 0.0)),
-        n,
-        1.0 / n,
-        wilder=True,
-    )
+    # np.maximum keeps NaN: a missing change stays missing
+    gains = _recursive(np.maximum(change, 0.0), n, 1.0 / n, wilder=True)
+    np.negative(change, out=change)
+    losses = _recursive(np.maximum(change, 0.0, out=change), n, 1.0 / n, wilder=True)
     total = gains + losses
     flat = total == 0.0
     safe = np.where(flat | np.isnan(total), 1.0, total)
@@ -321,13 +385,16 @@ class BollingerResult:
     flat: np.ndarray
 
 
-def bollinger(close: FloatArray, n: int = BB_PERIOD, width: float = BB_WIDTH) -> BollingerResult:
+def bollinger(
+    close: FloatArray, n: int = BB_PERIOD, width: float = BB_WIDTH, middle: FloatArray | None = None
+) -> BollingerResult:
     """Bollinger bands (TA-Lib ``BBANDS`` with an SMA and population deviation).
 
     .. math:: M = \\mathrm{SMA}_n,\\ U, L = M \\pm k\\sigma_n,\\
               \\%B = \\frac{C - L}{U - L},\\ \\mathrm{bandwidth} = \\frac{U - L}{M}
     """
-    middle = rolling_mean(close, n)
+    if middle is None:
+        middle = rolling_mean(close, n)
     sd = rolling_std(close, n, middle)
     upper, lower = middle + width * sd, middle - width * sd
     span = upper - lower
@@ -381,6 +448,10 @@ def _rolling_extreme(x: FloatArray, n: int, kernel: object, fill: float) -> Floa
             origin=(n - 1) // 2,
         ).T
     )
+    span = _gapless_span(valid)
+    if span is not None:  # every window from a column's n-th value on is full
+        ext[np.arange(x.shape[0])[:, None] < (span[0] + n - 1)[None, :]] = np.nan
+        return ext
     counts = window_diff(prefix_sum(valid.astype(np.float64)), n)
     out: FloatArray = np.where(counts > n - 0.5, ext, np.nan)
     return out
@@ -479,34 +550,104 @@ def indicators_at(
 
     ``high``, ``low`` and ``volume`` are NaN where the source has closes only; the
     indicators that need them are then NaN with reason ``NEEDS_OHLCV``.
+
+    Securities are taken :data:`SECURITY_BLOCK` at a time: each indicator is a handful
+    of passes over (T, block) arrays that stay in the CPU's cache, instead of passes
+    over the whole panel from memory.
     """
-    raw = _raw_indicators(close, high, low, volume)
-    n_close = observations(close)[rows]
-    ranged = ~np.isnan(high) & ~np.isnan(low) & ~np.isnan(close)
-    n_ranged = _valid_count(np.where(ranged, 0.0, np.nan))[rows]
-    n_volume = _valid_count(np.where(~np.isnan(volume) & ~np.isnan(close), 0.0, np.nan))[rows]
-    missing_close = np.isnan(close[rows])
-    values: dict[str, FloatArray] = {}
-    reasons: dict[str, ReasonArray] = {}
-    for name, (series, flat) in raw.items():
-        got = series[rows]
-        if name == "obv":
-            seen, lacks = n_volume, np.isnan(volume[rows])
-        elif name in NEEDS_OHLCV:
-            seen, lacks = n_ranged, ~ranged[rows]
-        else:
-            seen, lacks = n_close, np.zeros(got.shape, dtype=bool)
-        code = np.full(got.shape, IndicatorReason.OK, dtype=np.uint8)
-        code[np.isnan(got)] = IndicatorReason.MISSING_PRICE
-        code[np.isnan(got) & (seen < FIRST_VALUE[name])] = IndicatorReason.SHORT_HISTORY
-        code[~np.isnan(got) & (seen < WARM_UP[name])] = IndicatorReason.WARM_UP
-        if flat is not None:
-            code[flat[rows]] = IndicatorReason.NO_MOVEMENT
-        code[lacks & ~missing_close] = IndicatorReason.NEEDS_OHLCV
-        code[missing_close] = IndicatorReason.MISSING_PRICE
-        values[name] = np.where(code == IndicatorReason.OK, got, np.nan)
-        reasons[name] = code
+    S = close.shape[1]
+    R = np.arange(close.shape[0])[_as_rows(rows, close.shape[0])].size
+    values = {name: np.empty((R, S)) for name in WARM_UP}
+    reasons = {name: np.empty((R, S), dtype=np.uint8) for name in WARM_UP}
+    for lo in range(0, S, SECURITY_BLOCK):
+        part = slice(lo, min(lo + SECURITY_BLOCK, S))
+        _indicators_block(
+            (close[:, part], high[:, part], low[:, part], volume[:, part]),
+            rows,
+            {name: out[:, part] for name, out in values.items()},
+            {name: out[:, part] for name, out in reasons.items()},
+        )
     return IndicatorPanel(values, reasons)
+
+
+#: Securities per pass of :func:`indicators_at` (a (2,520 x block) float array is ~10 MB).
+SECURITY_BLOCK: Final = 512
+
+
+def _indicators_block(
+    bars: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    rows: IntArray,
+    values: dict[str, FloatArray],
+    reasons: dict[str, ReasonArray],
+) -> None:
+    """:func:`indicators_at` of one block of securities (close, high, low, volume), into
+    ``values`` and ``reasons`` (views of the panel's columns)."""
+    close, high, low, volume = bars
+    raw = _raw_indicators(close, high, low, volume)
+    at = _as_rows(rows, close.shape[0])
+    row_index = np.arange(close.shape[0])[at][:, None]
+    ranged = ~np.isnan(high) & ~np.isnan(low) & ~np.isnan(close)
+    inputs = {
+        "close": ~np.isnan(close),
+        "ranged": ranged,
+        "volume": ~np.isnan(volume) & ~np.isnan(close),
+    }
+    needed: dict[str, set[int]] = {kind: set() for kind in inputs}
+    for name in raw:
+        needed[_input_of(name)].update((FIRST_VALUE[name], WARM_UP[name]))
+    reached = {kind: _rows_reaching(inputs[kind], needed[kind]) for kind in inputs}
+    missing_close = np.isnan(close[at])
+    lacks = {"ranged": ~ranged[at], "volume": np.isnan(volume[at])}
+    for name, (series, flat) in raw.items():
+        got = series[at]
+        kind = _input_of(name)
+        gap = np.isnan(got)
+        short = row_index < reached[kind][FIRST_VALUE[name]]
+        warming = row_index < reached[kind][WARM_UP[name]]
+        # OK, or WARM_UP before the warm-up ends; MISSING_PRICE where there is no value,
+        # SHORT_HISTORY where too few observations came before (a subset of the warm-up)
+        code = np.multiply(warming, _CODE[IndicatorReason.WARM_UP], dtype=np.uint8)
+        np.copyto(code, _CODE[IndicatorReason.MISSING_PRICE], where=gap)
+        np.copyto(code, _CODE[IndicatorReason.SHORT_HISTORY], where=gap & short)
+        if flat is not None:
+            np.copyto(code, _CODE[IndicatorReason.NO_MOVEMENT], where=flat[at])
+        if kind in lacks:
+            np.copyto(code, _CODE[IndicatorReason.NEEDS_OHLCV], where=lacks[kind] & ~missing_close)
+        np.copyto(code, _CODE[IndicatorReason.MISSING_PRICE], where=missing_close)
+        np.copyto(values[name], got)
+        np.copyto(values[name], np.nan, where=code != IndicatorReason.OK)
+        reasons[name][...] = code
+
+
+_CODE: Final = {reason: np.uint8(reason) for reason in IndicatorReason}
+
+
+def _input_of(name: str) -> str:
+    """Which valid observations an indicator counts: closes, full OHLC rows, volumes."""
+    if name == "obv":
+        return "volume"
+    return "ranged" if name in NEEDS_OHLCV else "close"
+
+
+def _as_rows(rows: IntArray, T: int) -> slice | IntArray:
+    """``rows`` as a slice when it is a run of consecutive rows (views, not copies)."""
+    r = np.asarray(rows)
+    if r.ndim == 1 and r.size and bool((np.diff(r) == 1).all()) and r[0] >= 0 and r[-1] < T:
+        return slice(int(r[0]), int(r[-1]) + 1)
+    return r
+
+
+def _rows_reaching(valid: np.ndarray, counts: set[int]) -> dict[int, IntArray]:
+    """For each count k, the first row of each column with k valid observations up to
+    and including it (the number of rows when never): ``observations(x) < k`` is
+    ``row < reached[k]``, since the count never decreases."""
+    T = valid.shape[0]
+    span = _gapless_span(valid)
+    if span is not None:  # valid from the first valid row on: the k-th is k - 1 later
+        start, count = span
+        return {k: np.where(count >= k, start + k - 1, T) for k in counts}
+    seen = _running_sum(valid, np.int64)
+    return {k: (seen < k).sum(axis=0) for k in counts}
 
 
 def _raw_indicators(
@@ -523,7 +664,7 @@ def _raw_indicators(
     lines = macd(close)
     out.update(macd=(lines.macd, None), macd_signal=(lines.signal, None))
     out["macd_hist"] = (lines.hist, None)
-    bands = bollinger(close)
+    bands = bollinger(close, middle=out[f"sma_{BB_PERIOD}"][0])
     out.update(bb_upper=(bands.upper, None), bb_middle=(bands.middle, None))
     out.update(bb_lower=(bands.lower, None), bb_percent_b=(bands.percent_b, bands.flat))
     out["bb_bandwidth"] = (bands.bandwidth, None)

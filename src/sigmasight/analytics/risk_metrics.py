@@ -16,12 +16,23 @@ Every function takes any number of series at once: (T,) gives floats, (T, N) arr
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtri
 
 from sigmasight.analytics._typing import ArrayLike, FloatArray, IntArray, as_float_2d
+from sigmasight.analytics.drawdowns import (
+    DrawdownEpisodes,
+    drawdown_analysis,
+    drawdown_episodes,
+    drawdown_series,
+    max_drawdown,
+    wealth_extremes,
+    wealth_index,
+)
 from sigmasight.domain.conventions import TRADING_DAYS_PER_MONTH, TRADING_DAYS_PER_YEAR
 
 #: Confidence levels of every VaR figure.
@@ -45,12 +56,46 @@ VOLATILITY_BANDS: tuple[float, ...] = (0.08, 0.15, 0.25, 0.40)
 VAR99_BANDS: tuple[float, ...] = (0.012, 0.022, 0.037, 0.059)
 
 
-def _by_column(returns: ArrayLike) -> FloatArray:
-    """(T, N) in column-major order: every sum over time then runs along one contiguous
-    column, in the same order whatever N is, so a series gets the same figure to the
-    last bit alone or beside thousands of others (a daily run equals a backfill)."""
-    R, _ = as_float_2d(returns)
-    return np.asfortranarray(R)
+__all__ = [
+    "DrawdownEpisodes",
+    "drawdown_episodes",
+    "drawdown_series",
+    "max_drawdown",
+    "wealth_index",
+]
+
+
+class _Work:
+    """Column-major scratch arrays of one call, reused block after block: a fresh array
+    of this size costs more than the arithmetic done in it (zeroed pages from the OS).
+    Each block is a view of the first rows and columns, so every sum over time still
+    runs along one contiguous column, in the same order whatever the number of series:
+    a series gets the same figure to the last bit alone or beside thousands of others
+    (a daily run equals a backfill)."""
+
+    def __init__(self, rows: int, cols: int) -> None:
+        self._shape = (rows, cols)
+        self._arrays: dict[str, FloatArray] = {}
+
+    def __call__(self, name: str, rows: int, cols: int) -> FloatArray:
+        array = self._arrays.get(name)
+        if array is None:
+            array = self._arrays[name] = np.empty(self._shape, order="F")
+        return array[:rows, :cols]
+
+
+def _column_blocks(R: FloatArray, work: _Work) -> Iterator[tuple[slice, FloatArray]]:
+    """Column blocks of ``R`` (:data:`COLUMN_CHUNK` columns: a block's temporaries stay
+    in the CPU's cache) as column-major copies the caller may overwrite."""
+    for lo in range(0, R.shape[1], COLUMN_CHUNK):
+        part = slice(lo, min(lo + COLUMN_CHUNK, R.shape[1]))
+        block = work("block", R.shape[0], part.stop - lo)
+        np.copyto(block, R[:, part])
+        yield part, block
+
+
+def _work(R: FloatArray) -> _Work:
+    return _Work(R.shape[0], min(R.shape[1], COLUMN_CHUNK))
 
 
 def _squeeze(a: FloatArray, one_d: bool) -> FloatArray:
@@ -84,20 +129,41 @@ def moments(returns: ArrayLike) -> Moments:
     .. math:: S = m_3 / m_2^{3/2}, \qquad K = m_4 / m_2^2 - 3,
               \qquad m_k = \tfrac1n \sum (r_t - \bar r)^k
     """
-    R = _by_column(returns)
-    ok = np.isfinite(R)
-    n = ok.sum(axis=0)
-    nn = np.maximum(n, 1)
-    if bool(ok.all()):  # the common case: no mask to apply
-        mean = R.sum(axis=0) / nn
-        dev = R - mean
+    R, _ = as_float_2d(returns)
+    work = _work(R)
+    return _joined([_block_moments(block, work) for _, block in _column_blocks(R, work)])
+
+
+def _joined(parts: list[Moments]) -> Moments:
+    """The moments of consecutive column blocks, side by side."""
+    if not parts:
+        empty = np.zeros(0)
+        return Moments(empty, empty, empty, empty, np.zeros(0, dtype=np.int64))
+    return Moments(*(np.concatenate([getattr(p, f) for p in parts]) for f in Moments.__slots__))
+
+
+def _block_moments(R: FloatArray, work: _Work) -> Moments:
+    """:func:`moments` of one column-major block (read only)."""
+    T, cols = R.shape
+    dev, d2 = work("dev", T, cols), work("d2", T, cols)
+    total = R.sum(axis=0)
+    if bool(np.isfinite(total).all()):  # every return finite: no mask to apply
+        n = np.full(cols, T)
+        nn = np.maximum(n, 1)
+        mean = total / nn
+        np.subtract(R, mean, out=dev)
     else:
+        ok = np.isfinite(R)
+        n = ok.sum(axis=0)
+        nn = np.maximum(n, 1)
         mean = np.where(ok, R, 0.0).sum(axis=0) / nn
-        dev = np.where(ok, R - mean, 0.0)
-    d2 = dev * dev
+        np.copyto(dev, np.where(ok, R - mean, 0.0))
+    np.multiply(dev, dev, out=d2)
     m2 = d2.sum(axis=0) / nn
-    m3 = (d2 * dev).sum(axis=0) / nn
-    m4 = (d2 * d2).sum(axis=0) / nn
+    dev *= d2  # the cubes
+    m3 = dev.sum(axis=0) / nn
+    d2 *= d2  # the fourth powers
+    m4 = d2.sum(axis=0) / nn
     good = (n >= 2) & (m2 > 0)
     safe = np.where(good, m2, 1.0)
     return Moments(
@@ -120,27 +186,68 @@ def historical_var(returns: ArrayLike, confidence: float, min_obs: int = 1) -> V
     """
     R, one_d = as_float_2d(returns)
     n = np.isfinite(R).sum(axis=0)
-    var, cvar = _historical_sorted(np.sort(_by_column(R), axis=0), n, confidence, min_obs)
+    heads = np.empty((_head_rows(R.shape[0], (confidence,)), R.shape[1]), order="F")
+    for part, block in _column_blocks(R, _work(R)):
+        _lowest_into(block, heads[:, part])
+    var, cvar = _tails(heads, n, confidence, min_obs, lambda cols: R[:, cols])
     return VaRResult(_squeeze(var, one_d), _squeeze(cvar, one_d), n.astype(np.int64))
 
 
-def _historical_sorted(
-    ordered: FloatArray, n: IntArray, confidence: float, min_obs: int
+def _head_rows(T: int, confidences: Sequence[float]) -> int:
+    """How many of the lowest order statistics the quantiles of ``T`` values need."""
+    last = max(T - 1, 0)
+    return min(max(math.floor(last * (1.0 - c)) + 2 for c in confidences), T)
+
+
+def _lowest_into(block: FloatArray, out: FloatArray) -> None:
+    """The ``len(out)`` lowest values of each column of a column-major block, ascending
+    (NaN last), into ``out``: the block is partitioned about that order statistic (in
+    place) and only the head is sorted."""
+    k = out.shape[0]
+    if k == 0:
+        return
+    if k < block.shape[0]:
+        block.partition(k - 1, axis=0)
+    head = block[:k]
+    head.sort(axis=0)
+    out[...] = head
+
+
+def _tails(
+    heads: FloatArray,
+    n: IntArray,
+    confidence: float,
+    min_obs: int,
+    columns: Callable[[IntArray], FloatArray],
 ) -> tuple[FloatArray, FloatArray]:
-    """Historical VaR and CVaR from columns sorted ascending (NaN last), ``n`` known each."""
-    cols = np.arange(ordered.shape[1])
-    h = (np.maximum(n, 1) - 1) * (1.0 - confidence)
+    """Historical VaR and CVaR from each column's lowest values, ascending (``heads``,
+    column-major), ``n`` the column's finite values.
+
+    The tail sum is a running sum of the sorted head read at the tail's length: the same
+    additions in the same order however many rows the head has. A value past the head
+    can sit at the quantile only if the head's last one does; for those columns
+    ``columns(indices)`` gives every value, and the ties join the tail (the CVaR is the
+    mean of every return at or below the quantile).
+    """
+    N = heads.shape[1]
+    if heads.shape[0] == 0:
+        return np.full(N, np.nan), np.full(N, np.nan)
+    index = np.arange(N)
+    last = np.maximum(n - 1, 0)
+    h = last * (1.0 - confidence)
     lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
-    below, above = ordered[lo, cols], ordered[hi, cols]
+    hi = np.minimum(lo + 1, last)
+    below, above = heads[lo, index], heads[hi, index]
     quantile = below + (h - lo) * (above - below)
-    in_tail = ordered <= quantile  # NaN compares False
-    k = in_tail.sum(axis=0)
-    tail_sum = np.where(in_tail, ordered, 0.0).sum(axis=0)
-    ok = n >= max(min_obs, 1)
-    var = np.where(ok, -quantile, np.nan)
-    cvar = np.where(ok, -tail_sum / np.maximum(k, 1), np.nan)
-    return var, cvar
+    k = (heads <= quantile).sum(axis=0)  # NaN compares False
+    tail_sum = np.cumsum(heads, axis=0)[np.maximum(k - 1, 0), index]
+    ties = np.flatnonzero((heads[-1] <= quantile) & (n > heads.shape[0]))
+    if ties.size:
+        extra = (columns(ties) <= quantile[ties]).sum(axis=0) - k[ties]
+        k[ties] += extra
+        tail_sum[ties] += extra * quantile[ties]
+    ok = (n >= max(min_obs, 1)) & (k > 0)
+    return np.where(ok, -quantile, np.nan), np.where(ok, -tail_sum / np.maximum(k, 1), np.nan)
 
 
 def parametric_var(returns: ArrayLike, confidence: float, min_obs: int = 2) -> VaRResult:
@@ -205,24 +312,57 @@ def _cornish_fisher(m: Moments, confidence: float, min_obs: int) -> tuple[FloatA
 def overlapping_returns(returns: ArrayLike, horizon: int = TRADING_DAYS_PER_MONTH) -> FloatArray:
     r"""Compounded returns over every run of ``horizon`` consecutive rows.
 
-    .. math:: R_t = \prod_{j=0}^{h-1} (1 + r_{t-j}) - 1
+    .. math:: R_t = \prod_{j=0}^{h-1} (1 + r_{t-j}) - 1 = W_{t+1} / W_{t+1-h} - 1
 
     Shape (T, N) -> (T - h + 1, N); NaN where a run touches a missing return.
     """
     R, one_d = as_float_2d(returns)
-    rows = R.shape[0] - horizon + 1
-    if rows <= 0:
-        out = np.full((0, R.shape[1]), np.nan)
-    elif bool((R > -1.0).all()):  # all finite and above -100 %: sums of log growth
-        logs = np.zeros((R.shape[0] + 1, R.shape[1]))
-        np.cumsum(np.log1p(R), axis=0, out=logs[1:])
-        out = np.expm1(logs[horizon:] - logs[:rows])
-    else:  # missing returns (NaN propagates) or total losses: the product itself
-        out = 1.0 + R[:rows]
-        for j in range(1, horizon):
-            out *= 1.0 + R[j : j + rows]
-        out -= 1.0
+    work = _work(R)
+    out = np.empty((max(R.shape[0] - horizon + 1, 0), R.shape[1]))
+    for part, block in _column_blocks(R, work):
+        out[:, part] = _overlapping(block, horizon, work)
     return out[:, 0] if one_d else out
+
+
+def _overlapping(block: FloatArray, horizon: int, work: _Work) -> FloatArray:
+    """:func:`overlapping_returns` of a column-major block (read only), column-major.
+
+    The products of ``horizon`` growth factors are built by doubling (runs of 1, 2, 4,
+    ... rows, then the binary digits of ``horizon`` combined): a handful of vector
+    products instead of ``horizon`` of them, each factor rounded at most ~log2(h) times
+    deeper than in a running product. A missing return's NaN propagates; a total loss
+    gives a product of 0, as it should.
+
+    Each product runs over the block's columns laid end to end as one vector (shifted
+    copies of it): a run near the end of a column then mixes in the next column's first
+    rows, but only rows past a column's last full run do, and those are never read.
+    """
+    T, cols = block.shape
+    rows = max(T - horizon + 1, 0)
+    if rows == 0 or cols == 0:
+        return work("long", rows, cols)
+    size = T * cols
+    flat = {
+        name: np.reshape(work(name, T, cols), -1, order="F", copy=False)
+        for name in ("run", "spare", "long")
+    }
+    run, spare, out = flat["run"], flat["spare"], flat["long"]
+    np.add(np.reshape(block, -1, order="F", copy=False), 1.0, out=run)  # runs of `width` rows
+    width, covered = 1, 0
+    with np.errstate(over="ignore", invalid="ignore"):  # only in the rows never read
+        for bit in range(horizon.bit_length()):
+            if bit:
+                np.multiply(run[: size - width], run[width:], out=spare[: size - width])
+                run, spare = spare, run
+                width *= 2
+            if horizon >> bit & 1:
+                if covered:
+                    np.multiply(out[: size - covered], run[covered:], out=out[: size - covered])
+                else:
+                    np.copyto(out, run)
+                covered += width
+    out -= 1.0
+    return work("long", T, cols)[:rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +387,24 @@ def var_table(
     ``horizon`` days (a convention, labelled ``sqrt_time``), and the historical figure
     of the overlapping ``horizon``-day compounded returns (labelled ``overlapping``).
     """
+    return ex_ante_risk(returns, min_obs, horizon).var
+
+
+@dataclass(frozen=True, slots=True)
+class ExAnteRisk:
+    """:func:`moments` and :func:`var_table` of many series."""
+
+    moments: Moments
+    var: list[VaREstimate]
+
+
+def ex_ante_risk(
+    returns: ArrayLike,
+    min_obs: int = EX_ANTE_MIN_OBS,
+    horizon: int = TRADING_DAYS_PER_MONTH,
+) -> ExAnteRisk:
+    """:func:`moments` and :func:`var_table` of (T, N) returns, each block of series
+    read once: the same figures as those functions, for the cost of one of them."""
     R, _ = as_float_2d(returns)
     labels = [
         label
@@ -260,37 +418,48 @@ def var_table(
             ("historical", c, "overlapping"),
         ]
     ]
-    N = R.shape[1]
-    var = {label: np.empty(N) for label in labels}
-    cvar = {label: np.empty(N) for label in labels}
+    T, N = R.shape
+    rows = max(T - horizon + 1, 0)
+    day_heads = np.empty((_head_rows(T, VAR_CONFIDENCES), N), order="F")
+    month_heads = np.empty((_head_rows(rows, VAR_CONFIDENCES), N), order="F")
+    parts, n_long = [], np.empty(N, dtype=np.int64)
+    work = _work(R)
+    for part, block in _column_blocks(R, work):
+        m = _block_moments(block, work)
+        parts.append(m)
+        long_run = _overlapping(block, horizon, work)
+        complete = bool((m.n_obs == T).all())
+        n_long[part] = rows if complete else np.isfinite(long_run).sum(axis=0)
+        _lowest_into(block, day_heads[:, part])
+        _lowest_into(long_run, month_heads[:, part])
+    m = _joined(parts)
+    var: dict[tuple[str, float, str], FloatArray] = {}
+    cvar: dict[tuple[str, float, str], FloatArray] = {}
     root = float(np.sqrt(horizon))
-    for lo in range(0, N, COLUMN_CHUNK):
-        part = slice(lo, min(lo + COLUMN_CHUNK, N))
-        chunk = _by_column(R[:, part])
-        m = moments(chunk)
-        ordered = np.sort(chunk, axis=0)
-        long_run = overlapping_returns(chunk, horizon)
-        ordered_long = np.sort(_by_column(long_run), axis=0)
-        n_long = np.isfinite(long_run).sum(axis=0)
-        for c in VAR_CONFIDENCES:
-            day = {
-                "historical": _historical_sorted(ordered, m.n_obs, c, min_obs),
-                "parametric": _normal(m, c, min_obs),
-                "cornish_fisher": _cornish_fisher(m, c, min_obs),
-            }
-            for method, (v, cv) in day.items():
-                var[(method, c, "one_day")][part], cvar[(method, c, "one_day")][part] = v, cv
-                var[(method, c, "sqrt_time")][part] = v * root
-                cvar[(method, c, "sqrt_time")][part] = cv * root
-            month = _historical_sorted(ordered_long, n_long, c, max(min_obs - horizon + 1, 1))
-            var[("historical", c, "overlapping")][part] = month[0]
-            cvar[("historical", c, "overlapping")][part] = month[1]
-    return [
+    for c in VAR_CONFIDENCES:
+        day = {
+            "historical": _tails(day_heads, m.n_obs, c, min_obs, lambda cols: R[:, cols]),
+            "parametric": _normal(m, c, min_obs),
+            "cornish_fisher": _cornish_fisher(m, c, min_obs),
+        }
+        for method, (v, cv) in day.items():
+            var[(method, c, "one_day")], cvar[(method, c, "one_day")] = v, cv
+            var[(method, c, "sqrt_time")], cvar[(method, c, "sqrt_time")] = v * root, cv * root
+        month = _tails(
+            month_heads,
+            n_long,
+            c,
+            max(min_obs - horizon + 1, 1),
+            lambda cols: overlapping_returns(R[:, cols], horizon),
+        )
+        var[("historical", c, "overlapping")], cvar[("historical", c, "overlapping")] = month
+    table = [
         VaREstimate(method, c, 1 if scaling == "one_day" else horizon, scaling, v, cv)
         for (method, c, scaling), v, cv in zip(
             labels, (var[k] for k in labels), (cvar[k] for k in labels), strict=True
         )
     ]
+    return ExAnteRisk(m, table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,44 +511,112 @@ def ratios(
     both are known. NaN where fewer than ``min_obs`` returns or a zero denominator.
     """
     R, one_d = as_float_2d(returns)
-    M = None if market is None else np.asarray(market, dtype=np.float64)
-    parts = []
-    for lo in range(0, max(R.shape[1], 1), COLUMN_CHUNK):
-        cols = slice(lo, lo + COLUMN_CHUNK)
-        chunk = _by_column(R[:, cols])
-        sub = None if M is None else (M if M.ndim == 1 else _by_column(M[:, cols]))
-        parts.append(_ratios(chunk, sub, risk_free, periods_per_year, min_obs))
-    out = Ratios(*(np.concatenate([getattr(p, f) for p in parts]) for f in Ratios.__slots__))
+    wealth, low = wealth_extremes(R)
+    out = _all_ratios(R, market, wealth, low - 1.0, risk_free, periods_per_year, min_obs)
     if one_d:
         return Ratios(*(np.asarray(getattr(out, f))[0] for f in Ratios.__slots__))
     return out
 
 
-def _ratios(
+def _all_ratios(
     R: FloatArray,
-    market: FloatArray | None,
+    market: ArrayLike | None,
+    wealth: FloatArray,
+    mdd: FloatArray,
     risk_free: float,
     periods_per_year: int,
     min_obs: int,
 ) -> Ratios:
-    ok_r = np.isfinite(R)
-    n = ok_r.sum(axis=0)
+    """:func:`ratios` of a (T, N) panel given each column's final wealth and maximum
+    drawdown, block by block."""
+    M = None if market is None else np.asarray(market, dtype=np.float64)
+    work = _work(R)
+    parts = []
+    for part, chunk in _column_blocks(R, work):
+        sub = None if M is None else (M if M.ndim == 1 else np.asfortranarray(M[:, part]))
+        drawdown = (wealth[part], mdd[part])
+        parts.append(_ratios(chunk, sub, drawdown, risk_free, periods_per_year, min_obs, work))
+    if not parts:
+        empty = np.empty((R.shape[0], 0), order="F")
+        none = (np.zeros(0), np.zeros(0))
+        parts.append(_ratios(empty, None, none, risk_free, 1, min_obs, work))
+    return Ratios(*(np.concatenate([getattr(p, f) for p in parts]) for f in Ratios.__slots__))
+
+
+@dataclass(frozen=True, slots=True)
+class RealizedRisk:
+    """:func:`ratios`, drawdown episodes and current drawdown of many series."""
+
+    ratios: Ratios
+    episodes: DrawdownEpisodes
+    current_drawdown: FloatArray
+
+
+def realized_risk(
+    returns: ArrayLike,
+    market: ArrayLike | None = None,
+    risk_free: float = 0.0,
+    periods_per_year: int = TRADING_DAYS_PER_YEAR,
+    min_obs: int = REALIZED_MIN_OBS,
+    worst: int | None = 5,
+) -> RealizedRisk:
+    """:func:`ratios`, :func:`drawdown_episodes` (the ``worst`` deepest per series) and
+    the last point of :func:`drawdown_series` of (T, N) returns, walking the wealth
+    index once: the same figures as those functions, for the cost of one of them."""
+    R, _ = as_float_2d(returns)
+    analysis = drawdown_analysis(R, worst)
+    wealth, mdd = analysis.final_wealth, analysis.max_drawdown
+    found = _all_ratios(R, market, wealth, mdd, risk_free, periods_per_year, min_obs)
+    return RealizedRisk(found, analysis.episodes, analysis.current)
+
+
+def _ratios(
+    R: FloatArray,
+    market: FloatArray | None,
+    drawdown: tuple[FloatArray, FloatArray],
+    risk_free: float,
+    periods_per_year: int,
+    min_obs: int,
+    work: _Work,
+) -> Ratios:
+    """:func:`ratios` of one column-major block (overwritten), given each column's final
+    wealth and maximum drawdown."""
+    T, cols = R.shape
+    total = R.sum(axis=0)
+    complete = bool(np.isfinite(total).all())  # every return finite: no mask to apply
+    known = np.ones((0, 0), dtype=bool) if complete else np.isfinite(R)
+    n = np.full(cols, T) if complete else known.sum(axis=0)
     ok = n >= max(min_obs, 2)
     nn = np.maximum(n, 1)
-    x = np.where(ok_r, R - risk_free, 0.0)
-    mean = x.sum(axis=0) / nn
-    dev = np.where(ok_r, x - mean, 0.0)
-    std = np.sqrt((dev * dev).sum(axis=0) / np.maximum(n - 1, 1))
-    downside = np.sqrt((np.minimum(x, 0.0) ** 2).sum(axis=0) / nn)
+    x, dev, tmp = R, work("dev", T, cols), work("tmp", T, cols)
+    if risk_free != 0.0 or not complete:
+        x = work("x", T, cols)
+        np.subtract(R, risk_free, out=x)
+        if not complete:
+            x[~known] = 0.0
+    mean = (total if x is R else x.sum(axis=0)) / nn
+    np.subtract(x, mean, out=dev)
+    if not complete:
+        dev[~known] = 0.0
+    std = np.sqrt(np.square(dev, out=tmp).sum(axis=0) / np.maximum(n - 1, 1))
+    if market is None:
+        beta = np.full(cols, np.nan)
+    elif complete and market.ndim == 1 and bool(np.isfinite(market).all()):
+        # x - mean(x) is r - mean(r) shifted by the constant rate: the same deviations
+        m_dev = market - market.sum() / max(market.size, 1)
+        cov = np.multiply(dev, m_dev[:, None], out=tmp).sum(axis=0)
+        beta = _ratio(cov, np.full(cols, float((m_dev * m_dev).sum())), n >= 2)
+    else:
+        beta = _beta(R, market, np.isfinite(R))
+    gains = np.maximum(x, 0.0, out=tmp).sum(axis=0)
+    shortfall = np.minimum(x, 0.0, out=x)  # x (or the block) is not needed any more
+    losses = -shortfall.sum(axis=0)
+    downside = np.sqrt(np.square(shortfall, out=shortfall).sum(axis=0) / nn)
     root = float(np.sqrt(periods_per_year))
-    index = wealth_index(R)
-    wealth = index[-1]
+    wealth, mdd = drawdown
     growth = np.where(wealth > 0, np.abs(wealth) ** (periods_per_year / nn), 0.0) - 1.0
     cagr = np.where(ok, growth, np.nan)
-    mdd = np.where(ok, (index / np.maximum.accumulate(index, axis=0)).min(axis=0) - 1.0, np.nan)
-    gains = np.maximum(x, 0.0).sum(axis=0)
-    losses = np.maximum(-x, 0.0).sum(axis=0)
-    beta = _beta(R, market) if market is not None else np.full(R.shape[1], np.nan)
+    mdd = np.where(ok, mdd, np.nan)
     sharpe_daily = _ratio(mean, std, ok)
     return Ratios(
         annual_return=cagr,
@@ -397,100 +634,16 @@ def _ratios(
     )
 
 
-def _beta(R: FloatArray, market: ArrayLike) -> FloatArray:
+def _beta(R: FloatArray, market: ArrayLike, known: np.ndarray) -> FloatArray:
     M = np.asarray(market, dtype=np.float64)
     M = np.asfortranarray(np.broadcast_to(M[:, None] if M.ndim == 1 else M, R.shape))
-    both = np.isfinite(R) & np.isfinite(M)
+    both = known & np.isfinite(M)
     n = np.maximum(both.sum(axis=0), 1)
     y = np.where(both, R, 0.0)
     m = np.where(both, M, 0.0)
     y_dev = np.where(both, y - y.sum(axis=0) / n, 0.0)
     m_dev = np.where(both, m - m.sum(axis=0) / n, 0.0)
     return _ratio((y_dev * m_dev).sum(axis=0), (m_dev * m_dev).sum(axis=0), both.sum(0) >= 2)
-
-
-def wealth_index(returns: ArrayLike) -> FloatArray:
-    """Growth of 1 with a leading baseline row of 1 (the value before the first return),
-    missing returns counted as 0: shape (T, N) -> (T + 1, N)."""
-    R, _ = as_float_2d(returns)
-    out = np.empty((R.shape[0] + 1, R.shape[1]))
-    out[0] = 1.0
-    np.cumprod(np.where(np.isfinite(R), 1.0 + R, 1.0), axis=0, out=out[1:])
-    return out
-
-
-def drawdown_series(returns: ArrayLike) -> FloatArray:
-    r"""Underwater curve (T + 1, N): :math:`D_t = W_t / \max(1, \max_{s \le t} W_s) - 1`.
-
-    The running peak starts at the baseline 1 (the value before the first return), so a
-    loss on the first day is a drawdown.
-    """
-    W = wealth_index(returns)
-    return W / np.maximum.accumulate(W, axis=0) - 1.0
-
-
-def max_drawdown(returns: ArrayLike) -> FloatArray:
-    """The most negative value of :func:`drawdown_series` (0 without a loss)."""
-    R, one_d = as_float_2d(returns)
-    return _squeeze(drawdown_series(R).min(axis=0), one_d)
-
-
-@dataclass(frozen=True, slots=True)
-class DrawdownEpisodes:
-    """Drawdown episodes of many series, worst first within each series.
-
-    Indices are rows of the underwater curve (T + 1 rows, row 0 the baseline before the
-    first return). ``recovery`` is -1 for an episode not yet recovered.
-    """
-
-    series: IntArray
-    peak: IntArray
-    trough: IntArray
-    recovery: IntArray
-    depth: FloatArray
-
-
-def drawdown_episodes(returns: ArrayLike, worst: int | None = 5) -> DrawdownEpisodes:
-    """Every episode below a running peak (at most ``worst`` per series, deepest first).
-
-    An episode runs from the last row at the peak to the first row back at it; its depth
-    is the lowest drawdown and its trough the first row at that depth.
-    """
-    R, _ = as_float_2d(returns)
-    dd = np.ascontiguousarray(drawdown_series(R).T)  # (N, T + 1)
-    _N, L = dd.shape
-    under = dd < 0.0
-    before = np.zeros_like(under)
-    before[:, 1:] = under[:, :-1]
-    after = np.zeros_like(under)
-    after[:, :-1] = under[:, 1:]
-    flat = dd.reshape(-1)
-    starts = np.flatnonzero((under & ~before).reshape(-1))
-    ends = np.flatnonzero((under & ~after).reshape(-1))
-    if starts.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return DrawdownEpisodes(empty, empty, empty, empty, np.zeros(0))
-    depth = np.minimum.reduceat(flat, starts)
-    episode = np.cumsum((under & ~before).reshape(-1)) - 1
-    at_depth = under.reshape(-1) & (flat == depth[np.maximum(episode, 0)])
-    first_at = np.unique(episode[at_depth], return_index=True)[1]
-    trough_flat = np.flatnonzero(at_depth)[first_at]
-    series = starts // L
-    recovered = (ends + 1) % L != 0
-    order = np.lexsort((depth, series))
-    if worst is not None:
-        ranked = series[order]
-        group_start = np.r_[0, np.flatnonzero(np.diff(ranked)) + 1]
-        counts = np.diff(np.r_[group_start, ranked.size])
-        rank = np.arange(ranked.size) - np.repeat(group_start, counts)
-        order = order[rank < worst]
-    return DrawdownEpisodes(
-        series=series[order].astype(np.int64),
-        peak=(starts[order] - 1) % L,
-        trough=trough_flat[order] % L,
-        recovery=np.where(recovered[order], (ends[order] + 1) % L, -1),
-        depth=depth[order],
-    )
 
 
 def risk_level(volatility: ArrayLike, var99: ArrayLike) -> IntArray:
