@@ -88,8 +88,8 @@ def _block(
     held = held_positions(inputs, valuation, metrics.vol63, ts)
     matrix = exposure_matrix(held.positions, V, K * S).matrix
     ex_ante = _series(matrix, nav, returns, ts, P, S)
-    m = rm.moments(ex_ante)
-    table = rm.var_table(ex_ante, rm.EX_ANTE_MIN_OBS)
+    ex = rm.ex_ante_risk(ex_ante, rm.EX_ANTE_MIN_OBS)
+    m, table = ex.moments, ex.var
     vol = np.where(m.n_obs >= rm.EX_ANTE_MIN_OBS, m.std * np.sqrt(TRADING_DAYS_PER_YEAR), np.nan)
     sec = _held_security_volatility(matrix, returns, ts, S)
     scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), np.nan)
@@ -154,12 +154,11 @@ def _episodes_json(
     ts: IntArray,
     P: int,
     live: IntArray,
-    returns: FloatArray,
+    ep: rm.DrawdownEpisodes,
     enough: np.ndarray,
 ) -> tuple[list[dict[str, list[Any]]], dict[str, list[Any]]]:
-    """The worst episodes of each live row and its maximum drawdown's dates."""
+    """The worst episodes (``ep``, of the live rows) and each maximum drawdown's dates."""
     W = rm.REALIZED_WINDOW
-    ep = rm.drawdown_episodes(returns[:, live], WORST_EPISODES)
     keep = enough[ep.series]
     series = ep.series[keep]
     peak, trough, recovery = ep.peak[keep], ep.trough[keep], ep.recovery[keep]
@@ -249,10 +248,12 @@ def _columns(
     m: rm.Moments = block["moments"]
     table: list[rm.VaREstimate] = block["table"]
     realized: FloatArray = block["realized"][:, live]
-    ratios = rm.ratios(realized, block["market"][:, live], per_period_rate(risk_free_rate))
-    current = rm.drawdown_series(realized)[-1]
+    found = rm.realized_risk(
+        realized, block["market"][:, live], per_period_rate(risk_free_rate), worst=WORST_EPISODES
+    )
+    ratios, current = found.ratios, found.current_drawdown
     enough = ratios.n_obs >= rm.REALIZED_MIN_OBS
-    episodes, worst = _episodes_json(inputs, ts, P, live, block["realized"], enough)
+    episodes, worst = _episodes_json(inputs, ts, P, live, found.episodes, enough)
     var99 = _pick(table, 0.99)
     level = rm.risk_level(block["volatility"], var99)[live]
     days = [d.astype(object) for d in inputs.sessions[ts]]
