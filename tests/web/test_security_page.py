@@ -23,12 +23,17 @@ def test_security_page_from_a_holding(page: Any, live_server: str, screenshots: 
     page.wait_for_load_state("networkidle")
     with _api(live_server) as api:
         body = api.get(f"/api/v1/securities/{symbol}/metrics").json()
+        held = api.get(f"/api/v1/analytics/portfolio/{FUND}/positions/metrics").json()
     assert page.locator("h1").inner_text().startswith(symbol)
     assert _text(page, "sec-rsi") == num(body["indicators"]["rsi_14"], 1)
     assert _text(page, "sec-1y") == pct(body["returns"]["1y"])
     # the Holdings columns (the last one is the Edit link)
     assert cells[-4] == num(body["indicators"]["rsi_14"], 1)
     assert cells[-2] == pct(body["returns"]["1y"])
+    # distance to the 200-day SMA: the close over the stored SMA 200, recomputed
+    row = next(p for p in held["positions"] if p["symbol"] == symbol)
+    assert cells[-3] == pct(row["close"] / body["indicators"]["sma_200"] - 1.0)
+    assert cells[-3] == pct(row["dist_sma_200"])
     assert page.locator("#security-chart .main-svg").count() > 0
     table = page.get_by_test_id("metrics-table").inner_text()
     assert "needs OHLCV" in table

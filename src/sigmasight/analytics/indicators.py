@@ -343,8 +343,11 @@ def rsi(close: FloatArray, n: int = RSI_PERIOD) -> RSIResult:
     losses = _recursive(np.maximum(change, 0.0, out=change), n, 1.0 / n, wilder=True)
     total = gains + losses
     flat = total == 0.0
-    safe = np.where(flat | np.isnan(total), 1.0, total)
-    return RSIResult(np.where(flat, np.nan, 100.0 * gains / safe), flat)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 where flat: set below
+        strength = np.divide(gains, total, out=gains)
+    strength *= 100.0
+    np.copyto(strength, np.nan, where=flat)
+    return RSIResult(strength, flat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,13 +399,16 @@ def bollinger(
     if middle is None:
         middle = rolling_mean(close, n)
     sd = rolling_std(close, n, middle)
-    upper, lower = middle + width * sd, middle - width * sd
-    span = upper - lower
+    sd *= width
+    upper, lower = middle + sd, middle - sd
+    span = np.subtract(upper, lower, out=sd)
     flat = span == 0.0
-    safe = np.where(flat | np.isnan(span), 1.0, span)
-    mid_safe = np.where((middle == 0.0) | np.isnan(middle), 1.0, middle)
-    percent_b = np.where(flat, np.nan, (close - lower) / safe)
-    bandwidth = np.where(np.isnan(span), np.nan, span / mid_safe)
+    with np.errstate(divide="ignore", invalid="ignore"):  # zero spans and middles: below
+        percent_b = np.subtract(close, lower)
+        percent_b /= span
+        bandwidth = span / middle
+    np.copyto(percent_b, np.nan, where=flat)
+    np.copyto(bandwidth, span, where=middle == 0.0)  # as if divided by 1
     return BollingerResult(upper, middle, lower, percent_b, bandwidth, flat)
 
 
@@ -434,7 +440,9 @@ def rolling_min(x: FloatArray, n: int) -> FloatArray:
 
 def _rolling_extreme(x: FloatArray, n: int, kernel: object, fill: float) -> FloatArray:
     valid = ~np.isnan(x)
-    filled = np.where(valid, x, fill)
+    span = _gapless_span(valid)
+    complete = span is not None and not bool(span[0].any())  # no missing value at all
+    filled = x if complete else np.where(valid, x, fill)
     # scipy centres the window; an origin of (n - 1) // 2 makes it end at row t.
     # Filtered along a contiguous axis (time x assets transposed): strided filtering
     # along axis 0 is several times slower.
@@ -448,7 +456,6 @@ def _rolling_extreme(x: FloatArray, n: int, kernel: object, fill: float) -> Floa
             origin=(n - 1) // 2,
         ).T
     )
-    span = _gapless_span(valid)
     if span is not None:  # every window from a column's n-th value on is full
         ext[np.arange(x.shape[0])[:, None] < (span[0] + n - 1)[None, :]] = np.nan
         return ext
