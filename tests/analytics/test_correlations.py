@@ -155,7 +155,7 @@ def test_cluster_order_groups_blocks() -> None:
     rng = np.random.default_rng(7)
     common = rng.normal(size=(500, 2))
     X = np.column_stack([common[:, k % 2] + 0.3 * rng.normal(size=500) for k in range(8)])
-    corr = np.corrcoef(X, rowvar=False)
+    corr = np.asarray(np.corrcoef(X, rowvar=False))
     order = cluster_order(corr)
     assert sorted(order.tolist()) == list(range(8))
     blocks = [k % 2 for k in order.tolist()]

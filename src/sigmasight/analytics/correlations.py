@@ -277,4 +277,5 @@ def cluster_order(corr: ArrayLike) -> IntArray:
     np.fill_diagonal(dist, 0.0)
     condensed = squareform(dist, checks=False)
     tree = optimal_leaf_ordering(linkage(condensed, method="average"), condensed)
-    return leaves_list(tree).astype(np.int64)
+    order: IntArray = np.asarray(leaves_list(tree), dtype=np.int64)
+    return order
