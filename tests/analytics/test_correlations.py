@@ -15,6 +15,7 @@ from sigmasight.analytics.correlations import (
     correlation_matrix,
     horizon_matrices,
     min_observations,
+    pair_correlations,
     pair_statistics,
     rolling_pair_correlation,
 )
@@ -163,3 +164,29 @@ def test_cluster_order_groups_blocks() -> None:
     dist = np.sqrt((1 - corr[np.triu_indices(8, 1)]) / 2)
     labels = fcluster(linkage(dist, "average"), 2, "maxclust")
     assert len(set(labels[order[:4]])) == 1
+
+
+@pytest.mark.parametrize("gaps", [True, False])
+def test_pairs_equal_the_matrices(frame: pd.DataFrame, gaps: bool) -> None:
+    """The batch's pair kernel (block matrix products over window segments) gives the
+    matrices' figures, with and without missing returns."""
+    X = frame.to_numpy() if gaps else frame.iloc[:, 4:].to_numpy()
+    end = X.shape[0] - 5
+    windows = (21, 63, 126, 252, 20, 60, 756)
+    a, b = np.triu_indices(X.shape[1], 1)
+    got = pair_correlations(X, end, windows, b, a)  # either order of a pair
+    for j, w in enumerate(windows):
+        ref = correlation_matrix(X[max(end - w + 1, 0) : end + 1], min_observations(w))
+        np.testing.assert_allclose(got.corr[:, j], ref.corr[a, b], rtol=1e-10, equal_nan=True)
+        np.testing.assert_array_equal(got.n_obs[:, j], ref.n_obs[a, b])
+
+
+def test_pairs_of_wide_panel_cross_blocks() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(70, 1100))
+    X[:5, 7] = np.nan
+    a = np.array([0, 600, 1099, 7, 513])
+    b = np.array([1099, 3, 0, 1050, 512])
+    got = pair_correlations(X, 69, (60,), a, b)
+    ref = pd.DataFrame(X[10:]).corr(min_periods=45).to_numpy()
+    np.testing.assert_allclose(got.corr[:, 0], ref[a, b], rtol=1e-10)

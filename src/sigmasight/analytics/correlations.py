@@ -22,6 +22,7 @@ loop over pairs); rolling pair correlations come from prefix sums over time.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -279,3 +280,141 @@ def cluster_order(corr: ArrayLike) -> IntArray:
     tree = optimal_leaf_ordering(linkage(condensed, method="average"), condensed)
     order: IntArray = np.asarray(leaves_list(tree), dtype=np.int64)
     return order
+
+
+#: Columns of the first series per block of :func:`pair_correlations` (bounds the
+#: (block, N) running sums held at once).
+_PAIR_BLOCK = 512
+
+
+@dataclass(frozen=True, slots=True)
+class PairCorrelations:
+    """Correlations of K chosen pairs over several trailing windows ending at one row:
+    ``corr`` and ``n_obs`` (K, len(windows)), NaN below each window's minimum."""
+
+    corr: FloatArray
+    n_obs: IntArray
+    windows: tuple[int, ...]
+
+
+def pair_correlations(
+    returns: ArrayLike, end: int, windows: tuple[int, ...], a: ArrayLike, b: ArrayLike
+) -> PairCorrelations:
+    r"""Pairwise-complete correlations of the pairs ``(a[k], b[k])`` of columns of
+    ``returns`` over each of ``windows`` sessions ending at row ``end``.
+
+    The same figures as :func:`correlation_matrix` on each window, computed for many
+    pairs of a wide panel at once: the rows of the longest window are cut into the
+    segments between consecutive window lengths, each segment's masked sums
+    (:math:`n, \sum x, \sum x^2, \sum xy` per pair) come from matrix products over a
+    block of first columns against every column, and running sums over the segments
+    give each window's sums; a window's pairs are read from them.
+
+    Parameters
+    ----------
+    returns : ndarray of shape (T, N)
+    end : int
+        Last row of every window.
+    windows : tuple of int
+        Window lengths in sessions (cut at row 0).
+    a, b : int arrays of shape (K,)
+        Column indices of each pair.
+    """
+    R = np.asarray(returns, dtype=np.float64)
+    ia = np.asarray(a, dtype=np.int64)
+    ib = np.asarray(b, dtype=np.int64)
+    lengths = sorted(set(windows))
+    longest = R[max(end - lengths[-1] + 1, 0) : end + 1][::-1]  # most recent first
+    cols = np.unique(np.concatenate([ia, ib]))
+    X = longest[:, cols]
+    pa, pb = np.searchsorted(cols, ia), np.searchsorted(cols, ib)
+    mask = np.isfinite(X)
+    M = mask.astype(np.float64)
+    centre = np.where(mask, X, 0.0).sum(axis=0) / np.maximum(M.sum(axis=0), 1.0)
+    Xc = np.where(mask, X - centre, 0.0)
+    Q = Xc * Xc
+    corr = np.full((ia.size, len(windows)), np.nan)
+    n_obs = np.zeros((ia.size, len(windows)), dtype=np.int64)
+    order = np.argsort(pa, kind="stable")
+    starts = np.searchsorted(pa[order], np.arange(0, cols.size + _PAIR_BLOCK, _PAIR_BLOCK))
+    complete = bool(mask.all())
+    if X.shape[0] == 0 or ia.size == 0:
+        return PairCorrelations(corr=corr, n_obs=n_obs, windows=tuple(windows))
+    for block, lo in enumerate(range(0, cols.size, _PAIR_BLOCK)):
+        mine = order[starts[block] : starts[block + 1]]
+        if mine.size == 0:
+            continue
+        ra, rb = pa[mine] - lo, pb[mine]
+        sums = _segment_sums(Xc, Q, M, slice(lo, lo + _PAIR_BLOCK), complete)
+        for length, acc in zip(lengths, _running(sums, lengths, X.shape[0]), strict=True):
+            n, sa, sb, qa, qb, xy = (part[ra, rb] for part in acc)
+            r, count = _pair_r(n, sa, sb, qa, qb, xy, length)
+            for j in (j for j, w in enumerate(windows) if w == length):
+                corr[mine, j], n_obs[mine, j] = r, count
+    return PairCorrelations(corr=corr, n_obs=n_obs, windows=tuple(windows))
+
+
+_Sums = Callable[[slice], tuple[FloatArray, ...]]
+
+
+def _segment_sums(
+    Xc: FloatArray, Q: FloatArray, M: FloatArray, cols: slice, complete: bool
+) -> _Sums:
+    """The six sums of a segment of rows for the block ``cols`` against every column:
+    (n, s_a, s_b, q_a, q_b, cross products), each (block, N) (broadcast views of
+    column sums for a complete panel)."""
+    Xa, Qa, Ma = Xc[:, cols], Q[:, cols], M[:, cols]
+
+    def sums(seg: slice) -> tuple[FloatArray, ...]:
+        xy = Xa[seg].T @ Xc[seg]
+        if complete:  # every pair shares every session: column sums, broadcast
+            shape = xy.shape
+            n = np.broadcast_to(float(Xc[seg].shape[0]), shape)
+            sa, qa = (np.broadcast_to(v[seg].sum(0)[:, None], shape) for v in (Xa, Qa))
+            sb, qb = (np.broadcast_to(v[seg].sum(0)[None, :], shape) for v in (Xc, Q))
+            return (n, sa, sb, qa, qb, xy)
+        Ms = M[seg]
+        return (
+            Ma[seg].T @ Ms,
+            Xa[seg].T @ Ms,
+            Ma[seg].T @ Xc[seg],
+            Qa[seg].T @ Ms,
+            Ma[seg].T @ Q[seg],
+            xy,
+        )
+
+    return sums
+
+
+def _running(sums: _Sums, lengths: list[int], available: int) -> Iterator[tuple[FloatArray, ...]]:
+    """Running totals of :func:`_segment_sums` at each window length (most recent rows
+    first; a window longer than the panel stops at its start)."""
+    run: list[FloatArray] | None = None
+    prev = 0
+    for length in lengths:
+        stop = min(length, available)
+        if stop > prev:
+            parts = sums(slice(prev, stop))
+            run = list(parts) if run is None else [a + b for a, b in zip(run, parts, strict=True)]
+            prev = stop
+        assert run is not None  # the first length and the panel are at least one row
+        yield tuple(run)
+
+
+def _pair_r(
+    n: FloatArray,
+    sa: FloatArray,
+    sb: FloatArray,
+    qa: FloatArray,
+    qb: FloatArray,
+    xy: FloatArray,
+    window: int,
+) -> tuple[FloatArray, IntArray]:
+    n_safe = np.maximum(n, 1.0)
+    cov = xy - sa * sb / n_safe
+    va = qa - sa * sa / n_safe
+    vb = qb - sb * sb / n_safe
+    good = (n >= min_observations(window)) & (va > 0) & (vb > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(good, cov / np.sqrt(np.where(good, va * vb, 1.0)), np.nan)
+    return np.clip(r, -1.0, 1.0), np.rint(n).astype(np.int64)
