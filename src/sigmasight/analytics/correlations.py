@@ -22,14 +22,14 @@ loop over pairs); rolling pair correlations come from prefix sums over time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 from scipy.special import ndtri, stdtr
 
-from sigmasight.analytics._typing import ArrayLike, FloatArray, IntArray
+from sigmasight.analytics._typing import ArrayLike, BoolArray, FloatArray, IntArray
 from sigmasight.domain.horizons import RETURN_HORIZONS
 
 #: Horizons of the correlation matrices, by name -> sessions (1m = 21, 3y = 756).
@@ -305,10 +305,12 @@ def pair_correlations(
 
     The same figures as :func:`correlation_matrix` on each window, computed for many
     pairs of a wide panel at once: the rows of the longest window are cut into the
-    segments between consecutive window lengths, each segment's masked sums
-    (:math:`n, \sum x, \sum x^2, \sum xy` per pair) come from matrix products over a
-    block of first columns against every column, and running sums over the segments
-    give each window's sums; a window's pairs are read from them.
+    segments between consecutive window lengths; each segment's cross products come
+    from one matrix product of a block of first columns against every column, and
+    running sums over the segments give each window's sums, from which the window's
+    pairs are read. Pairs of two columns without a gap in the longest window need only
+    column sums besides; a pair with a gap also needs the masked sums
+    (:math:`n, \sum x, \sum x^2` over the pair's sessions), four more products.
 
     Parameters
     ----------
@@ -323,82 +325,92 @@ def pair_correlations(
     R = np.asarray(returns, dtype=np.float64)
     ia = np.asarray(a, dtype=np.int64)
     ib = np.asarray(b, dtype=np.int64)
-    lengths = sorted(set(windows))
-    longest = R[max(end - lengths[-1] + 1, 0) : end + 1][::-1]  # most recent first
-    cols = np.unique(np.concatenate([ia, ib]))
-    X = longest[:, cols]
-    pa, pb = np.searchsorted(cols, ia), np.searchsorted(cols, ib)
-    mask = np.isfinite(X)
-    M = mask.astype(np.float64)
-    centre = np.where(mask, X, 0.0).sum(axis=0) / np.maximum(M.sum(axis=0), 1.0)
-    Xc = np.where(mask, X - centre, 0.0)
-    Q = Xc * Xc
     corr = np.full((ia.size, len(windows)), np.nan)
     n_obs = np.zeros((ia.size, len(windows)), dtype=np.int64)
-    order = np.argsort(pa, kind="stable")
-    starts = np.searchsorted(pa[order], np.arange(0, cols.size + _PAIR_BLOCK, _PAIR_BLOCK))
-    complete = bool(mask.all())
-    if X.shape[0] == 0 or ia.size == 0:
+    lengths = sorted(set(windows))
+    longest = R[max(end - lengths[-1] + 1, 0) : end + 1][::-1]  # most recent first
+    if longest.shape[0] == 0 or ia.size == 0:
         return PairCorrelations(corr=corr, n_obs=n_obs, windows=tuple(windows))
-    for block, lo in enumerate(range(0, cols.size, _PAIR_BLOCK)):
-        mine = order[starts[block] : starts[block + 1]]
-        if mine.size == 0:
-            continue
-        ra, rb = pa[mine] - lo, pb[mine]
-        sums = _segment_sums(Xc, Q, M, slice(lo, lo + _PAIR_BLOCK), complete)
-        for length, acc in zip(lengths, _running(sums, lengths, X.shape[0]), strict=True):
-            n, sa, sb, qa, qb, xy = (part[ra, rb] for part in acc)
-            r, count = _pair_r(n, sa, sb, qa, qb, xy, length)
-            for j in (j for j, w in enumerate(windows) if w == length):
-                corr[mine, j], n_obs[mine, j] = r, count
+    cols = np.unique(np.concatenate([ia, ib]))
+    X = longest[:, cols]
+    mask = np.isfinite(X)
+    centre = np.where(mask, X, 0.0).sum(axis=0) / np.maximum(mask.sum(axis=0), 1)
+    panel = _Panel(np.where(mask, X - centre, 0.0), mask.astype(np.float64))
+    gap: BoolArray = np.asarray(~mask.all(axis=0))
+    pa, pb = np.searchsorted(cols, ia), np.searchsorted(cols, ib)
+    swap = gap[pb] & ~gap[pa]  # a pair with a gap has it in its first column
+    pa, pb = np.where(swap, pb, pa), np.where(swap, pa, pb)
+    for masked in (False, True):
+        chosen = np.flatnonzero(gap[pa] == masked)
+        for mine, lo in _blocks(pa, chosen, cols.size):
+            ra, rb = pa[mine] - lo, pb[mine]
+            cut = slice(lo, lo + _PAIR_BLOCK)
+            for length, sums in _running(panel, cut, masked, lengths, X.shape[0]):
+                n, sa, sb, qa, qb, xy = _at(sums, ra, rb)
+                r, count = _pair_r(n, sa, sb, qa, qb, xy, length)
+                for j in (j for j, w in enumerate(windows) if w == length):
+                    corr[mine, j], n_obs[mine, j] = r, count
     return PairCorrelations(corr=corr, n_obs=n_obs, windows=tuple(windows))
 
 
-_Sums = Callable[[slice], tuple[FloatArray, ...]]
+@dataclass(frozen=True, slots=True)
+class _Panel:
+    """The longest window, most recent row first: de-meaned returns (0 where missing)
+    and the mask of observed returns."""
+
+    Xc: FloatArray
+    M: FloatArray
 
 
-def _segment_sums(
-    Xc: FloatArray, Q: FloatArray, M: FloatArray, cols: slice, complete: bool
-) -> _Sums:
-    """The six sums of a segment of rows for the block ``cols`` against every column:
-    (n, s_a, s_b, q_a, q_b, cross products), each (block, N) (broadcast views of
-    column sums for a complete panel)."""
-    Xa, Qa, Ma = Xc[:, cols], Q[:, cols], M[:, cols]
-
-    def sums(seg: slice) -> tuple[FloatArray, ...]:
-        xy = Xa[seg].T @ Xc[seg]
-        if complete:  # every pair shares every session: column sums, broadcast
-            shape = xy.shape
-            n = np.broadcast_to(float(Xc[seg].shape[0]), shape)
-            sa, qa = (np.broadcast_to(v[seg].sum(0)[:, None], shape) for v in (Xa, Qa))
-            sb, qb = (np.broadcast_to(v[seg].sum(0)[None, :], shape) for v in (Xc, Q))
-            return (n, sa, sb, qa, qb, xy)
-        Ms = M[seg]
-        return (
-            Ma[seg].T @ Ms,
-            Xa[seg].T @ Ms,
-            Ma[seg].T @ Xc[seg],
-            Qa[seg].T @ Ms,
-            Ma[seg].T @ Q[seg],
-            xy,
-        )
-
-    return sums
+def _blocks(pa: IntArray, chosen: IntArray, N: int) -> Iterator[tuple[IntArray, int]]:
+    """The pairs of ``chosen`` grouped by blocks of first columns: (pairs, block start)."""
+    order = chosen[np.argsort(pa[chosen], kind="stable")]
+    bounds = np.searchsorted(pa[order], np.arange(0, N + _PAIR_BLOCK, _PAIR_BLOCK))
+    for block, lo in enumerate(range(0, N, _PAIR_BLOCK)):
+        mine = order[bounds[block] : bounds[block + 1]]
+        if mine.size:
+            yield mine, lo
 
 
-def _running(sums: _Sums, lengths: list[int], available: int) -> Iterator[tuple[FloatArray, ...]]:
-    """Running totals of :func:`_segment_sums` at each window length (most recent rows
-    first; a window longer than the panel stops at its start)."""
-    run: list[FloatArray] | None = None
+def _segment(panel: _Panel, cut: slice, seg: slice, masked: bool) -> list[FloatArray]:
+    """A segment's sums (n, s_a, s_b, q_a, q_b, xy) for the block ``cut`` against every
+    column: (block, N) arrays, or for a block without gaps n as (1,), s_a and q_a as
+    (block,), s_b and q_b as (N,) (the column sums) beside xy (block, N)."""
+    Xs, Xa = panel.Xc[seg], panel.Xc[seg, cut]
+    xy = Xa.T @ Xs
+    if not masked:
+        qs = Xs * Xs
+        n = np.array([float(Xs.shape[0])])
+        return [n, Xa.sum(0), Xs.sum(0), qs[:, cut].sum(0), qs.sum(0), xy]
+    Ms, Ma = panel.M[seg], panel.M[seg, cut]
+    Qs = Xs * Xs
+    return [Ma.T @ Ms, Xa.T @ Ms, Ma.T @ Xs, Qs[:, cut].T @ Ms, Ma.T @ Qs, xy]
+
+
+def _running(
+    panel: _Panel, cut: slice, masked: bool, lengths: list[int], available: int
+) -> Iterator[tuple[int, list[FloatArray]]]:
+    """(length, sums) for each window length: running totals of the segments between
+    consecutive lengths (a window longer than the panel stops at its start)."""
+    run: list[FloatArray] = []
     prev = 0
     for length in lengths:
         stop = min(length, available)
         if stop > prev:
-            parts = sums(slice(prev, stop))
-            run = list(parts) if run is None else [a + b for a, b in zip(run, parts, strict=True)]
+            parts = _segment(panel, cut, slice(prev, stop), masked)
+            run = (
+                parts if not run else [np.add(x, y, out=x) for x, y in zip(run, parts, strict=True)]
+            )
             prev = stop
-        assert run is not None  # the first length and the panel are at least one row
-        yield tuple(run)
+        yield length, run
+
+
+def _at(sums: list[FloatArray], ra: IntArray, rb: IntArray) -> list[FloatArray]:
+    """The sums of each pair (block row ``ra``, column ``rb``)."""
+    if sums[0].ndim == 2:
+        return [s[ra, rb] for s in sums]
+    n, sa, sb, qa, qb, xy = sums
+    return [np.broadcast_to(n, ra.shape), sa[ra], sb[rb], qa[ra], qb[rb], xy[ra, rb]]
 
 
 def _pair_r(
