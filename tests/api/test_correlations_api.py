@@ -21,7 +21,7 @@ from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.storage.history import AssetCorrelation
 from sigmasight.storage.models import DailyPrice, Position, Security
 from sigmasight.storage.uow import UnitOfWork
-from tests.api.test_risk_metrics_api import Book
+from tests.api.test_risk_metrics_api import Book, logging_restored  # noqa: F401
 
 Headers = dict[str, str]
 Json = dict[str, Any]
@@ -271,3 +271,28 @@ def test_another_owner_gets_404(
     response = client.get(f"{BASE}/{pid}/{route}", headers=new_user())
     assert response.status_code == 404
     assert response.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.usefixtures("logging_restored")
+def test_cli_prints_the_served_figures(
+    client: TestClient, demo_headers: Headers, pid: int, api_database_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from sigmasight.cli.main import app
+
+    matrix = get(client, demo_headers, pid, "correlations", horizon="6m")
+    split = get(client, demo_headers, pid, "risk-contributions", measure="var")
+    runner = CliRunner()
+    args = ["analytics", "correlations", str(pid), "--horizon", "6m", "--measure", "var"]
+    result = runner.invoke(app, [*args, "--database-url", api_database_url], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    first = matrix["symbols"][0]
+    line = next(ln for ln in result.output.splitlines() if ln.strip("│ ").startswith(first))
+    for value in matrix["matrix"][0]:
+        assert f"{value:.2f}" in line
+    for c in split["contributions"]:
+        assert f"{100 * c['component']:.2f}%" in result.output
+    bad = runner.invoke(app, [*args[:3], "--horizon", "2y", "--database-url", api_database_url])
+    assert bad.exit_code == 2
+    assert "unknown horizon" in bad.output
