@@ -10,6 +10,16 @@ from pydantic import Field
 from sigmasight.api.schemas_analytics import Num, _Dated, _Out
 
 
+class CorrelationSummaryOut(_Out):
+    window: int
+    observations: int
+    securities: int
+    average_correlation: Num = Field(description="Gross-exposure-weighted, pairs i != j.")
+    market_correlation: Num = Field(description="Ex-ante series with the S&P 500.")
+    effective_bets: Num = Field(description="exp(entropy) of principal-component shares.")
+    effective_bets_method: str
+
+
 class CorrelationMatrixOut(_Dated):
     portfolio_id: int
     as_of: dt.date
@@ -23,6 +33,9 @@ class CorrelationMatrixOut(_Dated):
     t_stats: list[list[Num]]
     ci_low: list[list[Num]] = Field(description="Fisher-z 95 % interval, lower end.")
     ci_high: list[list[Num]]
+    summary: CorrelationSummaryOut | None = Field(
+        description="The book's stored summary of the date (one-year window)."
+    )
 
 
 class RollingCorrelationOut(_Dated):

@@ -28,6 +28,7 @@ from sigmasight.services.analytics._common import Context, load_context, num, re
 from sigmasight.services.analytics.errors import InvalidParameterError
 from sigmasight.services.analytics.valuation import load_book
 from sigmasight.services.analytics.views import UowFactory
+from sigmasight.storage.history_correlations import PortfolioCorrelationSummary
 from sigmasight.storage.history_factors import SecurityFactorExposure
 from sigmasight.storage.uow import UnitOfWork
 
@@ -69,6 +70,34 @@ def _held_symbols(uow: UnitOfWork, ctx: Context) -> list[str]:
 
 
 @dataclass(frozen=True)
+class CorrelationSummary:
+    """The book's stored summary of the date (``portfolio_correlation_summaries``)."""
+
+    window: int
+    observations: int
+    securities: int
+    average_correlation: float | None
+    market_correlation: float | None
+    effective_bets: float | None
+    effective_bets_method: str
+
+
+def _summary(uow: UnitOfWork, portfolio_id: int, day: date) -> CorrelationSummary | None:
+    row = uow.session.get(PortfolioCorrelationSummary, (portfolio_id, day))
+    if row is None:
+        return None
+    return CorrelationSummary(
+        row.window,
+        row.observations,
+        row.securities,
+        num(row.average_correlation),
+        num(row.market_correlation),
+        num(row.effective_bets),
+        row.effective_bets_method,
+    )
+
+
+@dataclass(frozen=True)
 class CorrelationMatrixView:
     portfolio_id: int
     as_of: date
@@ -82,6 +111,7 @@ class CorrelationMatrixView:
     t_stats: list[list[float | None]]
     ci_low: list[list[float | None]]
     ci_high: list[list[float | None]]
+    summary: CorrelationSummary | None
 
 
 def _square(a: np.ndarray) -> list[list[Any]]:
@@ -105,6 +135,7 @@ def correlation_matrix(
     with uow_factory() as uow:
         ctx = load_context(uow, owner_id, portfolio_id, as_of)
         day = ctx.as_of
+        summary = _summary(uow, portfolio_id, day)
         symbols = _held_symbols(uow, ctx)
         _, returns = _returns(uow, symbols, day, window) if symbols else ([], None)
     if returns is None:
@@ -122,6 +153,7 @@ def correlation_matrix(
             [],
             [],
             [],
+            summary,
         )
     m = corr.correlation_matrix(returns, corr.min_observations(window))
     order = corr.cluster_order(m.corr)
@@ -139,6 +171,7 @@ def correlation_matrix(
         t_stats=_square(m.t_stat[pick]),
         ci_low=_square(m.ci_low[pick]),
         ci_high=_square(m.ci_high[pick]),
+        summary=summary,
     )
 
 
