@@ -307,8 +307,8 @@ async def rolling_correlation(
     request: Request,
     portfolio_id: IdPath,
     reader: CurrentReader,
-    a: Annotated[str, Query(description="A held security (an option's underlying).")],
-    b: Annotated[str, Query(description="Another held security.")],
+    a: Annotated[str | None, Query(description="A held security (an option's underlying).")] = None,
+    b: Annotated[str | None, Query(description="Another held security.")] = None,
     window: Annotated[int, Query(description="20 or 60 sessions.")] = 60,
     as_of: AsOf = None,
 ) -> Response:

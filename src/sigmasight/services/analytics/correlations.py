@@ -192,22 +192,30 @@ def rolling_correlation(
     uow_factory: UowFactory,
     owner_id: int,
     portfolio_id: int,
-    a: str,
-    b: str,
+    a: str | None = None,
+    b: str | None = None,
     window: int = 60,
     as_of: date | None = None,
 ) -> RollingCorrelationView:
     """The correlation of two held securities over each trailing ``window`` (20 or 60
-    sessions) for the :data:`ROLLING_HISTORY` sessions to ``as_of``."""
+    sessions) for the :data:`ROLLING_HISTORY` sessions to ``as_of``; a security not
+    named is the first other held one in alphabetical order."""
     if window not in corr.ROLLING_WINDOWS:
         raise InvalidParameterError(f"window must be one of {corr.ROLLING_WINDOWS}")
     with uow_factory() as uow:
         ctx = load_context(uow, owner_id, portfolio_id, as_of)
         day = ctx.as_of
-        held = set(_held_symbols(uow, ctx))
+        held = _held_symbols(uow, ctx)
         for symbol in (a, b):
-            if symbol not in held:
+            if symbol is not None and symbol not in held:
                 raise InvalidParameterError(f"{symbol!r} is not held on {day.isoformat()}")
+        others = [s for s in held if s not in (a, b)]
+        if a is None:
+            a = others.pop(0) if others else None
+        if b is None:
+            b = others.pop(0) if others else None
+        if a is None or b is None or a == b:
+            raise InvalidParameterError("name two different held securities (a and b)")
         days, returns = _returns(uow, [a, b], day, ROLLING_HISTORY + window - 1)
     r = corr.rolling_pair_correlation(returns[:, 0], returns[:, 1], window)
     keep = slice(window - 1, None)
