@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from sigmasight.analytics.correlations import min_observations, pair_correlations
 from sigmasight.analytics.exposures import exposure_matrix
@@ -152,11 +151,12 @@ def _effective_bets(cov: FloatArray, w: FloatArray) -> FloatArray:
     :math:`p_k = y_k^2 \lambda_k / \sum_j y_j^2 \lambda_j` of the variance, and
     :math:`\exp(-\sum_k p_k \ln p_k)`.
 
-    One BLAS thread: a stack of small eigen-decompositions on a threaded OpenBLAS spins
-    its threads per matrix, 100x slower on a loaded machine (measured: 4 s against
-    0.04 s for 250 matrices of 30 x 30)."""
-    with threadpool_limits(1, user_api="blas"):
-        lam, vec = np.linalg.eigh(cov)
+    Note: a stack of small eigen-decompositions on a multi-threaded OpenBLAS wakes its
+    threads for every matrix; on a loaded machine that measured 4 s against 0.04 s
+    single-threaded for 250 matrices of 30 x 30. Limiting the threads here
+    (threadpoolctl) hung Dask workers, so the limit is left to the process
+    (``OPENBLAS_NUM_THREADS``)."""
+    lam, vec = np.linalg.eigh(cov)
     y = np.einsum("pik,pi->pk", vec, w)
     share = y * y * np.maximum(lam, 0.0)
     total = share.sum(axis=1, keepdims=True)
