@@ -29,6 +29,8 @@ EXPECTED_TABLES = {
     "security_factor_exposures",
     "portfolio_factor_exposures",
     "asset_performance_metrics",
+    "asset_correlations",
+    "portfolio_correlation_summaries",
     "login_attempts",
 }
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sigmasight.batch.asset_metrics import ASSET_KEY, asset_metric_rows
 from sigmasight.batch.columns import Columns
+from sigmasight.batch.correlations import asset_correlation_rows, portfolio_correlation_rows
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.risk_metrics import risk_metric_rows
@@ -33,6 +34,10 @@ from sigmasight.storage.history import (
     SecurityVolatility,
 )
 from sigmasight.storage.history_assets import AssetPerformanceMetric
+from sigmasight.storage.history_correlations import (
+    AssetCorrelation,
+    PortfolioCorrelationSummary,
+)
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -40,6 +45,8 @@ VOL_KEY = ("symbol", "calc_date")
 RISK_METRICS_KEY = ("portfolio_id", "calc_date")
 SECURITY_FACTOR_KEY = ("symbol", "calc_date", "method", "window")
 PORTFOLIO_FACTOR_KEY = ("portfolio_id", "calc_date")
+ASSET_CORRELATION_KEY = ("symbol_a", "symbol_b", "calc_date")
+CORRELATION_SUMMARY_KEY = ("portfolio_id", "calc_date")
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,18 @@ def _asset_metrics(ctx: SecurityContext) -> list[TableRows]:
     return [TableRows(AssetPerformanceMetric, ASSET_KEY, rows)]
 
 
+def _asset_correlations(ctx: SecurityContext) -> list[TableRows]:
+    rows = asset_correlation_rows(ctx.inputs, ctx.returns, ctx.rows)
+    return [TableRows(AssetCorrelation, ASSET_CORRELATION_KEY, rows)]
+
+
+def _correlation_summaries(ctx: PortfolioContext) -> list[TableRows]:
+    rows = portfolio_correlation_rows(
+        ctx.inputs, ctx.returns, ctx.metrics.vol63, ctx.valuation, ctx.rows
+    )
+    return [TableRows(PortfolioCorrelationSummary, CORRELATION_SUMMARY_KEY, rows)]
+
+
 def _snapshots(ctx: PortfolioContext) -> list[TableRows]:
     rows = snapshot_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.valuation)
     return [TableRows(PortfolioSnapshot, SNAPSHOT_KEY, rows)]
@@ -151,6 +170,7 @@ SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
     SecurityStep("security_factors", _security_factors),
     SecurityStep("asset_metrics", _asset_metrics),
+    SecurityStep("asset_correlations", _asset_correlations),
 )
 
 #: Portfolio-level families, run once per partition of books (append new families).
@@ -158,4 +178,5 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("snapshots", _snapshots),
     PortfolioStep("risk_metrics", _risk_metrics),
     PortfolioStep("portfolio_factors", _portfolio_factors),
+    PortfolioStep("correlation_summaries", _correlation_summaries),
 )

@@ -153,3 +153,66 @@ def factors(
         f"total volatility {_fmt(risk.total_volatility, '.1%')}, specific share "
         f"{_fmt(risk.specific_share, '.1%')}; direct R² {_fmt(view.diagnostics.r_squared)}"
     )
+
+
+@app.command("correlations")
+def correlations(
+    portfolio_id: Annotated[int, typer.Argument(help="Portfolio id (see `portfolio list`).")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default: latest).")
+    ] = None,
+    horizon: Annotated[str, typer.Option(help="1m, 3m, 6m, 1y or 3y.")] = "1y",
+    measure: Annotated[str, typer.Option(help="Contributions to volatility, var or cvar.")] = (
+        "volatility"
+    ),
+    owner: OwnerOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Correlation matrix of the held securities (clustered order) and each position's
+    Euler contribution to the book's volatility, VaR or CVaR."""
+    from rich.table import Table
+
+    from sigmasight.services.analytics import (
+        InvalidParameterError,
+        NoSnapshotError,
+        PortfolioNotFoundError,
+    )
+    from sigmasight.services.analytics.correlations import correlation_matrix, risk_contributions
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}")
+    settings = load_settings(database_url)
+    with unit_of_work_factory(settings) as uow_factory:
+        try:
+            owner_id = _owner_id(uow_factory, owner)
+            matrix = correlation_matrix(uow_factory, owner_id, portfolio_id, day, horizon)
+            split = risk_contributions(uow_factory, owner_id, portfolio_id, day, measure)
+        except (NoSnapshotError, PortfolioNotFoundError, InvalidParameterError) as exc:
+            fail(str(exc))
+    table = Table(
+        title=f"Portfolio {matrix.portfolio_id} correlations on {matrix.as_of} "
+        f"({matrix.horizon}, {matrix.window} sessions, at least {matrix.min_observations})"
+    )
+    table.add_column("")
+    for symbol in matrix.symbols:
+        table.add_column(symbol, justify="right")
+    for symbol, row in zip(matrix.symbols, matrix.matrix, strict=True):
+        table.add_row(symbol, *(_fmt(v, ".2f") for v in row))
+    console.print(table)
+    shares = Table(
+        title=f"Contributions to {split.measure} (total {_fmt(split.total, '.2%')}, "
+        f"{split.observations} sessions)"
+    )
+    for column in ("position", "weight", "marginal", "component", "share"):
+        shares.add_column(column, justify="left" if column == "position" else "right")
+    for c in split.contributions:
+        shares.add_row(
+            c.key,
+            _fmt(c.weight, ".1%"),
+            _fmt(c.marginal, ".4f"),
+            _fmt(c.component, ".2%"),
+            _fmt(c.percent, ".1%"),
+        )
+    console.print(shares)

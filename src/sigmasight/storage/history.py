@@ -155,6 +155,10 @@ class BatchRun(Base):
 
 # Families' history models live in their own modules; importing them here registers
 # them with the metadata wherever the history is imported.
+from sigmasight.storage.history_correlations import (  # noqa: E402
+    AssetCorrelation,
+    PortfolioCorrelationSummary,
+)
 from sigmasight.storage.history_factors import (  # noqa: E402
     PortfolioFactorExposure,
     SecurityFactorExposure,
@@ -162,8 +166,10 @@ from sigmasight.storage.history_factors import (  # noqa: E402
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
 
 __all__ = [
+    "AssetCorrelation",
     "BatchRun",
     "BenchmarkSectorWeight",
+    "PortfolioCorrelationSummary",
     "PortfolioFactorExposure",
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",

@@ -387,6 +387,59 @@ def factors_page(
     return _page(request, uow_factory, portfolio_id, "web_factors", "factors.html", as_of, build)
 
 
+@router.get("/portfolios/{portfolio_id}/correlations", name="web_correlations")
+def correlations_page(
+    request: Request,
+    uow_factory: UowFactoryDep,
+    portfolio_id: int,
+    as_of: AsOf = None,
+    horizon: str = "1y",
+    measure: str = "volatility",
+    a: str | None = None,
+    b: str | None = None,
+    window: int = 60,
+) -> HTMLResponse:
+    from sigmasight.analytics.correlations import CORRELATION_HORIZONS
+    from sigmasight.services.analytics import correlations as views
+    from sigmasight.web import charts_correlations as charts
+
+    measures = (("volatility", "Volatility"), ("var", "VaR 95%"), ("cvar", "CVaR 95%"))
+    measure = measure if measure in dict(measures) else "volatility"
+    horizon = horizon if horizon in CORRELATION_HORIZONS else "1y"
+
+    def build(owner: int, day: date | None) -> dict[str, Any]:
+        m = views.correlation_matrix(uow_factory, owner, portfolio_id, day, horizon)
+        splits = {
+            by: views.risk_contributions(uow_factory, owner, portfolio_id, m.as_of, measure, by)
+            for by in views.GROUPINGS
+        }
+        figures = {"heatmap-chart": charts.heatmap(m)}
+        figures |= {f"contrib-{by}-chart": charts.contributions(v) for by, v in splits.items()}
+        pair = [s for s in (a, b) if s in m.symbols]
+        pair += [s for s in m.symbols if s not in pair][: 2 - len(pair)]
+        r = None
+        if len(pair) == 2:
+            size = window if window in (20, 60) else 60
+            r = views.rolling_correlation(
+                uow_factory, owner, portfolio_id, pair[0], pair[1], size, m.as_of
+            )
+            figures["rolling-chart"] = charts.rolling(r)
+        return {
+            "m": m,
+            "r": r,
+            "splits": splits,
+            "measure": measure,
+            "measures": measures,
+            "measure_label": dict(measures)[measure],
+            "horizons": list(CORRELATION_HORIZONS),
+            "figures_json": _script_json(figures),
+        }
+
+    return _page(
+        request, uow_factory, portfolio_id, "web_correlations", "correlations.html", as_of, build
+    )
+
+
 @router.get("/import", name="web_import")
 def import_page(request: Request, uow_factory: UowFactoryDep) -> HTMLResponse:
     user = _user(request, uow_factory)

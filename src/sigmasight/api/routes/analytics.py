@@ -30,11 +30,17 @@ from sigmasight.api.schemas_analytics import (
     VolatilityViewOut,
 )
 from sigmasight.api.schemas_assets import PositionMetricsViewOut
+from sigmasight.api.schemas_correlations import (
+    CorrelationMatrixOut,
+    RiskContributionsOut,
+    RollingCorrelationOut,
+)
 from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_resources import IdPath, IsoDate
 from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
 from sigmasight.services import analytics as service
 from sigmasight.services.analytics import asset_metrics
+from sigmasight.services.analytics import correlations as correlation_service
 from sigmasight.services.analytics import factors as factor_service
 from sigmasight.services.sessions import moved_note
 
@@ -58,6 +64,9 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
         PositionFactorExposuresOut,
     ),
     "positions/metrics": (asset_metrics.position_metrics, PositionMetricsViewOut),
+    "correlations": (correlation_service.correlation_matrix, CorrelationMatrixOut),
+    "correlations/rolling": (correlation_service.rolling_correlation, RollingCorrelationOut),
+    "risk-contributions": (correlation_service.risk_contributions, RiskContributionsOut),
 }
 
 AsOf = Annotated[
@@ -278,3 +287,48 @@ async def positions_metrics(
 ) -> Response:
     """Each held position with its security's indicators, returns and one-year risk."""
     return await _answer(request, reader, "positions/metrics", portfolio_id, as_of, asked=as_of)
+
+
+@router.get("/correlations", response_model=CorrelationMatrixOut)
+async def correlations(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    horizon: Annotated[str, Query(description="1m, 3m, 6m, 1y or 3y.")] = "1y",
+) -> Response:
+    """Pairwise-complete correlations of the held securities, with observations,
+    p-values and Fisher intervals, in hierarchical clustering order."""
+    return await _answer(request, reader, "correlations", portfolio_id, as_of, horizon, asked=as_of)
+
+
+@router.get("/correlations/rolling", response_model=RollingCorrelationOut)
+async def rolling_correlation(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    a: Annotated[str | None, Query(description="A held security (an option's underlying).")] = None,
+    b: Annotated[str | None, Query(description="Another held security.")] = None,
+    window: Annotated[int, Query(description="20 or 60 sessions.")] = 60,
+    as_of: AsOf = None,
+) -> Response:
+    """The pair's correlation over each trailing window, for the year to ``as_of``."""
+    return await _answer(
+        request, reader, "correlations/rolling", portfolio_id, a, b, window, as_of, asked=as_of
+    )
+
+
+@router.get("/risk-contributions", response_model=RiskContributionsOut)
+async def risk_contributions(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    measure: Annotated[str, Query(description="volatility, var or cvar.")] = "volatility",
+    by: Annotated[str, Query(description="position, sector or factor.")] = "position",
+) -> Response:
+    """Euler contributions (marginal, component, percent) to the ex-ante volatility,
+    historical 95 % VaR or CVaR, by position, sector or factor."""
+    return await _answer(
+        request, reader, "risk-contributions", portfolio_id, as_of, measure, by, asked=as_of
+    )
