@@ -75,3 +75,29 @@ def test_a_failing_portfolio_family_keeps_the_snapshots(
     assert report.errors == {2: "fam: ArithmeticError: synthetic family failure"}
     assert {"step.snapshots", "step.fam"} <= set(report.timings)
     assert _count(demo_db, PortfolioSnapshot) == 3  # book 2's snapshot is still written
+
+
+def test_correlation_pairs_over_the_row_budget_are_not_stored(
+    demo_db: UowFactory,
+    chain: ProviderChain,
+    calendar: TradingCalendar,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sigmasight.batch.correlations as correlations
+    from sigmasight.storage.history import AssetCorrelation, PortfolioCorrelationSummary
+
+    report = run_batch(demo_db, chain, calendar, DAY, DAY)
+    stored = _count(demo_db, AssetCorrelation)
+    assert report.ok
+    assert stored > 0
+    with demo_db() as uow:
+        uow.session.execute(AssetCorrelation.__table__.delete())
+        uow.commit()
+    monkeypatch.setattr(correlations, "PAIR_ROW_BUDGET", stored - 1)
+    report = run_batch(demo_db, chain, calendar, DAY, DAY)
+    assert report.ok  # skipping the pairs is not a failure
+    assert _count(demo_db, AssetCorrelation) == 0
+    assert _count(demo_db, PortfolioCorrelationSummary) == 3
+    monkeypatch.setattr(correlations, "PAIR_ROW_BUDGET", stored)
+    run_batch(demo_db, chain, calendar, DAY, DAY)
+    assert _count(demo_db, AssetCorrelation) == stored
