@@ -306,3 +306,38 @@ def test_pitfall_sqrt_time_is_labelled_and_overlapping_offered(window: np.ndarra
 def test_risk_level_bands() -> None:
     levels = rm.risk_level([0.05, 0.10, 0.10, 0.5, np.nan], [0.005, 0.005, 0.03, 0.01, 0.01])
     assert levels.tolist() == [0, 1, 2, 4, -1]
+
+
+@pytest.mark.parametrize("fn", [rm.historical_var, rm.parametric_var, rm.cornish_fisher_var])
+def test_one_series_gives_floats_and_integer_counts(window: np.ndarray, fn: object) -> None:
+    """A 1-D input gives plain numbers (not one-element arrays) and its return count."""
+    got = fn(window[:, 0], 0.95)  # type: ignore[operator]
+    assert np.ndim(got.var) == 0
+    assert np.ndim(got.cvar) == 0
+    assert np.asarray(got.n_obs).dtype.kind == "i"
+    assert int(np.asarray(got.n_obs).reshape(-1)[0]) == 504
+    assert np.ndim(rm.max_drawdown(window[:, 0])) == 0
+    assert float(rm.max_drawdown(window[:, 0])) == pytest.approx(
+        float(empyrical.max_drawdown(window[:, 0])), rel=1e-12
+    )
+
+
+def test_two_returns_are_enough_for_the_normal_and_cornish_fisher_figures() -> None:
+    """Their default minimum is 2 returns (the fewest a sample deviation takes)."""
+    r = np.array([0.01, -0.02])
+    z = stats.norm.ppf(0.05)
+    expected = -(r.mean() + z * r.std(ddof=1))
+    assert float(rm.parametric_var(r, 0.95).var) == pytest.approx(expected, rel=1e-12)
+    assert np.isfinite(float(rm.cornish_fisher_var(r, 0.95).var))
+    assert np.isnan(float(rm.parametric_var(r[:1], 0.95).var))
+
+
+@pytest.mark.parametrize("annual", [0.04, -0.02, 0.0])
+def test_the_batch_turns_the_annual_risk_free_rate_into_a_per_session_rate(annual: float) -> None:
+    """The stored rows' rate: compounding it over 252 sessions gives the annual rate
+    back (numpy's product of 252 sessions, not the same formula inverted)."""
+    from sigmasight.batch.risk_metrics import per_period_rate
+
+    daily = per_period_rate(annual)
+    assert float(np.prod(np.full(252, 1.0 + daily))) - 1.0 == pytest.approx(annual, abs=1e-12)
+    assert (daily > 0) == (annual > 0)
