@@ -322,14 +322,19 @@ def test_one_series_gives_floats_and_integer_counts(window: np.ndarray, fn: obje
     )
 
 
-def test_two_returns_are_enough_for_the_normal_and_cornish_fisher_figures() -> None:
-    """Their default minimum is 2 returns (the fewest a sample deviation takes)."""
+def test_the_default_minimum_of_returns_of_each_var_method() -> None:
+    """Normal and Cornish-Fisher: 2 returns (the fewest a sample deviation takes);
+    historical: 1."""
     r = np.array([0.01, -0.02])
     z = stats.norm.ppf(0.05)
     expected = -(r.mean() + z * r.std(ddof=1))
     assert float(rm.parametric_var(r, 0.95).var) == pytest.approx(expected, rel=1e-12)
     assert np.isfinite(float(rm.cornish_fisher_var(r, 0.95).var))
     assert np.isnan(float(rm.parametric_var(r[:1], 0.95).var))
+    # one return is enough for the historical figure: its own loss
+    one = rm.historical_var(np.array([-0.03]), 0.95)
+    assert float(one.var) == pytest.approx(0.03, rel=1e-15)
+    assert float(one.cvar) == pytest.approx(0.03, rel=1e-15)
 
 
 @pytest.mark.parametrize("annual", [0.04, -0.02, 0.0])
