@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests._ci import unavailable
-
-
-def _data_dir() -> Path:
-    spec = importlib.util.find_spec("skfolio")
-    if spec is None or not spec.submodule_search_locations:
-        unavailable("the skfolio reference dataset", "skfolio (demo data) is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
+from tests._skfolio import skfolio_index, skfolio_stocks
 
 
 @pytest.fixture(scope="session")
 def prices() -> pd.DataFrame:
     """Adjusted closes, 1990-2022, 20 stocks plus the S&P 500 index as column SP500."""
-    d = _data_dir()
-    stocks = pd.read_csv(d / "sp500_dataset.csv.gz", index_col=0, parse_dates=True)
-    index = pd.read_csv(d / "sp500_index.csv.gz", index_col=0, parse_dates=True)
-    return stocks.join(index, how="inner")
+    return skfolio_stocks().join(skfolio_index(), how="inner")
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 from sigmasight.analytics._typing import Reason
 from sigmasight.analytics.factors import fit_factors, rolling_factor_fits
 from sigmasight.domain.factors import FACTOR_MIN_OBS, FACTOR_WINDOW, RIDGE_PENALTY
-from tests.analytics.conftest import _data_dir
+from tests._skfolio import skfolio_data_dir
 
 TOL = 1e-10
 ETFS = ["MTUM", "QUAL", "SIZE", "USMV", "VLUE"]
@@ -26,7 +26,7 @@ ETFS = ["MTUM", "QUAL", "SIZE", "USMV", "VLUE"]
 @pytest.fixture(scope="module")
 def panel(prices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(stock returns (T, 20), factor returns (T, 6)) from 2014 on, row 0 NaN."""
-    etf = pd.read_csv(_data_dir() / "factors_dataset.csv.gz", index_col=0, parse_dates=True)
+    etf = pd.read_csv(skfolio_data_dir() / "factors_dataset.csv.gz", index_col=0, parse_dates=True)
     joined = prices.join(etf, how="inner")
     ret = joined.pct_change()
     market = ret["SP500"].to_numpy()

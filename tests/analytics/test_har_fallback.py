@@ -7,9 +7,7 @@ fitted independently on the same squared returns, confirms the negative day.
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +16,7 @@ from arch.univariate import HARX
 
 from sigmasight.analytics._typing import Reason
 from sigmasight.analytics.volatility import har_forecast, har_forecasts_at
-from tests._ci import unavailable
+from tests._skfolio import skfolio_closes
 
 #: (symbol, date) where the 504-return HAR path has a non-positive day.
 NEGATIVE_PATHS = [
@@ -32,13 +30,7 @@ NEGATIVE_PATHS = [
 
 @pytest.fixture(scope="module")
 def returns() -> pd.DataFrame:
-    spec = importlib.util.find_spec("skfolio")
-    if spec is None or not spec.submodule_search_locations:
-        unavailable("skfolio", "skfolio (demo data) is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
-    stocks = pd.read_csv(folder / "sp500_dataset.csv.gz", index_col=0, parse_dates=True)
-    etfs = pd.read_csv(folder / "factors_dataset.csv.gz", index_col=0, parse_dates=True)
-    return stocks.join(etfs, how="left").pct_change(fill_method=None)
+    return skfolio_closes().pct_change(fill_method=None)
 
 
 def _arch_path(r: np.ndarray) -> np.ndarray:

@@ -370,3 +370,43 @@ def test_historical_tail_with_ties_beyond_the_sorted_head() -> None:
         q = np.quantile(r, 1 - c)
         assert got.var == -q
         assert got.cvar == pytest.approx(-r[r <= q].mean(), rel=1e-14)
+
+
+@pytest.mark.parametrize("fn", [rm.historical_var, rm.parametric_var, rm.cornish_fisher_var])
+def test_one_series_gives_floats_and_integer_counts(window: np.ndarray, fn: object) -> None:
+    """A 1-D input gives plain numbers (not one-element arrays) and its return count."""
+    got = fn(window[:, 0], 0.95)  # type: ignore[operator]
+    assert np.ndim(got.var) == 0
+    assert np.ndim(got.cvar) == 0
+    assert np.asarray(got.n_obs).dtype.kind == "i"
+    assert int(np.asarray(got.n_obs).reshape(-1)[0]) == 504
+    assert np.ndim(rm.max_drawdown(window[:, 0])) == 0
+    assert float(rm.max_drawdown(window[:, 0])) == pytest.approx(
+        float(empyrical.max_drawdown(window[:, 0])), rel=1e-12
+    )
+
+
+def test_the_default_minimum_of_returns_of_each_var_method() -> None:
+    """Normal and Cornish-Fisher: 2 returns (the fewest a sample deviation takes);
+    historical: 1."""
+    r = np.array([0.01, -0.02])
+    z = stats.norm.ppf(0.05)
+    expected = -(r.mean() + z * r.std(ddof=1))
+    assert float(rm.parametric_var(r, 0.95).var) == pytest.approx(expected, rel=1e-12)
+    assert np.isfinite(float(rm.cornish_fisher_var(r, 0.95).var))
+    assert np.isnan(float(rm.parametric_var(r[:1], 0.95).var))
+    # one return is enough for the historical figure: its own loss
+    one = rm.historical_var(np.array([-0.03]), 0.95)
+    assert float(one.var) == pytest.approx(0.03, rel=1e-15)
+    assert float(one.cvar) == pytest.approx(0.03, rel=1e-15)
+
+
+@pytest.mark.parametrize("annual", [0.04, -0.02, 0.0])
+def test_the_batch_turns_the_annual_risk_free_rate_into_a_per_session_rate(annual: float) -> None:
+    """The stored rows' rate: compounding it over 252 sessions gives the annual rate
+    back (numpy's product of 252 sessions, not the same formula inverted)."""
+    from sigmasight.batch.risk_metrics import per_period_rate
+
+    daily = per_period_rate(annual)
+    assert float(np.prod(np.full(252, 1.0 + daily))) - 1.0 == pytest.approx(annual, abs=1e-12)
+    assert (daily > 0) == (annual > 0)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -147,3 +148,47 @@ def session_key(client: TestClient, user_id: int) -> str:
         user = uow.session.get(User, user_id)
         assert user is not None, f"no user {user_id}"
         return str(user.session_key)
+
+
+# -- the demo user's books and strict GETs, shared by the analytics route tests ---------
+
+Json = dict[str, Any]
+ANALYTICS = "/api/v1/analytics/portfolio"
+
+
+@pytest.fixture(scope="module")
+def uow_factory(client: TestClient) -> Callable[[], UnitOfWork]:
+    """The app's own unit of work (over the database the module's ``client`` serves)."""
+    factory: Callable[[], UnitOfWork] = client.app.state.uow_factory  # type: ignore[attr-defined]
+    return factory
+
+
+@pytest.fixture(scope="module")
+def owner(uow_factory: Callable[[], UnitOfWork]) -> int:
+    """The demo user's id."""
+    with uow_factory() as uow:
+        user = uow.users.get_by_email(DEMO_EMAIL)
+        assert user is not None
+        return user.id
+
+
+@pytest.fixture(scope="module")
+def ids(uow_factory: Callable[[], UnitOfWork], owner: int) -> dict[str, int]:
+    """The demo books' ids by name."""
+    with uow_factory() as uow:
+        return {p.name: p.id for p in uow.portfolios.list_owned(owner)}
+
+
+def get_path(client: TestClient, headers: Headers, path: str, **params: object) -> Json:
+    """A 200 JSON answer with no NaN or infinity in its text."""
+    response = client.get(path, headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    assert "NaN" not in response.text
+    assert "Infinity" not in response.text
+    body: Json = response.json()
+    return body
+
+
+def get(client: TestClient, headers: Headers, pid: int, route: str, **params: object) -> Json:
+    """:func:`get_path` of a portfolio's analytics route."""
+    return get_path(client, headers, f"{ANALYTICS}/{pid}/{route}", **params)

@@ -20,12 +20,11 @@ from sqlalchemy import select, text
 
 from sigmasight.api import schemas_analytics as schemas
 from sigmasight.services import analytics as service
-from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.services.portfolios import PortfolioSpec, import_portfolio
 from sigmasight.storage.history import PortfolioSnapshot
 from sigmasight.storage.models import DailyPrice
 from sigmasight.storage.uow import UnitOfWork
-from tests.api.conftest import TEST_BENCHMARK_AS_OF
+from tests.api.conftest import TEST_BENCHMARK_AS_OF, get
 
 Headers = dict[str, str]
 Json = dict[str, Any]
@@ -50,35 +49,6 @@ ROUTES: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "snapshots": (service.snapshot_series, schemas.SnapshotSeriesOut),
 }
 AS_OF_ROUTES = [r for r in ROUTES if r != "snapshots"]
-
-
-@pytest.fixture(scope="module")
-def uow_factory(client: TestClient) -> Callable[[], UnitOfWork]:
-    factory: Callable[[], UnitOfWork] = client.app.state.uow_factory  # type: ignore[attr-defined]
-    return factory
-
-
-@pytest.fixture(scope="module")
-def owner(uow_factory: Callable[[], UnitOfWork]) -> int:
-    with uow_factory() as uow:
-        user = uow.users.get_by_email(DEMO_EMAIL)
-        assert user is not None
-        return user.id
-
-
-@pytest.fixture(scope="module")
-def ids(uow_factory: Callable[[], UnitOfWork], owner: int) -> dict[str, int]:
-    with uow_factory() as uow:
-        return {p.name: p.id for p in uow.portfolios.list_owned(owner)}
-
-
-def get(client: TestClient, headers: Headers, pid: int, route: str, **params: object) -> Json:
-    response = client.get(f"{BASE}/{pid}/{route}", headers=headers, params=params)
-    assert response.status_code == 200, response.text
-    assert "NaN" not in response.text
-    assert "Infinity" not in response.text
-    body: Json = response.json()
-    return body
 
 
 def stored(factory: Callable[[], UnitOfWork], pid: int, day: date) -> PortfolioSnapshot:

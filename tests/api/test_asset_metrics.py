@@ -31,12 +31,6 @@ INDICATORS = {
 RETURNS = {"1m", "3m", "6m", "YTD", "1y", "3y", "5y"}
 
 
-@pytest.fixture(scope="module")
-def uow_factory(client: TestClient) -> Callable[[], UnitOfWork]:
-    factory: Callable[[], UnitOfWork] = client.app.state.uow_factory  # type: ignore[attr-defined]
-    return factory
-
-
 def _strict(text: str) -> Any:
     def refuse(name: str) -> None:
         raise AssertionError(f"{name} in JSON")

@@ -7,21 +7,14 @@ import math
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_analytics import (
-    LATEST,
-    LONG_SHORT,
-    Headers,
-    get,
-    ids,  # noqa: F401 (fixture)
-    owner,  # noqa: F401 (fixture)
-    uow_factory,  # noqa: F401 (fixture)
-)
+from tests.api.conftest import Headers, get
+from tests.api.test_analytics import LATEST, LONG_SHORT
 
 
 def test_overview_and_sector_view_serve_the_same_gross_exposure(
     client: TestClient,
     demo_headers: Headers,
-    ids: dict[str, int],  # noqa: F811
+    ids: dict[str, int],
 ) -> None:
     pid = ids[LONG_SHORT]
     overview = get(client, demo_headers, pid, "overview", as_of=LATEST)
@@ -47,7 +40,7 @@ def test_overview_and_sector_view_serve_the_same_gross_exposure(
 def test_risk_weights_are_exposure_over_nav_and_sum_to_the_weighted_beta(
     client: TestClient,
     demo_headers: Headers,
-    ids: dict[str, int],  # noqa: F811
+    ids: dict[str, int],
 ) -> None:
     pid = ids[LONG_SHORT]
     risk = get(client, demo_headers, pid, "positions/risk", as_of=LATEST)
@@ -80,7 +73,7 @@ def test_risk_weights_are_exposure_over_nav_and_sum_to_the_weighted_beta(
 def test_weighted_beta_r2_is_served_as_the_mean_security_r2_it_is(
     client: TestClient,
     demo_headers: Headers,
-    ids: dict[str, int],  # noqa: F811
+    ids: dict[str, int],
 ) -> None:
     """Issue #13 item 4: the |exposure|-weighted mean of security R² is named for what it
     is; the portfolio's R² (share of its ex-ante variance the market explains) is the

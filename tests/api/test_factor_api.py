@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.domain.factors import FACTOR_KEYS, FACTORS
 from sigmasight.services.analytics import factors as factor_service
-from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.storage.history import (
     PortfolioFactorExposure,
     PortfolioSnapshot,
@@ -31,6 +30,7 @@ from sigmasight.storage.history import (
 from sigmasight.storage.history_factors import factor_figures
 from sigmasight.storage.models import DailyPrice, Position
 from sigmasight.storage.uow import UnitOfWork
+from tests.api.conftest import get_path
 
 Headers = dict[str, str]
 Json = dict[str, Any]
@@ -47,26 +47,6 @@ ETFS = {
 
 
 @pytest.fixture(scope="module")
-def uow_factory(client: TestClient) -> Callable[[], UnitOfWork]:
-    factory: Callable[[], UnitOfWork] = client.app.state.uow_factory  # type: ignore[attr-defined]
-    return factory
-
-
-@pytest.fixture(scope="module")
-def owner(uow_factory: Callable[[], UnitOfWork]) -> int:
-    with uow_factory() as uow:
-        user = uow.users.get_by_email(DEMO_EMAIL)
-        assert user is not None
-        return user.id
-
-
-@pytest.fixture(scope="module")
-def ids(uow_factory: Callable[[], UnitOfWork], owner: int) -> dict[str, int]:
-    with uow_factory() as uow:
-        return {p.name: p.id for p in uow.portfolios.list_owned(owner)}
-
-
-@pytest.fixture(scope="module")
 def closes(uow_factory: Callable[[], UnitOfWork]) -> pd.DataFrame:
     """Every stored close up to LATEST, date x symbol (adjusted close where known)."""
     with uow_factory() as uow:
@@ -78,15 +58,6 @@ def closes(uow_factory: Callable[[], UnitOfWork]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["date", "symbol", "adj", "close"])
     frame["price"] = frame["adj"].fillna(frame["close"]).astype(float)
     return frame.pivot(index="date", columns="symbol", values="price").sort_index()
-
-
-def get(client: TestClient, headers: Headers, path: str, **params: object) -> Json:
-    response = client.get(path, headers=headers, params=params)
-    assert response.status_code == 200, response.text
-    assert "NaN" not in response.text
-    assert "Infinity" not in response.text
-    body: Json = response.json()
-    return body
 
 
 def _window(closes: pd.DataFrame, day: date) -> tuple[pd.DataFrame, np.ndarray]:
@@ -110,8 +81,8 @@ def test_positions_and_portfolio_equal_statsmodels_on_stored_prices(
     returns, design = _window(closes, day)
     X = sm.add_constant(design)
     for pid in ids.values():
-        rows = get(client, demo_headers, f"{BASE}/{pid}/positions/factor-exposures", as_of=day)
-        book = get(client, demo_headers, f"{BASE}/{pid}/factor-exposures", as_of=day)
+        rows = get_path(client, demo_headers, f"{BASE}/{pid}/positions/factor-exposures", as_of=day)
+        book = get_path(client, demo_headers, f"{BASE}/{pid}/factor-exposures", as_of=day)
         assert rows["window"] == 252
         assert rows["observations"] == 252
         assert rows["method"] == "ols"
@@ -192,7 +163,7 @@ def test_seed_003_no_position_with_history_has_empty_exposures(
     seen = 0
     for method in ("ols", "ridge"):
         for pid in ids.values():
-            body = get(
+            body = get_path(
                 client, demo_headers, f"{BASE}/{pid}/positions/factor-exposures", method=method
             )
             assert body["method"] == method
@@ -221,7 +192,7 @@ def test_missing_factor_etf_gives_a_reason_not_an_error(
     client: TestClient, demo_headers: Headers, ids: dict[str, int]
 ) -> None:
     for pid in ids.values():
-        body = get(client, demo_headers, f"{BASE}/{pid}/factor-exposures", method="ridge")
+        body = get_path(client, demo_headers, f"{BASE}/{pid}/factor-exposures", method="ridge")
         by_key = {f["key"]: f for f in body["factors"]}
         assert [f["key"] for f in body["factors"]] == list(FACTOR_KEYS)
         for key in ("growth", "value_vtv", "small_cap", "rates"):
@@ -238,7 +209,7 @@ def test_missing_factor_etf_gives_a_reason_not_an_error(
 def test_registry_route_and_every_stored_key_is_registered(
     client: TestClient, demo_headers: Headers, uow_factory: Callable[[], UnitOfWork]
 ) -> None:
-    listed = get(client, demo_headers, "/api/v1/factors")
+    listed = get_path(client, demo_headers, "/api/v1/factors")
     assert [f["key"] for f in listed] == list(FACTOR_KEYS)
     assert listed[1] == {
         "key": "momentum",
@@ -269,12 +240,14 @@ def test_routes_return_the_service_result_and_validate_method(
 ) -> None:
     pid = ids["Long/Short Equity Fund"]
     for method in ("ols", "ridge"):
-        body = get(
+        body = get_path(
             client, demo_headers, f"{BASE}/{pid}/factor-exposures", method=method, as_of=PAST
         )
         want = factor_service.portfolio_factor_exposures(uow_factory, owner, pid, PAST, method)
         assert body == PortfolioFactorExposuresOut.model_validate(want).model_dump(mode="json")
-        body = get(client, demo_headers, f"{BASE}/{pid}/positions/factor-exposures", method=method)
+        body = get_path(
+            client, demo_headers, f"{BASE}/{pid}/positions/factor-exposures", method=method
+        )
         want2 = factor_service.position_factor_exposures(uow_factory, owner, pid, None, method)
         assert body == PositionFactorExposuresOut.model_validate(want2).model_dump(mode="json")
     bad = client.get(

@@ -21,44 +21,17 @@ from sqlalchemy import func, select
 
 from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
 from sigmasight.services import analytics as service
-from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.storage.history import PortfolioRiskMetrics, PortfolioSnapshot
 from sigmasight.storage.history_risk import var_entries
 from sigmasight.storage.models import DailyPrice, Portfolio, Position
 from sigmasight.storage.uow import UnitOfWork
+from tests.api.conftest import get
 
 Headers = dict[str, str]
 Json = dict[str, Any]
 BASE = "/api/v1/analytics/portfolio"
 LATEST = date(2022, 12, 28)
 GROWTH, DIVERSIFIED = "Concentrated Growth", "Diversified Individual"
-
-
-@pytest.fixture(scope="module")
-def uow_factory(client: TestClient) -> Callable[[], UnitOfWork]:
-    factory: Callable[[], UnitOfWork] = client.app.state.uow_factory  # type: ignore[attr-defined]
-    return factory
-
-
-@pytest.fixture(scope="module")
-def owner(uow_factory: Callable[[], UnitOfWork]) -> int:
-    with uow_factory() as uow:
-        user = uow.users.get_by_email(DEMO_EMAIL)
-        assert user is not None
-        return user.id
-
-
-@pytest.fixture(scope="module")
-def ids(uow_factory: Callable[[], UnitOfWork], owner: int) -> dict[str, int]:
-    with uow_factory() as uow:
-        return {p.name: p.id for p in uow.portfolios.list_owned(owner)}
-
-
-def get(client: TestClient, headers: Headers, pid: int, route: str, **params: object) -> Json:
-    response = client.get(f"{BASE}/{pid}/{route}", headers=headers, params=params)
-    assert response.status_code == 200, response.text
-    body: Json = response.json()
-    return body
 
 
 class Book:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +24,7 @@ from sigmasight.storage.history import (
     SecurityVolatility,
 )
 from sigmasight.storage.models import DailyPrice, Portfolio
+from tests._skfolio import skfolio_stocks
 from tests.batch.conftest import UowFactory
 
 HAR_DAY = date(2022, 2, 25)
@@ -132,10 +131,7 @@ def test_long_short_exposures_recomputed_from_closes_and_deltas(
     short), the private fund in no exposure but in ``private_value``."""
     day = date(2022, 12, 28)
     assert run_batch(demo_db, chain, calendar, day, day).ok
-    folder = Path(next(iter(importlib.util.find_spec("skfolio").submodule_search_locations)))  # type: ignore[union-attr, arg-type]
-    closes = pd.read_csv(
-        folder / "datasets" / "data" / "sp500_dataset.csv.gz", index_col=0, parse_dates=True
-    ).loc[:"2022-12-28"]
+    closes = skfolio_stocks().loc[:"2022-12-28"]
     last = closes.iloc[-1]
     stocks = {"MSFT": 4000, "LLY": 2500, "UNH": 1500, "JPM": 5000, "XOM": 12000, "CVX": 5000}
     stocks |= {"PG": 4000, "BBY": -6000, "GE": -5000, "RRC": -15000, "BAC": -12000}

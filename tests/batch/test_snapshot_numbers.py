@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +17,7 @@ from sigmasight.services.analytics import sector_exposure
 from sigmasight.services.demo import demo_book_csv
 from sigmasight.storage.history import PortfolioSnapshot
 from sigmasight.storage.models import Portfolio
+from tests._skfolio import skfolio_closes
 from tests.batch.conftest import UowFactory
 
 DAY = date(2022, 12, 28)
@@ -26,15 +25,7 @@ DAY = date(2022, 12, 28)
 
 @pytest.fixture(scope="module")
 def closes() -> pd.DataFrame:
-    spec = importlib.util.find_spec("skfolio")
-    assert spec is not None
-    assert spec.submodule_search_locations
-    folder = Path(spec.submodule_search_locations[0]) / "datasets" / "data"
-    stocks = pd.read_csv(folder / "sp500_dataset.csv.gz", index_col=0, parse_dates=True)
-    etfs = pd.read_csv(folder / "factors_dataset.csv.gz", index_col=0, parse_dates=True)
-    index = pd.read_csv(folder / "sp500_index.csv.gz", index_col=0, parse_dates=True)
-    frame = stocks.join(etfs, how="left").join(index.rename(columns={"SP500": "^GSPC"}))
-    return frame.loc[:"2022-12-28"]
+    return skfolio_closes(index=True).loc[:"2022-12-28"]
 
 
 def _book(name: str) -> pd.DataFrame:

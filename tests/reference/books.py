@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,9 @@ class BookReference:
         self.raw = raw
         self.returns = raw.returns
         self.sessions = raw.sessions()
+        self._rows: dict[int, list[Any]] = {}
+        self._inception: dict[int, date] = {}
+        self._flows: dict[int, list[tuple[date, float]]] = {}
 
     # -- valuation -----------------------------------------------------------------
     def _first_session_on_or_after(self, day: date) -> int:
@@ -123,9 +127,15 @@ class BookReference:
         found = self.raw.positions
         return found[found.portfolio_id == portfolio]
 
+    def lot_rows(self, portfolio: int) -> list[Any]:
+        """The book's lots as named tuples (read once: the references walk them often)."""
+        if portfolio not in self._rows:
+            self._rows[portfolio] = list(self.lots(portfolio).itertuples())
+        return self._rows[portfolio]
+
     def held(self, portfolio: int, day: date) -> list[Lot]:
         out = []
-        for lot in self.lots(portfolio).itertuples():
+        for lot in self.lot_rows(portfolio):
             exit_day, _ = self._exit(lot)  # type: ignore[arg-type]
             if lot.entry_date > day or (exit_day is not None and exit_day <= day):
                 continue
@@ -146,7 +156,7 @@ class BookReference:
 
     def cumulative_pnl(self, portfolio: int, day: date) -> float:
         total = 0.0
-        for lot in self.lots(portfolio).itertuples():
+        for lot in self.lot_rows(portfolio):
             if lot.entry_date > day:
                 continue
             units = self._units(lot)  # type: ignore[arg-type]
@@ -158,19 +168,25 @@ class BookReference:
         return total
 
     def inception(self, portfolio: int) -> date:
-        lots = self.lots(portfolio)
-        first = min(lots.entry_date)
-        return self.sessions[self._first_session_on_or_after(first)]
+        if portfolio not in self._inception:
+            first = min(self.lots(portfolio).entry_date)
+            self._inception[portfolio] = self.sessions[self._first_session_on_or_after(first)]
+        return self._inception[portfolio]
+
+    def flows(self, portfolio: int) -> list[tuple[date, float]]:
+        """(session the flow is booked on, amount) of each of the book's flows."""
+        if portfolio not in self._flows:
+            flows = self.raw.flows
+            mine = flows[flows.portfolio_id == portfolio]
+            last = len(self.sessions) - 1
+            self._flows[portfolio] = [
+                (self.sessions[min(self._first_session_on_or_after(d), last)], float(a))
+                for d, a in zip(mine.day, mine.amount, strict=True)
+            ]
+        return self._flows[portfolio]
 
     def cumulative_flows(self, portfolio: int, day: date) -> float:
-        flows = self.raw.flows
-        mine = flows[flows.portfolio_id == portfolio]
-        booked = [
-            a
-            for d, a in zip(mine.day, mine.amount, strict=True)
-            if self.sessions[min(self._first_session_on_or_after(d), len(self.sessions) - 1)] <= day
-        ]
-        return float(sum(booked))
+        return float(sum(a for booked, a in self.flows(portfolio) if booked <= day))
 
     def nav(self, portfolio: int, day: date) -> float:
         return (

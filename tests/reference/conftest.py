@@ -19,8 +19,11 @@ from sigmasight.services.demo import DEMO_AS_OF, DEMO_BACKFILL_START, load_demo
 from sigmasight.storage.db import make_engine, make_session_factory
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
+from tests.reference.assets import AssetReference
 from tests.reference.books import BookReference
+from tests.reference.factors import FactorReference
 from tests.reference.raw import Raw, read_raw
+from tests.reference.risk import RiskReference
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +55,21 @@ def raw(demo_engine: Engine) -> Raw:
 @pytest.fixture(scope="session")
 def books(raw: Raw) -> BookReference:
     return BookReference(raw)
+
+
+@pytest.fixture(scope="session")
+def risk(books: BookReference) -> RiskReference:
+    return RiskReference(books)
+
+
+@pytest.fixture(scope="session")
+def factors(books: BookReference) -> FactorReference:
+    return FactorReference(books)
+
+
+@pytest.fixture(scope="session")
+def assets(raw: Raw) -> AssetReference:
+    return AssetReference(raw)
 
 
 def stored_rows(engine: Engine, model: type, **where: object) -> pd.DataFrame:

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from io import StringIO
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from scipy.stats import norm
 
 from sigmasight.services.demo import DEMO_BOOKS, demo_book_csv
-from tests._ci import unavailable
+from tests._skfolio import skfolio_closes
 
 
 @pytest.fixture(scope="module")
 def closes() -> pd.DataFrame:
-    spec = importlib.util.find_spec("skfolio")
-    if spec is None or not spec.submodule_search_locations:
-        unavailable("skfolio", "skfolio (demo data) is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
-    stocks = pd.read_csv(folder / "sp500_dataset.csv.gz", index_col=0, parse_dates=True)
-    etfs = pd.read_csv(folder / "factors_dataset.csv.gz", index_col=0, parse_dates=True)
-    return stocks.join(etfs, how="left")
+    return skfolio_closes()
 
 
 def _rows(file: str) -> pd.DataFrame:
