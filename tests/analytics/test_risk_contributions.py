@@ -17,7 +17,7 @@ from sigmasight.analytics.risk_contributions import (
     factor_contributions,
     group_contributions,
 )
-from tests.analytics.conftest import _data_dir
+from tests._skfolio import skfolio_data_dir
 
 C = 0.95
 ETFS = ["MTUM", "QUAL", "SIZE", "USMV", "VLUE"]
@@ -165,7 +165,7 @@ def test_groups_sum_members(returns: np.ndarray, weights: np.ndarray) -> None:
 def factor_panel(prices: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stock returns (T, 20), factor returns (T, 6: market and ETF minus market) and OLS
     loadings (20, 6) fitted here with numpy's least squares."""
-    etf = pd.read_csv(_data_dir() / "factors_dataset.csv.gz", index_col=0, parse_dates=True)
+    etf = pd.read_csv(skfolio_data_dir() / "factors_dataset.csv.gz", index_col=0, parse_dates=True)
     ret = prices.join(etf, how="inner").pct_change().iloc[-504:]
     market = ret["SP500"].to_numpy()
     F = np.column_stack([market] + [ret[e].to_numpy() - market for e in ETFS])

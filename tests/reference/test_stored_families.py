@@ -18,7 +18,11 @@ from sqlalchemy import Engine
 
 from sigmasight.storage.history import SecurityVolatility
 from sigmasight.storage.history_assets import AssetPerformanceMetric
-from sigmasight.storage.history_factors import PortfolioFactorExposure, SecurityFactorExposure
+from sigmasight.storage.history_factors import (
+    PortfolioFactorExposure,
+    SecurityFactorExposure,
+    factor_figures,
+)
 from sigmasight.storage.history_risk import PortfolioRiskMetrics
 from tests.reference.assets import AssetReference
 from tests.reference.compare import mismatches
@@ -62,11 +66,14 @@ def test_every_risk_metric_column_equals_empyrical_and_scipy(
     expected = risk.row(portfolio, day)
     expected["notes"] = risk.notes(expected)
     assert set(stored) == set(expected) | {"portfolio_id", "calc_date"}, "unreferenced column"
-    assert [e["scaling"] for e in stored["var"]] == [e["scaling"] for e in expected["var"]]  # type: ignore[index,union-attr]
-    for got, want in zip(stored["var"], expected["var"], strict=True):  # type: ignore[call-overload]
+    # the JSON columns as entries (they are stored as columns; see storage/history_risk.py)
+    shaped = PortfolioRiskMetrics(var=stored["var"], drawdowns=stored["drawdowns"])
+    var, drawdowns = shaped.var_entries, shaped.drawdown_entries
+    assert [e["scaling"] for e in var] == [e["scaling"] for e in expected["var"]]  # type: ignore[union-attr]
+    for got, want in zip(var, expected["var"], strict=True):  # type: ignore[call-overload]
         assert not mismatches(got, want), (got["method"], got["confidence"], mismatches(got, want))
-    assert len(stored["drawdowns"]) == len(expected["drawdowns"])  # type: ignore[arg-type]
-    for got, want in zip(stored["drawdowns"], expected["drawdowns"], strict=True):  # type: ignore[call-overload]
+    assert len(drawdowns) == len(expected["drawdowns"])  # type: ignore[arg-type]
+    for got, want in zip(drawdowns, expected["drawdowns"], strict=True):  # type: ignore[call-overload]
         assert not mismatches(got, want), mismatches(got, want)
     scalars = {k: v for k, v in expected.items() if k not in {"var", "drawdowns"}}
     assert not mismatches(stored, scalars), mismatches(stored, scalars)
@@ -156,13 +163,14 @@ def test_every_portfolio_factor_value_equals_the_reference(
                 part,
                 mismatches(got[part], want[part]),
             )  # type: ignore[index]
-        assert set(got["factors"]) == set(want["factors"])  # type: ignore[index]
+        per_factor = factor_figures(got)  # type: ignore[arg-type]
+        assert set(per_factor) == set(want["factors"])  # type: ignore[index]
         for key, figures in want["factors"].items():  # type: ignore[index]
-            assert not mismatches(got["factors"][key], figures), (
+            assert not mismatches(per_factor[key], figures), (
                 method,
                 key,
-                mismatches(got["factors"][key], figures),
-            )  # type: ignore[index]
+                mismatches(per_factor[key], figures),
+            )
         counts = {k: want[k] for k in ("positions_covered", "positions_held")}  # type: ignore[index]
         assert not mismatches(got, counts), mismatches(got, counts)
     assert not mismatches(stored, expected), mismatches(stored, expected)
