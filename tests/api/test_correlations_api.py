@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from scipy import stats
 from sqlalchemy import func, select
 
-from sigmasight.services.demo import DEMO_EMAIL
 from sigmasight.storage.history import AssetCorrelation
 from sigmasight.storage.models import DailyPrice, Position, Security
 from sigmasight.storage.uow import UnitOfWork
@@ -39,17 +38,8 @@ ETFS = {
 
 
 @pytest.fixture(scope="module")
-def uow_factory(client: TestClient) -> Callable[[], UnitOfWork]:
-    factory: Callable[[], UnitOfWork] = client.app.state.uow_factory  # type: ignore[attr-defined]
-    return factory
-
-
-@pytest.fixture(scope="module")
-def pid(uow_factory: Callable[[], UnitOfWork]) -> int:
-    with uow_factory() as uow:
-        user = uow.users.get_by_email(DEMO_EMAIL)
-        assert user is not None
-        return next(p.id for p in uow.portfolios.list_owned(user.id) if p.name == GROWTH)
+def pid(ids: dict[str, int]) -> int:
+    return ids[GROWTH]
 
 
 class Raw:

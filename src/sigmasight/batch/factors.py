@@ -34,6 +34,7 @@ from sigmasight.domain.factors import (
     VIF_THRESHOLD,
     FactorMethod,
 )
+from sigmasight.storage.history_factors import PER_FACTOR
 
 METHODS: dict[str, float | None] = {
     FactorMethod.OLS.value: None,
@@ -284,20 +285,6 @@ def _portfolio_method(
     }
 
 
-#: Per-factor figures of an estimator, stored as columns under ``factors`` (one list
-#: per figure, entry k for ``factors["keys"][k]``).
-PER_FACTOR = (
-    "weighted",
-    "weighted_se",
-    "direct",
-    "direct_se",
-    "direct_t",
-    "direct_p",
-    "difference",
-    "exposure",
-    "risk_contribution",
-    "risk_share",
-)
 _PER_FACTOR_SOURCE = {
     "exposure": "currency",
     "risk_contribution": "contribution",

@@ -54,6 +54,22 @@ class PortfolioFactorExposure(Base):
     ridge: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+#: Per-factor figures of an estimator, stored as columns under ``factors`` (one list
+#: per figure, entry k for ``factors["keys"][k]``).
+PER_FACTOR = (
+    "weighted",
+    "weighted_se",
+    "direct",
+    "direct_se",
+    "direct_t",
+    "direct_p",
+    "difference",
+    "exposure",
+    "risk_contribution",
+    "risk_share",
+)
+
+
 def factor_figures(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """An estimator's stored per-factor figures as ``{factor_key: {figure: value}}``
     (rows store them as columns; rows written before that are already this mapping)."""

@@ -26,7 +26,7 @@ from sigmasight.storage.history import (
     SecurityFactorExposure,
     SecurityVolatility,
 )
-from sigmasight.storage.history_factors import factor_figures
+from sigmasight.storage.history_factors import PER_FACTOR, factor_figures
 from sigmasight.storage.models import Position
 
 _STATS = ("loading", "std_error", "t_stat", "p_value")
@@ -154,21 +154,7 @@ def portfolio_factor_exposures(
                     description=f.description,
                     active=f.key in stored,
                     reason=row.absent.get(f.key),
-                    **{
-                        name: values.get(name)
-                        for name in (
-                            "weighted",
-                            "weighted_se",
-                            "direct",
-                            "direct_se",
-                            "direct_t",
-                            "direct_p",
-                            "difference",
-                            "exposure",
-                            "risk_contribution",
-                            "risk_share",
-                        )
-                    },
+                    **{name: values.get(name) for name in PER_FACTOR},
                 )
             )
         direct = _clean(figures["direct"])
