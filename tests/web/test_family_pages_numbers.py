@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import create_engine
 
@@ -61,12 +62,15 @@ def test_risk_metrics_and_factors_pages(
     live_server: str,
     web_risk: RiskReference,
     web_factors: FactorReference,
+    web_books: BookReference,
+    web_assets: AssetReference,
     portfolio: int,
 ) -> None:
-    """The VaR & drawdowns page, the overview's VaR card and the factors page (headline
-    cards and every row of the loadings table) of one book, one login."""
+    """The VaR & drawdowns page, the overview's VaR and trend cards and the factors page
+    (headline cards and every row of the loadings table) of one book, one login."""
     _login(page, live_server)
     _risk_metrics_page(page, live_server, web_risk.row(portfolio, BATCH_END), portfolio)
+    _trend_card(page, web_books, web_assets, portfolio)
     _factors_page(page, live_server, web_factors.portfolio_row(portfolio, BATCH_END), portfolio)
 
 
@@ -78,6 +82,20 @@ def _risk_metrics_page(page: Any, base: str, expected: dict[str, Any], portfolio
     _shows(page, "max-drawdown", expected["max_drawdown"], 1, percent=True)
     page.goto(f"{base}/portfolios/{portfolio}")
     _shows(page, "var99", expected["var_99_1d"], 2, percent=True)
+
+
+def _trend_card(page: Any, books: BookReference, assets: AssetReference, portfolio: int) -> None:
+    """The overview (open) shows, of the held securities with a 200-session SMA, how many
+    close above it, and their median 1-year return, from the reference's figures."""
+    held = {lot.column for lot in books.held(portfolio, BATCH_END) if lot.column is not None}
+    rows = [assets.row(symbol, BATCH_END) for symbol in sorted(held)]
+    with_sma = [r for r in rows if r["sma_200"] is not None]
+    above = sum(float(r["close"]) > float(r["sma_200"]) for r in with_sma)  # type: ignore[arg-type]
+    text = page.get_by_test_id("above-sma200").inner_text().strip()
+    assert text == f"{above} of {len(with_sma)}"
+    years = sorted(float(r["return_1y"]) for r in rows if r["return_1y"] is not None)  # type: ignore[arg-type]
+    card = page.locator(".card:has([data-testid=above-sma200]) .muted").inner_text()
+    _close(card.split("median 1y return")[1].split("%")[0], 100 * float(np.median(years)), 1)
 
 
 def _factors_page(page: Any, base: str, row: dict[str, Any], portfolio: int) -> None:

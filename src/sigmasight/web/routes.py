@@ -231,6 +231,13 @@ def _factor_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date)
         return None
 
 
+def _correlation_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
+    """The overview's correlation card: the stored summary, or None before the batch."""
+    from sigmasight.services.analytics import correlations as correlation_views
+
+    return correlation_views.correlation_summary(uow_factory, owner, portfolio_id, day)
+
+
 @router.get("/portfolios/{portfolio_id}", name="web_overview")
 def overview(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
@@ -248,6 +255,10 @@ def overview(
             "pnl": pnl_periods(uow_factory, owner, portfolio_id, view.as_of),
             "risk": risk,
             "factors": _factor_headline(uow_factory, owner, portfolio_id, view.as_of),
+            "trend": asset_metrics.trend_breadth(
+                asset_metrics.position_metrics(uow_factory, owner, portfolio_id, view.as_of)
+            ),
+            "corr": _correlation_headline(uow_factory, owner, portfolio_id, view.as_of),
             "oh": extra,
             "figures_json": figures,
         }

@@ -153,6 +153,37 @@ def position_metrics(
         return PositionMetricsView(portfolio_id, ctx.as_of, tuple(out))
 
 
+@dataclass(frozen=True)
+class TrendBreadth:
+    """The overview's asset-metrics headline: of the book's securities (each counted
+    once, options on their underlying) with a settled 200-session SMA, how many close
+    above it, and the median 1-year return of those with one."""
+
+    above_sma_200: int
+    with_sma_200: int
+    median_return_1y: float | None
+    with_return_1y: int
+
+
+def trend_breadth(view: PositionMetricsView) -> TrendBreadth:
+    """:class:`TrendBreadth` of the positions' stored figures."""
+    distance: dict[str, float] = {}
+    year: dict[str, float] = {}
+    for p in view.positions:
+        if p.security is None or p.metrics is None:
+            continue
+        if p.dist_sma_200 is not None:
+            distance[p.security] = p.dist_sma_200
+        if p.metrics.returns.get("1y") is not None:
+            year[p.security] = float(p.metrics.returns["1y"])  # type: ignore[arg-type]
+    ordered = sorted(year.values())
+    n = len(ordered)
+    median = None
+    if n:
+        median = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2.0
+    return TrendBreadth(sum(d > 0 for d in distance.values()), len(distance), median, n)
+
+
 #: Sessions of history the security page charts.
 CHART_SESSIONS = 252
 

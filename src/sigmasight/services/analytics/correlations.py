@@ -97,6 +97,16 @@ def _summary(uow: UnitOfWork, portfolio_id: int, day: date) -> CorrelationSummar
     )
 
 
+def correlation_summary(
+    uow_factory: UowFactory, owner_id: int, portfolio_id: int, as_of: date | None = None
+) -> CorrelationSummary | None:
+    """The book's stored correlation summary on ``as_of`` (default: the latest
+    snapshot), or None before the batch stored one (the overview's headline)."""
+    with uow_factory() as uow:
+        ctx = load_context(uow, owner_id, portfolio_id, as_of)
+        return _summary(uow, portfolio_id, ctx.as_of)
+
+
 @dataclass(frozen=True)
 class CorrelationMatrixView:
     portfolio_id: int
