@@ -232,10 +232,6 @@ def _calendar_iso(inputs: BatchInputs) -> list[str]:
     return listed
 
 
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
 def _columns(
     inputs: BatchInputs,
     block: dict[str, Any],
