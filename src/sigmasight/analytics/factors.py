@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import stdtr
 
 from sigmasight.analytics._typing import ArrayLike, FloatArray, IntArray, Reason, ReasonArray
@@ -191,24 +192,47 @@ def fit_factors(
     """
     Y = np.asarray(y, dtype=np.float64)
     F = np.asarray(factors, dtype=np.float64)
-    K = F.shape[1]
-    rows_ok: np.ndarray = np.asarray(np.isfinite(F).all(axis=1))
-    mask = np.isfinite(Y) & rows_ok[:, None]
+    fit = fit_factors_stacked(Y[None], F[None], ridge=ridge, min_obs=min_obs)
+    return FactorFit(*(getattr(fit, name)[0] for name in FactorFit.__slots__))
+
+
+def fit_factors_stacked(
+    y: FloatArray, factors: FloatArray, *, ridge: float | None = None, min_obs: int = 3
+) -> FactorFit:
+    """:func:`fit_factors` of B windows at once: ``y`` (B, W, N) on ``factors``
+    (B, W, K), window ``b`` of every column fitted on window ``b`` of the factors (a
+    window cut short is padded with NaN factor rows, which are no observations).
+
+    Returns
+    -------
+    FactorFit
+        Leading shape (B, N).
+    """
+    Y, F = y, factors
+    K = F.shape[-1]
+    rows_ok: npt.NDArray[np.bool_] = np.asarray(np.isfinite(F).all(axis=-1))  # (B, W)
+    mask = np.isfinite(Y) & rows_ok[..., None]
     m = mask.astype(np.float64)
-    n = m.sum(axis=0)
+    n = m.sum(axis=-2)  # (B, N)
     n_safe = np.maximum(n, 1.0)
-    centre = F[rows_ok].mean(axis=0) if rows_ok.any() else np.zeros(K)
-    Fc = np.where(rows_ok[:, None], F - centre, 0.0)
-    y_mean = np.where(mask, Y, 0.0).sum(axis=0) / n_safe
-    Yc = np.where(mask, Y - y_mean, 0.0)
-    fsum = m.T @ Fc  # (N, K)
-    fbar = fsum / n_safe[:, None]
-    outer = (Fc[:, :, None] * Fc[:, None, :]).reshape(-1, K * K)
-    gram = (m.T @ outer).reshape(-1, K, K) - n[:, None, None] * fbar[:, :, None] * fbar[:, None, :]
-    ysum = Yc.sum(axis=0)
-    cross = Yc.T @ Fc - fbar * ysum[:, None]
-    cyy = (Yc * Yc).sum(axis=0) - ysum * ysum / n_safe
-    return _solve(n, gram, cross, cyy, y_mean + ysum / n_safe, fbar + centre, ridge, min_obs)
+    count = rows_ok.sum(axis=-1)[:, None]
+    centre = np.where(rows_ok[..., None], F, 0.0).sum(axis=-2) / np.maximum(count, 1)
+    Fc = np.where(rows_ok[..., None], F - centre[:, None, :], 0.0)
+    y_mean = np.where(mask, Y, 0.0).sum(axis=-2) / n_safe
+    Yc = np.where(mask, Y - y_mean[:, None, :], 0.0)
+    mT = np.swapaxes(m, -1, -2)  # (B, N, W)
+    fsum = mT @ Fc  # (B, N, K)
+    fbar = fsum / n_safe[..., None]
+    outer = (Fc[..., :, None] * Fc[..., None, :]).reshape(*Fc.shape[:-1], K * K)
+    gram = (mT @ outer).reshape(*n.shape, K, K) - n[..., None, None] * (
+        fbar[..., :, None] * fbar[..., None, :]
+    )
+    ysum = Yc.sum(axis=-2)
+    cross = np.swapaxes(Yc, -1, -2) @ Fc - fbar * ysum[..., None]
+    cyy = (Yc * Yc).sum(axis=-2) - ysum * ysum / n_safe
+    return _solve(
+        n, gram, cross, cyy, y_mean + ysum / n_safe, fbar + centre[:, None, :], ridge, min_obs
+    )
 
 
 def _prefix(a: FloatArray) -> FloatArray:

@@ -9,6 +9,7 @@ book's ex-ante return series directly, with the same estimator.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,8 @@ import scipy.sparse as sp
 
 from sigmasight.analytics._typing import Reason
 from sigmasight.analytics.exposures import exposure_matrix
-from sigmasight.analytics.factors import FactorFit, fit_factors, rolling_factor_fits
-from sigmasight.analytics.returns import portfolio_returns
+from sigmasight.analytics.factors import FactorFit, fit_factors_stacked, rolling_factor_fits
+from sigmasight.analytics.returns import portfolio_returns, trailing_windows
 from sigmasight.batch.columns import Columns, finite, ints
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.snapshots import held_positions
@@ -41,6 +42,8 @@ METHODS: dict[str, float | None] = {
     FactorMethod.RIDGE.value: RIDGE_PENALTY,
 }
 _CACHE = "security_factors"
+#: Most run rows per block of the portfolio step (bounds its (W, B * S) return windows).
+DATE_BLOCK = 32
 _FIT_FIELDS = ("loading", "std_error", "t_stat", "vif")
 _SCALARS = ("intercept", "r_squared", "adj_r_squared", "residual_vol", "condition_number")
 
@@ -222,41 +225,52 @@ def security_factor_rows(inputs: BatchInputs, returns: FloatArray, rows: slice) 
     return out
 
 
-def _factor_covariance(F: FloatArray) -> FloatArray:
-    """Sample covariance (ddof 1) of the factor returns on sessions where all are finite."""
-    ok = np.isfinite(F).all(axis=1)
-    if ok.sum() < 2:
-        return np.full((F.shape[1], F.shape[1]), np.nan)
-    return np.atleast_2d(np.cov(F[ok], rowvar=False))
+def _factor_covariances(F: FloatArray) -> FloatArray:
+    """Sample covariance (ddof 1) of each window's factor returns (B, W, K) on its
+    sessions where all are finite, (B, K, K); NaN where fewer than two."""
+    ok: npt.NDArray[np.bool_] = np.asarray(np.isfinite(F).all(axis=-1))  # (B, W)
+    n = ok.sum(axis=-1).astype(np.float64)
+    mean = np.where(ok[..., None], F, 0.0).sum(axis=-2) / np.maximum(n, 1.0)[:, None]
+    Fc = np.where(ok[..., None], F - mean[:, None, :], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov: FloatArray = (np.swapaxes(Fc, -1, -2) @ Fc) / (n - 1.0)[:, None, None]
+    cov[n < 2] = np.nan
+    return cov
 
 
 def _portfolio_method(
     E: sp.csr_array,
     nav: FloatArray,
     fit: FactorFit,
-    d: int,
+    ds: slice,
     active: npt.NDArray[np.int64],
-    F_window: FloatArray,
+    F_windows: FloatArray,
     series: FloatArray,
     ridge: float | None,
 ) -> dict[str, FloatArray]:
-    """Weighted and direct loadings, currency exposures and the risk split, (P, ...)."""
-    loading = fit.loading[d][:, active]  # (S, Ka)
-    ok = (fit.reason[d] == Reason.OK).astype(np.float64)
-    covered = E @ sp.diags_array(ok)
+    """Weighted and direct loadings, currency exposures and the risk split of the B
+    dates ``ds`` of the run rows at once, as (B * P, ...) arrays (row ``b * P + p``):
+    ``E`` is block-diagonal (B * P, B * S), ``F_windows`` (B, W, Ka) and ``series``
+    (B, W, P) each date's trailing window."""
+    B, P = F_windows.shape[0], nav.size // F_windows.shape[0]
+    Ka = active.size
+    loading = fit.loading[ds][..., active].reshape(-1, Ka)  # (B * S, Ka)
+    ok = (fit.reason[ds] == Reason.OK).astype(np.float64).reshape(-1)
+    covered = sp.csr_array(E @ sp.diags_array(ok))
     scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), np.nan)
-    currency = np.asarray(covered @ np.nan_to_num(loading))  # (P, Ka)
+    currency = np.asarray(covered @ np.nan_to_num(loading))  # (B * P, Ka)
     weighted = currency * scale[:, None]
-    se2 = np.nan_to_num(fit.std_error[d][:, active] ** 2)
-    weighted_se = np.sqrt(np.asarray(covered.power(2) @ se2)) * np.abs(scale)[:, None]
-    s2 = np.nan_to_num(fit.residual_variance[d])
-    specific = np.asarray(covered.power(2) @ s2) * scale**2 * TRADING_DAYS_PER_YEAR
-    cov = _factor_covariance(F_window[:, active]) * TRADING_DAYS_PER_YEAR
-    marginal = weighted @ cov
+    se2 = np.nan_to_num(fit.std_error[ds][..., active].reshape(-1, Ka) ** 2)
+    squared = covered.power(2)
+    weighted_se = np.sqrt(np.asarray(squared @ se2)) * np.abs(scale)[:, None]
+    s2 = np.nan_to_num(fit.residual_variance[ds].reshape(-1))
+    specific = np.asarray(squared @ s2) * scale**2 * TRADING_DAYS_PER_YEAR
+    cov = _factor_covariances(F_windows) * TRADING_DAYS_PER_YEAR  # (B, Ka, Ka)
+    marginal = (weighted.reshape(B, P, Ka) @ cov).reshape(-1, Ka)
     contribution = weighted * marginal
     factor_var = contribution.sum(axis=1)
     total = factor_var + specific
-    direct = fit_factors(series, F_window[:, active], ridge=ridge, min_obs=FACTOR_MIN_OBS)
+    direct = fit_factors_stacked(series, F_windows, ridge=ridge, min_obs=FACTOR_MIN_OBS)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = contribution / total[:, None]
         specific_share = specific / total
@@ -270,16 +284,16 @@ def _portfolio_method(
         "specific_var": specific,
         "total_var": total,
         "specific_share": specific_share,
-        "direct": direct.loading,
-        "direct_se": direct.std_error,
-        "direct_t": direct.t_stat,
-        "direct_p": direct.p_value(),
-        "r_squared": direct.r_squared,
-        "adj_r_squared": direct.adj_r_squared,
-        "residual_vol": direct.residual_vol,
-        "condition_number": direct.condition_number,
-        "observations": direct.n_obs.astype(np.float64),
-        "reason": direct.reason.astype(np.float64),
+        "direct": direct.loading.reshape(-1, Ka),
+        "direct_se": direct.std_error.reshape(-1, Ka),
+        "direct_t": direct.t_stat.reshape(-1, Ka),
+        "direct_p": direct.p_value().reshape(-1, Ka),
+        "r_squared": direct.r_squared.reshape(-1),
+        "adj_r_squared": direct.adj_r_squared.reshape(-1),
+        "residual_vol": direct.residual_vol.reshape(-1),
+        "condition_number": direct.condition_number.reshape(-1),
+        "observations": direct.n_obs.reshape(-1).astype(np.float64),
+        "reason": direct.reason.reshape(-1).astype(np.float64),
         "covered": np.asarray((covered != 0).sum(axis=1), dtype=np.float64),
         "held": np.asarray((E != 0).sum(axis=1), dtype=np.float64),
     }
@@ -345,39 +359,67 @@ def portfolio_method_rows(
 def portfolio_factor_rows(
     inputs: BatchInputs, returns: FloatArray, vol63: FloatArray, valuation: Valuation, rows: slice
 ) -> Columns:
-    """Rows of ``portfolio_factor_exposures``: each live book on each run row."""
+    """Rows of ``portfolio_factor_exposures``: each live book on each run row.
+
+    Dates are computed in blocks (runs of at most :data:`DATE_BLOCK` dates with the same
+    active factors): one block-diagonal exposure matrix, one product for the books'
+    trailing return windows and one stacked regression per block, so a backfill costs a
+    few array operations per block instead of a dozen per date; a date's figures do not
+    depend on the block it falls in."""
     fits = security_factors(inputs, returns, rows)
     P, S = inputs.portfolios.id.size, len(inputs.symbols)
     out: Columns = {}
-    for d, t in enumerate(range(rows.start, rows.stop)):
-        live = np.flatnonzero(t >= valuation.inception)
-        if live.size == 0:
-            continue
-        nav = valuation.nav[valuation.row(t)]
-        held = held_positions(inputs, valuation, vol63, np.array([t]))
-        E = exposure_matrix(held.positions, P, S).matrix
-        active = np.flatnonzero(fits.active[d])
+    for lo, hi in _date_blocks(fits.active):
+        ts = np.arange(rows.start + lo, rows.start + hi)
+        B = ts.size
+        active = np.flatnonzero(fits.active[lo])
         keys = [FACTORS[k].key for k in active]
-        window = fits.window(t)
-        F_window = fits.factors[window]
+        nav = valuation.nav[ts - valuation.offset].reshape(-1)  # (B * P,)
+        held = held_positions(inputs, valuation, vol63, ts)
+        E = exposure_matrix(held.positions, B * P, B * S).matrix
         scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), 0.0)
         weights = sp.csr_array(sp.diags_array(scale) @ E)
-        series = portfolio_returns(weights, returns[window])
-        methods = {
-            method: portfolio_method_rows(
-                _portfolio_method(E, nav, fits.fits[method], d, active, F_window, series, ridge),
-                keys,
-                live,
+        W = FACTOR_WINDOW
+        windows = trailing_windows(returns, ts, W)  # (W, B * S)
+        series = portfolio_returns(weights, windows)  # (W, B * P)
+        series = np.ascontiguousarray(series.reshape(W, B, P).transpose(1, 0, 2))
+        F_windows = trailing_windows(fits.factors[:, active], ts, W)
+        F_windows = np.ascontiguousarray(F_windows.reshape(W, B, active.size).transpose(1, 0, 2))
+        figures = {
+            method: _portfolio_method(
+                E, nav, fits.fits[method], slice(lo, hi), active, F_windows, series, ridge
             )
             for method, ridge in METHODS.items()
         }
-        day = inputs.sessions[t].astype(object)
-        n = live.size
-        out.setdefault("portfolio_id", []).extend(inputs.portfolios.id[live].tolist())
-        out.setdefault("calc_date", []).extend([day] * n)
-        out.setdefault("window", []).extend([FACTOR_WINDOW] * n)
-        out.setdefault("nav", []).extend(finite(nav[live]))
-        out.setdefault("absent", []).extend([fits.absent[d]] * n)
-        for method in METHODS:
-            out.setdefault(method, []).extend(methods[method])
+        for b, t in enumerate(ts.tolist()):
+            live = np.flatnonzero(t >= valuation.inception)
+            if live.size == 0:
+                continue
+            part = slice(b * P, (b + 1) * P)
+            methods = {
+                method: portfolio_method_rows(
+                    {name: value[part] for name, value in fig.items()}, keys, live
+                )
+                for method, fig in figures.items()
+            }
+            day = inputs.sessions[t].astype(object)
+            n = live.size
+            out.setdefault("portfolio_id", []).extend(inputs.portfolios.id[live].tolist())
+            out.setdefault("calc_date", []).extend([day] * n)
+            out.setdefault("window", []).extend([FACTOR_WINDOW] * n)
+            out.setdefault("nav", []).extend(finite(nav[part][live]))
+            out.setdefault("absent", []).extend([fits.absent[lo + b]] * n)
+            for method in METHODS:
+                out.setdefault(method, []).extend(methods[method])
+    return out
+
+
+def _date_blocks(active: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """``[lo, hi)`` runs of run rows with the same active factors, at most
+    :data:`DATE_BLOCK` long."""
+    change = np.flatnonzero((active[1:] != active[:-1]).any(axis=1)) + 1
+    bounds = [0, *change.tolist(), active.shape[0]]
+    out: list[tuple[int, int]] = []
+    for lo, hi in itertools.pairwise(bounds):
+        out.extend((a, min(a + DATE_BLOCK, hi)) for a in range(lo, hi, DATE_BLOCK))
     return out
