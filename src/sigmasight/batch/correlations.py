@@ -120,40 +120,49 @@ def correlation_summary(
     window: FloatArray, market: FloatArray, matrix: sp.csr_array, nav: FloatArray
 ) -> dict[str, FloatArray]:
     """Summary figures of every book (rows of ``matrix``, exposures (P, S)) over one
-    window of returns (W, S) and the market's returns (W,); see the methodology."""
+    window of returns (W, S) and the market's returns (W,); see the methodology.
+
+    Each book's covariance is taken over the sessions where the market and every
+    security it holds have a return. A book whose securities have every such session
+    reads its matrix out of one covariance of the held columns (one BLAS product for
+    all of them) when that matrix is smaller than the books' own; the others, and every
+    book when it is not, get theirs from their own complete sessions. Both give the
+    same sums to rounding."""
     cols, exposure, real = _padded(matrix)
+    P, n = cols.shape
     scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), np.nan)
-    w = exposure * scale[:, None]  # (P, n) signed weights, 0 in padding
-    X = np.where(real[None], window[:, cols], 0.0)  # (W, P, n)
-    ok = np.isfinite(X).all(axis=2) & np.isfinite(market)[:, None]  # (W, P)
-    n_obs = ok.sum(axis=0)
-    okf = ok.astype(np.float64)
-    X = np.where(ok[:, :, None], X, 0.0)
-    denom = np.maximum(n_obs, 2) - 1.0
-    mean = X.sum(axis=0) / np.maximum(n_obs, 1)[:, None]
-    Xc = (X - mean) * okf[:, :, None]
-    # one batched BLAS product per book (12x the einsum's speed; same sums to rounding)
-    cov = np.matmul(Xc.transpose(1, 2, 0), Xc.transpose(1, 0, 2)) / denom[:, None, None]
+    w = np.nan_to_num(exposure * scale[:, None])  # (P, n) signed weights, 0 in padding
+    market_ok = np.isfinite(market)
+    complete: npt.NDArray[np.bool_] = np.asarray(np.isfinite(window[market_ok]).all(axis=0))
+    clean = (complete[cols] | ~real).all(axis=1)
+    used = np.unique(cols[clean][real[clean]])
+    shared = clean & (used.size**2 < int(clean.sum()) * n * n)
+    cov = np.zeros((P, n, n))
+    with_market = np.zeros((P, n))  # covariance of each holding with the market
+    market_var = np.zeros(P)
+    n_obs = np.zeros(P, dtype=np.int64)
+    if shared.any():
+        _shared_moments(window, market, cols, real, shared, used, cov, with_market, market_var)
+        n_obs[shared] = int(market_ok.sum())
+    own = np.flatnonzero(~shared)
+    if own.size:
+        parts = _own_moments(window, market, cols[own], real[own])
+        cov[own], with_market[own], market_var[own], n_obs[own] = parts
     sd = np.sqrt(np.einsum("pii->pi", cov))
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = cov / (sd[:, :, None] * sd[:, None, :])
-    a = np.abs(np.nan_to_num(w)) * (sd > 0)
+    a = np.abs(w) * (sd > 0)
     outer = a[:, :, None] * a[:, None, :]
-    idx = np.arange(outer.shape[1])
+    idx = np.arange(n)
     outer[:, idx, idx] = 0.0
     pair_weight = outer.sum(axis=(1, 2))
+    book_var = np.einsum("pi,pij,pj->p", w, cov, w)
     with np.errstate(divide="ignore", invalid="ignore"):
         average = np.where(
             pair_weight > 0, (outer * np.nan_to_num(corr)).sum(axis=(1, 2)) / pair_weight, np.nan
         )
-    series = np.einsum("wpi,pi->wp", Xc, np.nan_to_num(w))
-    m = np.where(ok, market[:, None], 0.0)
-    mc = (m - m.sum(axis=0) / np.maximum(n_obs, 1)) * okf
-    with np.errstate(divide="ignore", invalid="ignore"):
-        market_corr = (series * mc).sum(axis=0) / np.sqrt(
-            (series * series).sum(axis=0) * (mc * mc).sum(axis=0)
-        )
-    bets = _effective_bets(cov, np.nan_to_num(w))
+        market_corr = (w * with_market).sum(axis=1) / np.sqrt(book_var * market_var)
+    bets = _effective_bets(cov, w)
     enough = (n_obs >= SUMMARY_MIN_OBS) & np.isfinite(scale)
     return {
         "observations": n_obs.astype(np.float64),
@@ -162,6 +171,55 @@ def correlation_summary(
         "market_correlation": np.where(enough & np.isfinite(market_corr), market_corr, np.nan),
         "effective_bets": np.where(enough, bets, np.nan),
     }
+
+
+def _shared_moments(
+    window: FloatArray,
+    market: FloatArray,
+    cols: IntArray,
+    real: npt.NDArray[np.bool_],
+    books: npt.NDArray[np.bool_],
+    used: IntArray,
+    cov: FloatArray,
+    with_market: FloatArray,
+    market_var: FloatArray,
+) -> None:
+    """Fill the moments of ``books`` from one covariance of the ``used`` columns and
+    the market over the sessions where the market has a return."""
+    rows = window[np.isfinite(market)]
+    Z = np.column_stack([rows[:, used], market[np.isfinite(market)]])
+    N = Z.shape[0]
+    Zc = Z - Z.sum(axis=0) / max(N, 1)
+    G = (Zc.T @ Zc) / (max(N, 2) - 1.0)
+    at = np.searchsorted(used, cols[books])
+    mask = real[books]
+    at = np.where(mask, at, 0)
+    both = mask[:, :, None] & mask[:, None, :]
+    cov[books] = np.where(both, G[at[:, :, None], at[:, None, :]], 0.0)
+    with_market[books] = np.where(mask, G[at, -1], 0.0)
+    market_var[books] = G[-1, -1]
+
+
+def _own_moments(
+    window: FloatArray, market: FloatArray, cols: IntArray, real: npt.NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray, FloatArray, IntArray]:
+    """Each book's covariance (B, n, n), covariances with the market (B, n), the
+    market's variance (B,) and observations (B,) over its own complete sessions."""
+    X = np.where(real[None], window[:, cols], 0.0)  # (W, B, n)
+    ok = np.isfinite(X).all(axis=2) & np.isfinite(market)[:, None]  # (W, B)
+    n_obs = ok.sum(axis=0)
+    okf = ok.astype(np.float64)
+    X = np.where(ok[:, :, None], X, 0.0)
+    denom = np.maximum(n_obs, 2) - 1.0
+    mean = X.sum(axis=0) / np.maximum(n_obs, 1)[:, None]
+    Xc = (X - mean) * okf[:, :, None]
+    # one batched BLAS product per book (12x the einsum's speed; same sums to rounding)
+    cov = np.matmul(Xc.transpose(1, 2, 0), Xc.transpose(1, 0, 2)) / denom[:, None, None]
+    m = np.where(ok, market[:, None], 0.0)
+    mc = (m - m.sum(axis=0) / np.maximum(n_obs, 1)) * okf
+    with_market = np.einsum("wpi,wp->pi", Xc, mc) / denom[:, None]
+    market_var = (mc * mc).sum(axis=0) / denom
+    return cov, with_market, market_var, n_obs
 
 
 def _effective_bets(cov: FloatArray, w: FloatArray) -> FloatArray:
