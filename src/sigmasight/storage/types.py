@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Numeric
+from sqlalchemy import BigInteger, ColumnElement, DateTime, Float, Numeric, cast, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -57,6 +57,18 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if dialect.name == "sqlite":
             return Decimal(int(value)).scaleb(-self.scale).quantize(self._quantum)
         return Decimal(value).quantize(self._quantum)
+
+
+def exact_as_float(column: ColumnElement[Any], dialect: Dialect) -> ColumnElement[float]:
+    """An :class:`ExactDecimal` column read as a double in SQL: the value a ``float()`` of
+    its Decimal gives (both are the correctly rounded double), with no Decimal made per
+    row. SQLite holds the scaled integer, divided here by its exact power of ten."""
+    kind = column.type
+    assert isinstance(kind, ExactDecimal), kind
+    as_double = cast(type_coerce(column, Numeric()), Float(53))
+    if dialect.name == "sqlite":
+        return type_coerce(as_double / float(10**kind.scale), Float(53))
+    return type_coerce(as_double, Float(53))
 
 
 class UTCDateTime(TypeDecorator[datetime]):
