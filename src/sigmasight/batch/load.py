@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,15 +37,25 @@ class Books:
     positions: list[Any]
     changes: list[Any]
 
+    @functools.cached_property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The positions as columns (object arrays; enums as their values), made once."""
+        names = self.positions[0]._fields if self.positions else sorted(_POSITION_COLUMNS)
+        values = zip(*self.positions, strict=True) if self.positions else [()] * len(names)
+        out = {name: _object_array(list(v)) for name, v in zip(names, values, strict=True)}
+        for name in ("investment_class", "position_type"):
+            out[name] = np.array([e.value for e in out[name]], dtype=object)
+        return out
+
     @property
     def symbols(self) -> list[str]:
         """Price series the books need: held instruments, option underlyings, the market."""
-        found = {MARKET_INDEX_SYMBOL}
-        for p in self.positions:
-            if p.investment_class is InvestmentClass.OPTIONS and p.underlying_symbol:
-                found.add(p.underlying_symbol)
-            elif p.investment_class is InvestmentClass.PUBLIC:
-                found.add(p.symbol)
+        c = self.columns
+        option = c["investment_class"] == InvestmentClass.OPTIONS.value
+        public = c["investment_class"] == InvestmentClass.PUBLIC.value
+        underlying = c["underlying_symbol"][option]
+        found = {MARKET_INDEX_SYMBOL, *c["symbol"][public], *underlying[underlying != None]}  # noqa: E711
+        found.discard("")
         return sorted(found)
 
     @property
@@ -53,7 +64,13 @@ class Books:
         return sorted({*self.symbols, *FACTOR_SYMBOLS})
 
     def first_entry(self) -> date | None:
-        return min((p.entry_date for p in self.positions), default=None)
+        return min(self.columns["entry_date"], default=None)
+
+
+def _object_array(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 #: The position columns a run reads (money and quantities as doubles, read in SQL).
@@ -168,7 +185,7 @@ def build_inputs(
             equity=np.array([float(p.equity_balance) for p in books.portfolios]),
             benchmark=np.array([p.primary_benchmark for p in books.portfolios], dtype=object),
         ),
-        lots=_lots(books.positions, row, column),
+        lots=_lots(books, row, column),
         flows=tuple(
             Flow(
                 row[c.portfolio_id],
@@ -195,40 +212,43 @@ def _closes(
     return fill_limited(grid, MAX_FILL_SESSIONS).prices
 
 
-def _lots(positions: list[Any], row: dict[int, int], column: dict[str, int]) -> Lots:
-    def kind(p: Any) -> int:
-        if p.investment_class is InvestmentClass.OPTIONS:
-            return OPTION
-        return PRIVATE if p.investment_class is InvestmentClass.PRIVATE else PUBLIC
+def _lots(books: Books, row: dict[int, int], column: dict[str, int]) -> Lots:
+    c = books.columns
+    klass = c["investment_class"]
+    option = klass == InvestmentClass.OPTIONS.value
+    private = klass == InvestmentClass.PRIVATE.value
+    priced = np.where(option, c["underlying_symbol"], c["symbol"])
+    priced = np.where(priced == None, "", priced)  # noqa: E711
+    at = pd.Index(list(column), dtype=object).get_indexer(pd.Index(priced, dtype=object))
+    public = ~option & ~private
+    if (at[public] < 0).any():
+        raise KeyError(f"no price column for {sorted(set(priced[public & (at < 0)]))}")
+    rows = pd.Index(list(row), dtype=np.int64).get_indexer(
+        pd.Index(c["portfolio_id"], dtype=np.int64)
+    )
 
-    def col(p: Any) -> int:
-        if p.investment_class is InvestmentClass.OPTIONS:
-            return column.get(p.underlying_symbol or "", -1)
-        return -1 if p.investment_class is InvestmentClass.PRIVATE else column[p.symbol]
-
-    def days(values: list[date | None]) -> np.ndarray:
+    def days(values: np.ndarray) -> np.ndarray:
         return np.array([v if v else "NaT" for v in values], dtype="datetime64[D]")
 
-    def num(values: list[object]) -> np.ndarray:
-        return np.array([float(v) if v is not None else np.nan for v in values])  # type: ignore[arg-type]
+    def num(values: np.ndarray) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
+    position_type = c["position_type"].astype(str)
     return Lots(
-        position_id=np.array([p.id for p in positions], dtype=np.int64),
-        portfolio=np.array([row[p.portfolio_id] for p in positions], dtype=np.int64),
-        symbol=np.array([p.symbol for p in positions], dtype=object),
-        column=np.array([col(p) for p in positions], dtype=np.int64),
-        kind=np.array([kind(p) for p in positions], dtype=np.int64),
+        position_id=c["id"].astype(np.int64),
+        portfolio=np.asarray(rows, dtype=np.int64),
+        symbol=c["symbol"],
+        column=np.where(private, -1, at).astype(np.int64),
+        kind=np.where(option, OPTION, np.where(private, PRIVATE, PUBLIC)).astype(np.int64),
         # Fixed-width strings, not objects: comparing them (np.isin) runs in C.
-        position_type=np.array([p.position_type.value for p in positions], dtype=str),
-        investment_class=np.array([p.investment_class.value for p in positions], dtype=str),
-        quantity=num([p.quantity for p in positions]),
-        entry_price=num([p.entry_price for p in positions]),
-        entry_date=days([p.entry_date for p in positions]),
-        exit_price=num([p.exit_price for p in positions]),
-        exit_date=days([p.exit_date for p in positions]),
-        strike=num([p.strike for p in positions]),
-        expiry=days([p.expiry for p in positions]),
-        is_call=np.array(
-            [p.position_type in (PositionType.LC, PositionType.SC) for p in positions], dtype=bool
-        ),
+        position_type=position_type,
+        investment_class=klass.astype(str),
+        quantity=num(c["quantity"]),
+        entry_price=num(c["entry_price"]),
+        entry_date=days(c["entry_date"]),
+        exit_price=num(c["exit_price"]),
+        exit_date=days(c["exit_date"]),
+        strike=num(c["strike"]),
+        expiry=days(c["expiry"]),
+        is_call=np.isin(position_type, [PositionType.LC.value, PositionType.SC.value]),
     )
