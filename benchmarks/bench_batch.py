@@ -340,9 +340,16 @@ def main() -> None:
         help="also (e): a daily run of 10,000 portfolios x 30 over 5,000 symbols into "
         "PostgreSQL (PERFORMANCE.md: <= 20 s); its setup takes about a minute",
     )
+    parser.add_argument(
+        "--skip-synthetic",
+        action="store_true",
+        help="only (a) (and (e) with --large): skip (b), (d) and the reference (c)",
+    )
     args = parser.parse_args()
     demo = run_demo()
     backends = [("sqlite", None)] + ([] if args.skip_postgres else [("postgresql", args.postgres)])
+    if args.skip_synthetic:
+        backends = []
     synthetic = {kind: run_synthetic(kind, url) for kind, url in backends}
 
     print("\nOurs: run_batch wall time (first run), peak memory")
@@ -353,6 +360,8 @@ def main() -> None:
         print_run(kind, backfill, TARGET_D)
     if args.large and not args.skip_postgres:
         print_run("postgresql", run_large(args.postgres), TARGET_E)
+    if not synthetic:
+        return
     print("\nReference: position by position (2 queries + statsmodels OLS + 1 INSERT each)")
     for kind, (_, _, legacy) in synthetic.items():
         print(
