@@ -19,6 +19,7 @@ from sigmasight.batch.asset_metrics import ASSET_KEY, asset_metric_rows
 from sigmasight.batch.columns import Columns
 from sigmasight.batch.correlations import asset_correlation_rows, portfolio_correlation_rows
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
+from sigmasight.batch.greeks import option_greek_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
@@ -38,6 +39,7 @@ from sigmasight.storage.history_correlations import (
     AssetCorrelation,
     PortfolioCorrelationSummary,
 )
+from sigmasight.storage.history_greeks import OptionGreeks
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -47,6 +49,7 @@ SECURITY_FACTOR_KEY = ("symbol", "calc_date", "method", "window")
 PORTFOLIO_FACTOR_KEY = ("portfolio_id", "calc_date")
 ASSET_CORRELATION_KEY = ("symbol_a", "symbol_b", "calc_date")
 CORRELATION_SUMMARY_KEY = ("portfolio_id", "calc_date")
+OPTION_GREEKS_KEY = ("position_id", "calc_date")
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,12 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
     return [TableRows(PortfolioRiskMetrics, RISK_METRICS_KEY, rows)]
 
 
+def _option_greeks(ctx: PortfolioContext) -> list[TableRows]:
+    rate = get_settings().risk_free_rate
+    rows = option_greek_rows(ctx.inputs, ctx.metrics.vol63, ctx.valuation, ctx.rows, rate)
+    return [TableRows(OptionGreeks, OPTION_GREEKS_KEY, rows)]
+
+
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
@@ -179,4 +188,5 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("risk_metrics", _risk_metrics),
     PortfolioStep("portfolio_factors", _portfolio_factors),
     PortfolioStep("correlation_summaries", _correlation_summaries),
+    PortfolioStep("option_greeks", _option_greeks),
 )

@@ -163,12 +163,14 @@ from sigmasight.storage.history_factors import (  # noqa: E402
     PortfolioFactorExposure,
     SecurityFactorExposure,
 )
+from sigmasight.storage.history_greeks import OptionGreeks  # noqa: E402
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
 
 __all__ = [
     "AssetCorrelation",
     "BatchRun",
     "BenchmarkSectorWeight",
+    "OptionGreeks",
     "PortfolioCorrelationSummary",
     "PortfolioFactorExposure",
     "PortfolioRiskMetrics",
