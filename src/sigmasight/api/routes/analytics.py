@@ -37,11 +37,12 @@ from sigmasight.api.schemas_correlations import (
 )
 from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_resources import IdPath, IsoDate
-from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
+from sigmasight.api.schemas_risk import DrawdownsOut, GreeksOut, RiskMetricsOut, VaRBacktestOut
 from sigmasight.services import analytics as service
 from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.analytics import correlations as correlation_service
 from sigmasight.services.analytics import factors as factor_service
+from sigmasight.services.analytics import greeks as greeks_service
 from sigmasight.services.sessions import moved_note
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
@@ -67,6 +68,7 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "correlations": (correlation_service.correlation_matrix, CorrelationMatrixOut),
     "correlations/rolling": (correlation_service.rolling_correlation, RollingCorrelationOut),
     "risk-contributions": (correlation_service.risk_contributions, RiskContributionsOut),
+    "greeks": (greeks_service.option_greeks, GreeksOut),
 }
 
 AsOf = Annotated[
@@ -332,3 +334,15 @@ async def risk_contributions(
     return await _answer(
         request, reader, "risk-contributions", portfolio_id, as_of, measure, by, asked=as_of
     )
+
+
+@router.get("/greeks", response_model=GreeksOut)
+async def greeks(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> Response:
+    """Black-Scholes-Merton value and Greeks of each option held on ``as_of``, per contract
+    and per position, with the inputs used, their sources and the units."""
+    return await _answer(request, reader, "greeks", portfolio_id, as_of)
