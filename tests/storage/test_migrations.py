@@ -33,6 +33,9 @@ EXPECTED_TABLES = {
     "portfolio_correlation_summaries",
     "login_attempts",
     "option_greeks",
+    "stress_scenario_moves",
+    "security_stress_returns",
+    "portfolio_stress_results",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

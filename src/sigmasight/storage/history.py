@@ -165,6 +165,11 @@ from sigmasight.storage.history_factors import (  # noqa: E402
 )
 from sigmasight.storage.history_greeks import OptionGreeks  # noqa: E402
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
+from sigmasight.storage.history_stress import (  # noqa: E402
+    PortfolioStressResult,
+    SecurityStressReturn,
+    StressScenarioMoves,
+)
 
 __all__ = [
     "AssetCorrelation",
@@ -175,7 +180,10 @@ __all__ = [
     "PortfolioFactorExposure",
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",
+    "PortfolioStressResult",
     "SecurityFactorExposure",
     "SecurityMarketBeta",
+    "SecurityStressReturn",
     "SecurityVolatility",
+    "StressScenarioMoves",
 ]

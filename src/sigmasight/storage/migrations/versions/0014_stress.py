@@ -1,4 +1,4 @@
-"""option Greeks history
+"""option Greeks and stress-test history
 
 Revision ID: 0014
 Revises: 0012
@@ -55,8 +55,59 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_option_greeks_portfolio_id"), "option_greeks", ["portfolio_id"], unique=False
     )
+    op.create_table(
+        "stress_scenario_moves",
+        sa.Column("calc_date", sa.Date(), nullable=False),
+        sa.Column("scenario_key", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("start", sa.Date(), nullable=True),
+        sa.Column("end", sa.Date(), nullable=True),
+        sa.Column("factor_moves", sa.JSON(), nullable=False),
+        sa.Column("rate_change", sa.Float(), nullable=False),
+        sa.Column("vol_points", sa.Float(), nullable=False),
+        sa.Column("covariance_observations", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("calc_date", "scenario_key", name=op.f("pk_stress_scenario_moves")),
+    )
+    op.create_table(
+        "security_stress_returns",
+        sa.Column("symbol", sa.String(length=32), nullable=False),
+        sa.Column("calc_date", sa.Date(), nullable=False),
+        sa.Column("scenario_key", sa.String(length=64), nullable=False),
+        sa.Column("scenario_return", sa.Float(), nullable=True),
+        sa.Column("method", sa.String(length=8), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "symbol", "calc_date", "scenario_key", name=op.f("pk_security_stress_returns")
+        ),
+    )
+    op.create_table(
+        "portfolio_stress_results",
+        sa.Column("portfolio_id", sa.Integer(), nullable=False),
+        sa.Column("calc_date", sa.Date(), nullable=False),
+        sa.Column("scenario_key", sa.String(length=64), nullable=False),
+        sa.Column("nav", sa.Float(), nullable=True),
+        sa.Column("pnl", sa.Float(), nullable=False),
+        sa.Column("pnl_percent", sa.Float(), nullable=True),
+        sa.Column("option_pnl", sa.Float(), nullable=False),
+        sa.Column("option_delta_gamma", sa.Float(), nullable=False),
+        sa.Column("positions", sa.Integer(), nullable=False),
+        sa.Column("missing", sa.Integer(), nullable=False),
+        sa.Column("excluded", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["portfolio_id"],
+            ["portfolios.id"],
+            name=op.f("fk_portfolio_stress_results_portfolio_id_portfolios"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "portfolio_id", "calc_date", "scenario_key", name=op.f("pk_portfolio_stress_results")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("portfolio_stress_results")
+    op.drop_table("security_stress_returns")
+    op.drop_table("stress_scenario_moves")
     op.drop_index(op.f("ix_option_greeks_portfolio_id"), table_name="option_greeks")
     op.drop_table("option_greeks")
