@@ -38,11 +38,13 @@ from sigmasight.api.schemas_correlations import (
 from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_resources import IdPath, IsoDate
 from sigmasight.api.schemas_risk import DrawdownsOut, GreeksOut, RiskMetricsOut, VaRBacktestOut
+from sigmasight.api.schemas_stress import StressTestsOut
 from sigmasight.services import analytics as service
 from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.analytics import correlations as correlation_service
 from sigmasight.services.analytics import factors as factor_service
 from sigmasight.services.analytics import greeks as greeks_service
+from sigmasight.services.analytics import stress as stress_service
 from sigmasight.services.sessions import moved_note
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
@@ -69,6 +71,7 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "correlations/rolling": (correlation_service.rolling_correlation, RollingCorrelationOut),
     "risk-contributions": (correlation_service.risk_contributions, RiskContributionsOut),
     "greeks": (greeks_service.option_greeks, GreeksOut),
+    "stress-tests": (stress_service.stress_tests, StressTestsOut),
 }
 
 AsOf = Annotated[
@@ -346,3 +349,15 @@ async def greeks(
     """Black-Scholes-Merton value and Greeks of each option held on ``as_of``, per contract
     and per position, with the inputs used, their sources and the units."""
     return await _answer(request, reader, "greeks", portfolio_id, as_of)
+
+
+@router.get("/stress-tests", response_model=StressTestsOut)
+async def stress_tests(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> Response:
+    """P&L of the book and of each position under every stored scenario on ``as_of``
+    (historical replays and hypothetical shocks), largest loss first."""
+    return await _answer(request, reader, "stress-tests", portfolio_id, as_of)
