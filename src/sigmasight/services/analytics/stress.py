@@ -198,7 +198,7 @@ def stress_tests(
         sectors: dict[str, str | None] = dict(
             s.execute(
                 select(Security.symbol, Security.sector).where(Security.symbol.in_(book.refs))
-            )
+            ).all()
         )
         held = [(p, m) for p, m in zip(book.held, book.marks, strict=True)]
         public = [(p, m) for p, m in held if reference_symbol(p) is not None]
