@@ -169,6 +169,9 @@ BODIES: dict[tuple[str, str], Builder] = {
     ),
     ("PATCH", f"{API}/tags/{{tag_id}}"): lambda _, __: Call(json={"name": "hijacked"}),
     ("DELETE", f"{API}/tags/{{tag_id}}"): lambda _, __: Call(),
+    ("POST", f"{API}/analytics/portfolio/{{portfolio_id}}/stress-tests/run"): lambda _, __: Call(
+        json={"name": "walker", "shocks": {"market": -0.1}}
+    ),
     # Names the owner's portfolio in the body: a run over it must be refused.
     ("POST", f"{API}/batch/runs"): lambda ids, _: Call(
         json={"start": "2022-12-28", "end": "2022-12-28", "portfolio_ids": [ids["portfolio_id"]]}

@@ -5,11 +5,14 @@ positions: [{position_id, symbol, pnl, method}]}]}``, with the figures behind th
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sigmasight.api.schemas_analytics import Num, _Out
+from sigmasight.domain.factors import FACTOR_KEYS
+from sigmasight.domain.stress import MAX_FACTOR_SHOCK, MAX_RATE_BP, MAX_VOL_POINTS
 
 
 class StressPositionOut(_Out):
@@ -54,3 +57,33 @@ class StressTestsOut(_Out):
     scenarios: list[ScenarioResultOut] = Field(description="Largest loss first.")
     excluded: list[ExcludedPositionOut]
     notes: list[str]
+
+
+class StressScenarioIn(BaseModel):
+    """A hypothetical scenario: factor shocks (simple returns of the registry's factors,
+    -0.1 = -10 %), a rate change in basis points and a volatility change in points."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    shocks: dict[str, float] = Field(default_factory=dict)
+    rate_bp: float = Field(0.0, ge=-MAX_RATE_BP, le=MAX_RATE_BP, allow_inf_nan=False)
+    vol_points: float = Field(0.0, ge=-MAX_VOL_POINTS, le=MAX_VOL_POINTS, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _valid(self) -> StressScenarioIn:
+        unknown = sorted(set(self.shocks) - set(FACTOR_KEYS))
+        if unknown:
+            raise ValueError(f"unknown factors {unknown}; known: {list(FACTOR_KEYS)}")
+        for key, value in self.shocks.items():
+            if not (math.isfinite(value) and -1.0 < value <= MAX_FACTOR_SHOCK):
+                raise ValueError(f"shock of {key} must be in (-1, {MAX_FACTOR_SHOCK}]")
+        if not any(self.shocks.values()) and not self.rate_bp and not self.vol_points:
+            raise ValueError("a scenario needs at least one non-zero shock")
+        return self
+
+
+class StressRunOut(_Out):
+    portfolio_id: int
+    as_of: dt.date
+    scenario: ScenarioResultOut

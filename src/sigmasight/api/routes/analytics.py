@@ -38,9 +38,9 @@ from sigmasight.api.schemas_correlations import (
 from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_resources import IdPath, IsoDate
 from sigmasight.api.schemas_risk import DrawdownsOut, GreeksOut, RiskMetricsOut, VaRBacktestOut
-from sigmasight.api.schemas_stress import StressTestsOut
+from sigmasight.api.schemas_stress import StressRunOut, StressScenarioIn, StressTestsOut
 from sigmasight.services import analytics as service
-from sigmasight.services.analytics import asset_metrics
+from sigmasight.services.analytics import asset_metrics, stress_run
 from sigmasight.services.analytics import correlations as correlation_service
 from sigmasight.services.analytics import factors as factor_service
 from sigmasight.services.analytics import greeks as greeks_service
@@ -361,3 +361,21 @@ async def stress_tests(
     """P&L of the book and of each position under every stored scenario on ``as_of``
     (historical replays and hypothetical shocks), largest loss first."""
     return await _answer(request, reader, "stress-tests", portfolio_id, as_of)
+
+
+@router.post("/stress-tests/run", response_model=StressRunOut)
+def run_stress_test(
+    request: Request,
+    portfolio_id: IdPath,
+    body: StressScenarioIn,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> StressRunOut:
+    """P&L of the book and each position under an ad-hoc hypothetical scenario on
+    ``as_of``, computed from stored rows as the batch computes the library's."""
+    scenario = stress_run.scenario_from(body.name, body.shocks, body.rate_bp, body.vol_points)
+    with _service_errors():
+        run = stress_run.run_scenario(
+            request.app.state.uow_factory, reader.user_id, portfolio_id, scenario, as_of
+        )
+    return StressRunOut.model_validate(run)

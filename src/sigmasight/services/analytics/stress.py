@@ -113,7 +113,7 @@ def _option_pnl(
     return num(units * (float(new) - float(base.price))), num(units * approx)
 
 
-def _position(
+def position_stress(
     p: Position,
     m: Mark,
     sector: str | None,
@@ -211,7 +211,7 @@ def stress_tests(
         for row in sorted(results, key=lambda r: (r.pnl, r.scenario_key)):
             sc = scenarios[row.scenario_key]
             positions = tuple(
-                _position(
+                position_stress(
                     p,
                     m,
                     sectors.get(ref := reference_symbol(p) or ""),
