@@ -36,6 +36,7 @@ EXPECTED_TABLES = {
     "stress_scenario_moves",
     "security_stress_returns",
     "portfolio_stress_results",
+    "stress_scenarios",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

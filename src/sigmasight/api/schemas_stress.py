@@ -87,3 +87,13 @@ class StressRunOut(_Out):
     portfolio_id: int
     as_of: dt.date
     scenario: ScenarioResultOut
+
+
+class StressScenarioPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    shocks: dict[str, float]
+    rate_bp: float
+    vol_points: float

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sigmasight.storage.models import Base
@@ -63,3 +63,17 @@ class PortfolioStressResult(Base):
     positions: Mapped[int] = mapped_column(Integer)
     missing: Mapped[int] = mapped_column(Integer)
     excluded: Mapped[int] = mapped_column(Integer)
+
+
+class UserStressScenario(Base):
+    """A user's own hypothetical scenario (name, factor shocks, rate bp, vol points)."""
+
+    __tablename__ = "stress_scenarios"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_stress_scenarios_user_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    shocks: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rate_bp: Mapped[float] = mapped_column(Float)
+    vol_points: Mapped[float] = mapped_column(Float)

@@ -104,8 +104,31 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "stress_scenarios",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("shocks", sa.JSON(), nullable=False),
+        sa.Column("rate_bp", sa.Float(), nullable=False),
+        sa.Column("vol_points", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_stress_scenarios_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stress_scenarios")),
+        sa.UniqueConstraint("user_id", "name", name="uq_stress_scenarios_user_name"),
+    )
+    op.create_index(
+        op.f("ix_stress_scenarios_user_id"), "stress_scenarios", ["user_id"], unique=False
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_stress_scenarios_user_id"), table_name="stress_scenarios")
+    op.drop_table("stress_scenarios")
     op.drop_table("portfolio_stress_results")
     op.drop_table("security_stress_returns")
     op.drop_table("stress_scenario_moves")
