@@ -5,14 +5,12 @@ positions: [{position_id, symbol, pnl, method}]}]}``, with the figures behind th
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sigmasight.api.schemas_analytics import Num, _Out
-from sigmasight.domain.factors import FACTOR_KEYS
-from sigmasight.domain.stress import MAX_FACTOR_SHOCK, MAX_RATE_BP, MAX_VOL_POINTS
+from sigmasight.domain.stress import MAX_RATE_BP, MAX_VOL_POINTS, scenario_errors
 
 
 class StressPositionOut(_Out):
@@ -72,14 +70,9 @@ class StressScenarioIn(BaseModel):
 
     @model_validator(mode="after")
     def _valid(self) -> StressScenarioIn:
-        unknown = sorted(set(self.shocks) - set(FACTOR_KEYS))
-        if unknown:
-            raise ValueError(f"unknown factors {unknown}; known: {list(FACTOR_KEYS)}")
-        for key, value in self.shocks.items():
-            if not (math.isfinite(value) and -1.0 < value <= MAX_FACTOR_SHOCK):
-                raise ValueError(f"shock of {key} must be in (-1, {MAX_FACTOR_SHOCK}]")
-        if not any(self.shocks.values()) and not self.rate_bp and not self.vol_points:
-            raise ValueError("a scenario needs at least one non-zero shock")
+        errors = scenario_errors(self.name, self.shocks, self.rate_bp, self.vol_points)
+        if errors:
+            raise ValueError("; ".join(errors))
         return self
 
 

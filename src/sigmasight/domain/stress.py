@@ -117,3 +117,31 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
     Scenario("vol_up_10", "Volatility +10 points", Y, vol_points=10.0),
 )
 SCENARIOS_BY_KEY: Final[dict[str, Scenario]] = {s.key: s for s in SCENARIOS}
+
+
+def scenario_errors(
+    name: str, shocks: Mapping[str, float], rate_bp: float, vol_points: float
+) -> list[str]:
+    """Why a user scenario is invalid (empty: valid): a name of 1-120 characters, known
+    factor keys with finite shocks in (-1, MAX_FACTOR_SHOCK], bounded rate and volatility
+    changes, and at least one non-zero shock."""
+    import math
+
+    from sigmasight.domain.factors import FACTOR_KEYS
+
+    errors = []
+    if not 1 <= len(name.strip()) <= 120:
+        errors.append("name must have 1 to 120 characters")
+    unknown = sorted(set(shocks) - set(FACTOR_KEYS))
+    if unknown:
+        errors.append(f"unknown factors {unknown}; known: {list(FACTOR_KEYS)}")
+    for key, value in shocks.items():
+        if not (math.isfinite(value) and -1.0 < value <= MAX_FACTOR_SHOCK):
+            errors.append(f"shock of {key} must be in (-1, {MAX_FACTOR_SHOCK}]")
+    if not (math.isfinite(rate_bp) and abs(rate_bp) <= MAX_RATE_BP):
+        errors.append(f"rate_bp must be within +/-{MAX_RATE_BP:g}")
+    if not (math.isfinite(vol_points) and abs(vol_points) <= MAX_VOL_POINTS):
+        errors.append(f"vol_points must be within +/-{MAX_VOL_POINTS:g}")
+    if not any(shocks.values()) and not rate_bp and not vol_points:
+        errors.append("a scenario needs at least one non-zero shock")
+    return errors
