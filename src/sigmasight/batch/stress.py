@@ -47,6 +47,7 @@ METHOD_NAMES = {
     st.Method.MISSING: "missing",
     st.Method.EXCLUDED: "excluded",
 }
+_METHOD_LABELS = np.array([METHOD_NAMES[m] for m in sorted(METHOD_NAMES)], dtype=object)
 HYPOTHETICAL = tuple(s for s in SCENARIOS if s.kind is ScenarioKind.HYPOTHETICAL)
 
 
@@ -70,6 +71,8 @@ def _historical(inputs: BatchInputs, beta: FloatArray, t: int) -> DayMoves | Non
         return None
     day = inputs.sessions[t].astype(object)
     loaded = [s.key for s in episodes(inputs.sessions[-1].astype(object))]
+    if closes.shape[1] != len(loaded):  # loaded for another end date: no replay
+        return None
     found = episodes(day)
     ended = [loaded.index(s.key) for s in found]
     own = (
@@ -213,7 +216,7 @@ def security_stress_rows(inputs: BatchInputs, moves: list[DayMoves | None], rows
                 "calc_date": [inputs.sessions[t].astype(object)] * (K * S),
                 "scenario_key": [s.key for s in m.scenarios for _ in range(S)],
                 "scenario_return": finite(m.returns.reshape(-1)),
-                "method": [METHOD_NAMES[st.Method(c)] for c in m.method.reshape(-1).tolist()],
+                "method": _METHOD_LABELS[m.method.reshape(-1)].tolist(),
             },
         )
     return out
