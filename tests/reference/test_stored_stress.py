@@ -117,15 +117,25 @@ def test_every_stored_portfolio_pnl_equals_the_raw_recomputation(
     portfolio: int,
     day: date,
 ) -> None:
-    rows = stored_rows(demo_engine, PortfolioStressResult, portfolio_id=portfolio, calc_date=day)
-    assert len(rows) == len(stored_rows(demo_engine, StressScenarioMoves, calc_date=day))
+    found = stored_rows(demo_engine, PortfolioStressResult, portfolio_id=portfolio, calc_date=day)
+    assert len(found) == 1
+    row = found.iloc[0]
+    stored_keys = set(stored_rows(demo_engine, StressScenarioMoves, calc_date=day).scenario_key)
+    assert set(row.scenario_keys) == stored_keys
     nav = books.nav(portfolio, day)
-    for row in rows.itertuples():
-        want = _expected(books, factors, portfolio, day, str(row.scenario_key))
-        assert row.pnl == pytest.approx(want, rel=1e-8, abs=1e-6), row.scenario_key
-        assert row.pnl_percent == pytest.approx(want / nav, rel=1e-8, abs=1e-12)
-        assert row.nav == pytest.approx(nav, rel=1e-10)
-        assert row.missing == 0
+    assert row.nav == pytest.approx(nav, rel=1e-10)
+    held = books.held(portfolio, day)
+    assert row.positions == len(held)
+    assert row.excluded == sum(lot.kind == "PRIVATE" for lot in held)
+    expected = {}
+    for k, key in enumerate(row.scenario_keys):
+        want = expected[key] = _expected(books, factors, portfolio, day, key)
+        assert row.pnl[k] == pytest.approx(want, rel=1e-8, abs=1e-6), key
+        assert row.pnl_percent[k] == pytest.approx(want / nav, rel=1e-8, abs=1e-12)
+        assert row.missing[k] == 0
+    worst = min(expected, key=lambda key: expected[key])
+    assert row.worst_scenario == worst
+    assert row.worst_pnl == pytest.approx(expected[worst], rel=1e-8)
 
 
 def test_the_market_moves_in_every_correlated_scenario(demo_engine: Engine) -> None:
@@ -145,15 +155,15 @@ def test_security_returns_of_the_2020_replay_are_each_symbols_own(
     demo_engine: Engine, books: BookReference
 ) -> None:
     day = DAYS[-1]
-    rows = stored_rows(demo_engine, SecurityStressReturn, calc_date=day, scenario_key="covid_2020")
+    rows = stored_rows(demo_engine, SecurityStressReturn, calc_date=day)
     closes = books.raw.closes
     assert len(rows)
+    start, end = closes.loc[date(2020, 2, 19)], closes.loc[date(2020, 3, 23)]
     for row in rows.itertuples():
-        want = (
-            closes.at[date(2020, 3, 23), row.symbol] / closes.at[date(2020, 2, 19), row.symbol] - 1
-        )
+        k = list(row.scenario_keys).index("covid_2020")
+        want = end[row.symbol] / start[row.symbol] - 1
         if pd.isna(want):
-            assert row.method == "proxy"
+            assert row.methods[k] == "proxy"
         else:
-            assert row.method == "replay"
-            assert row.scenario_return == pytest.approx(want, rel=1e-12)
+            assert row.methods[k] == "replay"
+            assert row.returns[k] == pytest.approx(want, rel=1e-12)

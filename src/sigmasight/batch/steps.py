@@ -62,8 +62,8 @@ ASSET_CORRELATION_KEY = ("symbol_a", "symbol_b", "calc_date")
 CORRELATION_SUMMARY_KEY = ("portfolio_id", "calc_date")
 OPTION_GREEKS_KEY = ("position_id", "calc_date")
 SCENARIO_MOVES_KEY = ("calc_date", "scenario_key")
-SECURITY_STRESS_KEY = ("symbol", "calc_date", "scenario_key")
-PORTFOLIO_STRESS_KEY = ("portfolio_id", "calc_date", "scenario_key")
+SECURITY_STRESS_KEY = ("symbol", "calc_date")
+PORTFOLIO_STRESS_KEY = ("portfolio_id", "calc_date")
 
 
 @dataclass(frozen=True)

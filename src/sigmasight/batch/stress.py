@@ -201,22 +201,23 @@ def scenario_rows(inputs: BatchInputs, moves: list[DayMoves | None], rows: slice
 
 
 def security_stress_rows(inputs: BatchInputs, moves: list[DayMoves | None], rows: slice) -> Columns:
-    """Rows of ``security_stress_returns``: every symbol under every scenario and date."""
+    """Rows of ``security_stress_returns``: one per symbol and date, every scenario's
+    return and method as lists."""
     out: Columns = {}
     S = len(inputs.symbols)
     for d, t in enumerate(range(rows.start, rows.stop)):
         m = moves[d]
         if m is None:
             continue
-        K = len(m.scenarios)
+        keys = [s.key for s in m.scenarios]
         extend(
             out,
             {
-                "symbol": list(inputs.symbols) * K,
-                "calc_date": [inputs.sessions[t].astype(object)] * (K * S),
-                "scenario_key": [s.key for s in m.scenarios for _ in range(S)],
-                "scenario_return": finite(m.returns.reshape(-1)),
-                "method": _METHOD_LABELS[m.method.reshape(-1)].tolist(),
+                "symbol": list(inputs.symbols),
+                "calc_date": [inputs.sessions[t].astype(object)] * S,
+                "scenario_keys": [keys] * S,
+                "returns": finite(m.returns.T),
+                "methods": _METHOD_LABELS[m.method.T].tolist(),
             },
         )
     return out
@@ -262,32 +263,33 @@ def _per_book(values: FloatArray, portfolio: IntArray, P: int, live: IntArray) -
 def _day_rows(
     inputs: BatchInputs, m: DayMoves, book: st.Book, nav: FloatArray, live: IntArray
 ) -> Columns:
-    P, K = inputs.portfolios.id.size, len(m.scenarios)
+    """One row per live book: every scenario's figures as lists (books x scenarios)."""
+    P = inputs.portfolios.id.size
     res = st.stress_books(book, m.returns, m.method, m.vol_points, m.rate_change, P)
     opt = book.is_option[None, :]
-    option_pnl = _per_book(
-        np.where(opt, np.nan_to_num(res.position_pnl), 0.0), book.portfolio, P, live
-    )
-    option_dg = _per_book(
-        np.where(opt, np.nan_to_num(res.delta_gamma), 0.0), book.portfolio, P, live
-    )
-    counts = _per_book(np.ones((K, book.portfolio.size)), book.portfolio, P, live)
-    excluded = _per_book(
-        (res.method == st.Method.EXCLUDED).astype(np.float64), book.portfolio, P, live
-    )
+    pos = book.portfolio
+    option_pnl = _per_book(np.where(opt, np.nan_to_num(res.position_pnl), 0.0), pos, P, live)
+    option_dg = _per_book(np.where(opt, np.nan_to_num(res.delta_gamma), 0.0), pos, P, live)
+    first = res.method[:1]
+    counts = _per_book(np.ones_like(first, dtype=np.float64), pos, P, live)[0]
+    excluded = _per_book((first == st.Method.EXCLUDED).astype(np.float64), pos, P, live)[0]
     pnl = res.portfolio_pnl[:, live]
     pct = pnl / np.where(nav[live] > 0, nav[live], np.nan)
+    worst = np.argmin(pnl, axis=0)
+    keys = [s.key for s in m.scenarios]
     return {
-        "portfolio_id": ints(np.tile(inputs.portfolios.id[live], K)),
-        "scenario_key": [s.key for s in m.scenarios for _ in range(live.size)],
-        "nav": finite(np.tile(nav[live], K)),
-        "pnl": pnl.reshape(-1).tolist(),
-        "pnl_percent": finite(pct.reshape(-1)),
-        "option_pnl": option_pnl.reshape(-1).tolist(),
-        "option_delta_gamma": option_dg.reshape(-1).tolist(),
-        "positions": ints(counts.reshape(-1)),
-        "missing": ints(res.missing[:, live].reshape(-1)),
-        "excluded": ints(excluded.reshape(-1)),
+        "portfolio_id": ints(inputs.portfolios.id[live]),
+        "nav": finite(nav[live]),
+        "positions": ints(counts),
+        "excluded": ints(excluded),
+        "worst_scenario": [keys[k] for k in worst.tolist()],
+        "worst_pnl": finite(pnl[worst, np.arange(live.size)]),
+        "scenario_keys": [keys] * live.size,
+        "pnl": pnl.T.tolist(),
+        "pnl_percent": finite(pct.T),
+        "option_pnl": option_pnl.T.tolist(),
+        "option_delta_gamma": option_dg.T.tolist(),
+        "missing": res.missing[:, live].T.tolist(),
     }
 
 
@@ -311,6 +313,6 @@ def portfolio_stress_rows(
             continue
         book, _ = held_book(inputs, metrics.vol63, valuation, t, rate)
         day = _day_rows(inputs, m, book, nav, live)
-        day["calc_date"] = [inputs.sessions[t].astype(object)] * len(day["pnl"])
+        day["calc_date"] = [inputs.sessions[t].astype(object)] * live.size
         extend(out, day)
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -134,7 +135,7 @@ def position_stress(
 
 
 def _scenario(
-    row: PortfolioStressResult,
+    entry: dict[str, Any],
     sc: StressScenarioMoves,
     positions: tuple[StressPosition, ...],
 ) -> ScenarioResult:
@@ -144,15 +145,15 @@ def _scenario(
         sc.kind,
         sc.start,
         sc.end,
-        row.pnl,
-        num(row.pnl_percent),
-        row.option_pnl,
-        row.option_delta_gamma,
+        entry["pnl"],
+        num(entry["pnl_percent"]),
+        entry["option_pnl"],
+        entry["option_delta_gamma"],
         dict(sc.factor_moves),
         sc.rate_change * 10_000.0,
         sc.vol_points,
         sc.covariance_observations,
-        row.missing,
+        entry["missing"],
         positions,
     )
 
@@ -166,12 +167,8 @@ def stress_tests(
         ctx = load_context(uow, owner_id, portfolio_id, as_of)
         day, s = ctx.as_of, uow.session
         book = load_book(uow, ctx.history, portfolio_id, day)
-        results = s.scalars(
-            select(PortfolioStressResult).where(
-                PortfolioStressResult.portfolio_id == portfolio_id,
-                PortfolioStressResult.calc_date == day,
-            )
-        ).all()
+        stored = s.get(PortfolioStressResult, (portfolio_id, day))
+        results = stored.entries() if stored is not None else []
         scenarios = {
             m.scenario_key: m
             for m in s.scalars(
@@ -179,13 +176,14 @@ def stress_tests(
             )
         }
         moves: dict[tuple[str, str], tuple[float | None, str]] = {
-            (r.symbol, r.scenario_key): (r.scenario_return, r.method)
+            (r.symbol, key): move
             for r in s.scalars(
                 select(SecurityStressReturn).where(
                     SecurityStressReturn.calc_date == day,
                     SecurityStressReturn.symbol.in_(book.refs),
                 )
             )
+            for key, move in r.by_scenario().items()
         }
         greeks = {
             g.position_id: g
@@ -208,18 +206,18 @@ def stress_tests(
             if reference_symbol(p) is None
         )
         out = []
-        for row in sorted(results, key=lambda r: (r.pnl, r.scenario_key)):
-            sc = scenarios[row.scenario_key]
+        for entry in sorted(results, key=lambda e: (e["pnl"], e["key"])):
+            sc = scenarios[entry["key"]]
             positions = tuple(
                 position_stress(
                     p,
                     m,
                     sectors.get(ref := reference_symbol(p) or ""),
-                    moves.get((ref, row.scenario_key)),
+                    moves.get((ref, entry["key"])),
                     greeks.get(p.id),
                     sc,
                 )
                 for p, m in public
             )
-            out.append(_scenario(row, sc, positions))
+            out.append(_scenario(entry, sc, positions))
         return StressView(portfolio_id, day, ctx.snapshot.nav, tuple(out), excluded, NOTES)

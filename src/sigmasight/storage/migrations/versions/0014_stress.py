@@ -73,26 +73,31 @@ def upgrade() -> None:
         "security_stress_returns",
         sa.Column("symbol", sa.String(length=32), nullable=False),
         sa.Column("calc_date", sa.Date(), nullable=False),
-        sa.Column("scenario_key", sa.String(length=64), nullable=False),
-        sa.Column("scenario_return", sa.Float(), nullable=True),
-        sa.Column("method", sa.String(length=8), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "symbol", "calc_date", "scenario_key", name=op.f("pk_security_stress_returns")
-        ),
+        sa.Column("scenario_keys", sa.JSON(), nullable=False),
+        sa.Column("returns", sa.JSON(), nullable=False),
+        sa.Column("methods", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("symbol", "calc_date", name=op.f("pk_security_stress_returns")),
     )
     op.create_table(
         "portfolio_stress_results",
         sa.Column("portfolio_id", sa.Integer(), nullable=False),
         sa.Column("calc_date", sa.Date(), nullable=False),
-        sa.Column("scenario_key", sa.String(length=64), nullable=False),
         sa.Column("nav", sa.Float(), nullable=True),
-        sa.Column("pnl", sa.Float(), nullable=False),
-        sa.Column("pnl_percent", sa.Float(), nullable=True),
-        sa.Column("option_pnl", sa.Float(), nullable=False),
-        sa.Column("option_delta_gamma", sa.Float(), nullable=False),
         sa.Column("positions", sa.Integer(), nullable=False),
-        sa.Column("missing", sa.Integer(), nullable=False),
         sa.Column("excluded", sa.Integer(), nullable=False),
+        sa.Column("worst_scenario", sa.String(length=64), nullable=True),
+        sa.Column("worst_pnl", sa.Float(), nullable=True),
+        *(
+            sa.Column(name, sa.JSON(), nullable=False)
+            for name in (
+                "scenario_keys",
+                "pnl",
+                "pnl_percent",
+                "option_pnl",
+                "option_delta_gamma",
+                "missing",
+            )
+        ),
         sa.ForeignKeyConstraint(
             ["portfolio_id"],
             ["portfolios.id"],
@@ -100,10 +105,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "portfolio_id", "calc_date", "scenario_key", name=op.f("pk_portfolio_stress_results")
+            "portfolio_id", "calc_date", name=op.f("pk_portfolio_stress_results")
         ),
     )
-
     op.create_table(
         "stress_scenarios",
         sa.Column("id", sa.Integer(), nullable=False),
