@@ -51,6 +51,7 @@ OWNER_PARAMS = {
     "tag_id": "tags",
     "change_id": "equity-changes",
     "run_id": "runs",
+    "scenario_id": "stress-scenarios",
 }
 #: Routes that serve the same public market data to every user, with the reason.
 EXEMPT = {
@@ -168,7 +169,17 @@ BODIES: dict[tuple[str, str], Builder] = {
         json={"name": f"walker-{uuid.uuid4().hex[:8]}"}, own=True
     ),
     ("PATCH", f"{API}/tags/{{tag_id}}"): lambda _, __: Call(json={"name": "hijacked"}),
+    ("POST", f"{API}/stress-scenarios"): lambda _, __: Call(
+        json={"name": f"walker-{uuid.uuid4().hex[:8]}", "shocks": {"market": -0.1}}, own=True
+    ),
+    ("PUT", f"{API}/stress-scenarios/{{scenario_id}}"): lambda _, __: Call(
+        json={"name": "hijacked", "rate_bp": 50}
+    ),
+    ("DELETE", f"{API}/stress-scenarios/{{scenario_id}}"): lambda _, __: Call(),
     ("DELETE", f"{API}/tags/{{tag_id}}"): lambda _, __: Call(),
+    ("POST", f"{API}/analytics/portfolio/{{portfolio_id}}/stress-tests/run"): lambda _, __: Call(
+        json={"name": "walker", "shocks": {"market": -0.1}}
+    ),
     # Names the owner's portfolio in the body: a run over it must be refused.
     ("POST", f"{API}/batch/runs"): lambda ids, _: Call(
         json={"start": "2022-12-28", "end": "2022-12-28", "portfolio_ids": [ids["portfolio_id"]]}
@@ -225,6 +236,8 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     me = _ok(client.get(f"{API}/auth/me", headers=h))
     assert me["email"] == DEMO_EMAIL
     tag = _ok(client.post(f"{API}/tags", json={"name": f"owner-tag-{mark}"}, headers=h), 201)
+    shock = {"name": f"owner-scenario-{mark}", "shocks": {"market": -0.2}}
+    scenario = _ok(client.post(f"{API}/stress-scenarios", json=shock, headers=h), 201)
     body = {"name": f"Owner scratch {mark}", "equity_balance": "50000"}
     scratch = _ok(client.post(f"{API}/portfolios", json=body, headers=h), 201)["id"]
     base = f"{API}/portfolios/{scratch}"
@@ -249,6 +262,8 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     result.markers |= {p["name"] for p in portfolios} | {tag["name"]}
     result.ids = {"portfolios": {p["id"] for p in portfolios}, "runs": {run_id}}
     result.ids["tags"] = {t["id"] for t in _ok(client.get(f"{API}/tags", headers=h))}
+    result.ids["stress-scenarios"] = {scenario["id"]}
+    result.markers.add(scenario["name"])
     result.ids["positions"], result.ids["equity-changes"] = set(), set()
     for pid in result.ids["portfolios"]:
         rows = _ok(client.get(f"{API}/portfolios/{pid}/positions", headers=h))
@@ -261,6 +276,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         "tag_id": tag["id"],
         "change_id": change["id"],
         "run_id": run_id,
+        "scenario_id": scenario["id"],
     }
     demo_positions = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/positions", headers=h))
     demo_flows = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/equity-changes", headers=h))
@@ -272,6 +288,8 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     yield result
     assert client.delete(base, headers=h).status_code == 204
     assert client.delete(f"{API}/tags/{tag['id']}", headers=h).status_code == 204
+    gone = client.delete(f"{API}/stress-scenarios/{scenario['id']}", headers=h)
+    assert gone.status_code == 204
 
 
 @pytest.fixture(scope="module")
@@ -289,7 +307,7 @@ def intruder(client: TestClient) -> Intruder:
 
 def _owner_view(client: TestClient, owner: Owner) -> dict[str, Any]:
     """Everything the owner can read about their resources, by URL."""
-    urls = [f"{API}/auth/me", f"{API}/portfolios", f"{API}/tags"]
+    urls = [f"{API}/auth/me", f"{API}/portfolios", f"{API}/tags", f"{API}/stress-scenarios"]
     urls += [f"{API}/batch/runs/{run}" for run in owner.ids["runs"]]
     for pid in sorted(owner.ids["portfolios"], key=int):
         base = f"{API}/portfolios/{pid}"

@@ -19,6 +19,12 @@ from sigmasight.storage.history import (
     SecurityVolatility,
 )
 from sigmasight.storage.history_assets import AssetPerformanceMetric
+from sigmasight.storage.history_greeks import OptionGreeks
+from sigmasight.storage.history_stress import (
+    PortfolioStressResult,
+    SecurityStressReturn,
+    StressScenarioMoves,
+)
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
 from tests.batch.conftest import UowFactory, load_demo_into
@@ -68,6 +74,10 @@ def test_backfill_equals_daily_runs(
         SecurityVolatility,
         AssetPerformanceMetric,
         PortfolioRiskMetrics,
+        OptionGreeks,
+        StressScenarioMoves,
+        SecurityStressReturn,
+        PortfolioStressResult,
     ):
         a, b = _rows(backfill, model), _rows(daily, model)
         assert a.keys() == b.keys()

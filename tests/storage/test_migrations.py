@@ -32,6 +32,11 @@ EXPECTED_TABLES = {
     "asset_correlations",
     "portfolio_correlation_summaries",
     "login_attempts",
+    "option_greeks",
+    "stress_scenario_moves",
+    "security_stress_returns",
+    "portfolio_stress_results",
+    "stress_scenarios",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

@@ -190,6 +190,8 @@ def test_login_and_csrf_protections(page: Any, live_server: str) -> None:
         ("risk-metrics", f"/portfolios/{FUND}/risk-metrics", 1280),
         ("correlations", f"/portfolios/{FUND}/correlations", 1280),
         ("security", f"/portfolios/{FUND}/securities/MSFT", 1280),
+        ("stress", f"/portfolios/{FUND}/stress", 1280),
+        ("stress-sector", f"/portfolios/{FUND}/stress?scenario=covid_2020&by=sector", 1280),
     ],
 )
 def test_screenshots_and_accessibility(

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtr
+from scipy.stats import norm
 
-from sigmasight.analytics._typing import ArrayLike, FloatArray, Reason, ReasonArray
+from sigmasight.analytics._typing import ArrayLike, BoolArray, FloatArray, Reason, ReasonArray
 
 #: Calendar days per year for option time to expiry.
 CALENDAR_DAYS_PER_YEAR = 365.0
@@ -127,3 +128,132 @@ def black_scholes_price(
         )
     out: FloatArray = np.where(valid, np.where(live, value, intrinsic), np.nan)
     return out
+
+
+#: Units of every Greek (per one option on one share; a position multiplies by the
+#: contract multiplier and the signed number of contracts): stated in every answer.
+GREEK_UNITS: dict[str, str] = {
+    "delta": "currency per 1 currency unit move of the underlying",
+    "gamma": "delta per 1 currency unit move of the underlying",
+    "vega": "currency per 1 volatility point (0.01 of annualised volatility)",
+    "theta": "currency per calendar day (time decay, 1/365 of a year)",
+    "rho": "currency per 1 percentage point (0.01) of the continuous annual rate",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Greeks:
+    """Value and Greeks of European options, each of shape (M,), in :data:`GREEK_UNITS`.
+
+    ``expired`` marks options at or past expiry (:math:`\\tau \\le 0`): their value is
+    the intrinsic value, their delta the exercise indicator (as for
+    :func:`black_scholes_delta`) and gamma, vega, theta and rho are zero. Every field is
+    NaN where ``reason`` != OK.
+    """
+
+    price: FloatArray
+    delta: FloatArray
+    gamma: FloatArray
+    vega: FloatArray
+    theta: FloatArray
+    rho: FloatArray
+    expired: BoolArray
+    reason: ReasonArray
+
+    def scaled(self, units: ArrayLike) -> Greeks:
+        """Value and Greeks of a position: every field times ``units`` (the signed
+        number of contracts times the contract multiplier, shares per contract)."""
+        u = np.asarray(units, dtype=np.float64)
+        return Greeks(
+            self.price * u,
+            self.delta * u,
+            self.gamma * u,
+            self.vega * u,
+            self.theta * u,
+            self.rho * u,
+            self.expired,
+            self.reason,
+        )
+
+
+def black_scholes_greeks(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    years_to_expiry: ArrayLike,
+    volatility: ArrayLike,
+    is_call: ArrayLike,
+    rate: ArrayLike = 0.0,
+    dividend_yield: ArrayLike = 0.0,
+) -> Greeks:
+    r"""Black-Scholes-Merton value and Greeks of one European option on one share.
+
+    With :math:`\phi = 1` for a call and :math:`-1` for a put, :math:`n` the normal
+    density and :math:`d_{1,2}` as in :func:`black_scholes_price`:
+
+    .. math::
+        \Delta = \phi e^{-q\tau} N(\phi d_1),\qquad
+        \Gamma = \frac{e^{-q\tau} n(d_1)}{S\sigma\sqrt\tau},\qquad
+        \mathcal{V} = \frac{S e^{-q\tau} n(d_1)\sqrt\tau}{100},
+
+        \Theta = \frac{1}{365}\Big(-\frac{S e^{-q\tau} n(d_1)\sigma}{2\sqrt\tau}
+            + \phi q S e^{-q\tau} N(\phi d_1) - \phi r K e^{-r\tau} N(\phi d_2)\Big),\qquad
+        \rho = \frac{\phi K \tau e^{-r\tau} N(\phi d_2)}{100}
+
+    Vega is per volatility point and rho per percentage point: divided by 100 once,
+    with the volatility and the rate passed as fractions (0.05 for 5 %). Theta is the
+    change of value as one calendar day passes (:math:`-\partial V/\partial\tau` over
+    365). Inputs as for :func:`black_scholes_price`; ``rate`` and ``dividend_yield``
+    are continuously compounded annual fractions.
+    """
+    S, K, tau, vol, r, q = np.broadcast_arrays(
+        *(
+            np.asarray(a, dtype=np.float64)
+            for a in (spot, strike, years_to_expiry, volatility, rate, dividend_yield)
+        )
+    )
+    call = np.broadcast_to(np.asarray(is_call, dtype=bool), S.shape)
+    finite = np.isfinite(S) & np.isfinite(K) & np.isfinite(tau) & np.isfinite(r) & np.isfinite(q)
+    valid = finite & (S > 0) & (K > 0)
+    live = valid & (tau > 0)
+    valid &= ~live | (np.isfinite(vol) & (vol > 0))
+    live &= valid
+    phi = np.where(call, 1.0, -1.0)
+    # Live formulas on harmless stand-ins where an option is expired or invalid (the
+    # stand-ins are masked out below): no division by zero, no warning.
+    one = np.ones_like(S)
+    s_, k_ = np.where(valid, S, one), np.where(valid, K, one)
+    r_, q_ = np.where(valid, r, 0.0), np.where(valid, q, 0.0)
+    t, sigma = np.where(live, tau, one), np.where(live, vol, one)
+    sqrt_t = np.sqrt(t)
+    sq = sigma * sqrt_t
+    d1 = (np.log(s_ / k_) + (r_ - q_ + 0.5 * sigma * sigma) * t) / sq
+    d2 = d1 - sq
+    div_disc = np.exp(-q_ * t)
+    fwd, disc_k = s_ * div_disc, k_ * np.exp(-r_ * t)
+    nd1 = norm.pdf(d1)
+    n_phi_d1, n_phi_d2 = ndtr(phi * d1), ndtr(phi * d2)
+    price = phi * (fwd * n_phi_d1 - disc_k * n_phi_d2)
+    delta = phi * div_disc * n_phi_d1
+    gamma = div_disc * nd1 / (s_ * sq)
+    vega = fwd * nd1 * sqrt_t / 100.0
+    decay = -fwd * nd1 * sigma / (2.0 * sqrt_t)
+    theta = (decay + phi * (q_ * fwd * n_phi_d1 - r_ * disc_k * n_phi_d2)) / CALENDAR_DAYS_PER_YEAR
+    rho = phi * disc_k * t * n_phi_d2 / 100.0
+    intrinsic = np.maximum(phi * (S - K), 0.0)
+    exercise = np.where(S == K, 0.5, np.where(call, S > K, S < K).astype(np.float64)) * phi
+    expired = valid & ~live
+
+    def pick(live_value: FloatArray, expired_value: FloatArray | float) -> FloatArray:
+        out: FloatArray = np.where(valid, np.where(live, live_value, expired_value), np.nan)
+        return out
+
+    return Greeks(
+        price=pick(price, intrinsic),
+        delta=pick(delta, exercise),
+        gamma=pick(gamma, 0.0),
+        vega=pick(vega, 0.0),
+        theta=pick(theta, 0.0),
+        rho=pick(rho, 0.0),
+        expired=expired,
+        reason=np.where(valid, Reason.OK, Reason.INVALID_INPUT).astype(np.uint8),
+    )

@@ -27,6 +27,7 @@ from sigmasight.api.routes import (
     portfolios,
     positions,
     securities,
+    stress_scenarios,
     tags,
 )
 from sigmasight.config import Settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batch_runs,
         factors,
         asset_metrics,
+        stress_scenarios,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)

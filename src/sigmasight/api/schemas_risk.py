@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field
+
 from sigmasight.api.schemas_analytics import Num, _Out
 
 
@@ -114,3 +116,46 @@ class VaRBacktestOut(_Out):
     traffic_light: str | None
     points: list[BacktestPointOut]
     conventions: str
+
+
+class PositionGreeksOut(_Out):
+    value: Num = Field(description="Model value of the position (per contract x contracts).")
+    delta: Num
+    gamma: Num
+    vega: Num
+    theta: Num
+    rho: Num
+
+
+class OptionGreeksOut(_Out):
+    position_id: int
+    symbol: str
+    underlying: str
+    option_type: str
+    spot: Num
+    strike: float
+    expiry: dt.date
+    time_to_expiry_years: float
+    volatility: Num = Field(description="Annualised volatility used (a fraction).")
+    volatility_source: str
+    rate: float = Field(description="Continuously compounded annual rate used (a fraction).")
+    rate_source: str
+    dividend_yield: float = Field(description="Continuous annual dividend yield (a fraction).")
+    contracts: float = Field(description="Signed number of contracts (short < 0).")
+    multiplier: int
+    price: Num = Field(description="Black-Scholes-Merton value per contract.")
+    delta: Num = Field(description="Per contract: currency per 1 unit move of the underlying.")
+    gamma: Num = Field(description="Per contract: delta per 1 unit move of the underlying.")
+    vega: Num = Field(description="Per contract: currency per 1 volatility point.")
+    theta: Num = Field(description="Per contract: currency per calendar day.")
+    rho: Num = Field(description="Per contract: currency per 1 percentage point of rate.")
+    position: PositionGreeksOut
+    units: dict[str, str]
+
+
+class GreeksOut(_Out):
+    portfolio_id: int
+    as_of: dt.date
+    options: list[OptionGreeksOut]
+    units: dict[str, str]
+    inputs: dict[str, str]

@@ -109,6 +109,9 @@ class BatchInputs:
     #: High, low, volume and long-horizon closes for the asset-metrics step (None when
     #: the inputs were built without them, e.g. in tests of other families).
     assets: AssetPanels | None = field(default=None, compare=False, repr=False)
+    #: Closes (2, E, S) on the first and last session of each historical stress episode
+    #: ended by the run's last date (``batch.stress_panels``); None when not loaded.
+    episode_closes: FloatArray | None = field(default=None, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -147,4 +150,5 @@ class BatchInputs:
             self.factor_symbols,
             self.factor_prices,
             self.assets,
+            self.episode_closes,
         )

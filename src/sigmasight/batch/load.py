@@ -164,11 +164,13 @@ def build_inputs(
     snapshots: dict[date, dict[str, float]] = {}
     for w in weights:
         snapshots.setdefault(w.as_of, {})[w.sector] = w.weight
-    assets = None
+    assets = episodes = None
     if start is not None:
         from sigmasight.batch.asset_panels import asset_panels
+        from sigmasight.batch.stress_panels import episode_closes
 
         assets = asset_panels(uow, calendar, symbols, sessions, aligned.filled, start)
+        episodes = episode_closes(uow, symbols, end)
     return BatchInputs(
         sessions=sessions,
         symbols=tuple(symbols),
@@ -199,6 +201,7 @@ def build_inputs(
         factor_symbols=FACTOR_SYMBOLS,
         factor_prices=_closes(uow, FACTOR_SYMBOLS, sessions, first, end),
         assets=assets,
+        episode_closes=episodes,
     )
 
 

@@ -19,10 +19,17 @@ from sigmasight.batch.asset_metrics import ASSET_KEY, asset_metric_rows
 from sigmasight.batch.columns import Columns
 from sigmasight.batch.correlations import asset_correlation_rows, portfolio_correlation_rows
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
+from sigmasight.batch.greeks import option_greek_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
 from sigmasight.batch.snapshots import snapshot_rows
+from sigmasight.batch.stress import (
+    portfolio_stress_rows,
+    scenario_rows,
+    security_stress_rows,
+    stress_moves,
+)
 from sigmasight.batch.valuation import Valuation, value_books
 from sigmasight.config import get_settings
 from sigmasight.storage.history import (
@@ -38,6 +45,12 @@ from sigmasight.storage.history_correlations import (
     AssetCorrelation,
     PortfolioCorrelationSummary,
 )
+from sigmasight.storage.history_greeks import OptionGreeks
+from sigmasight.storage.history_stress import (
+    PortfolioStressResult,
+    SecurityStressReturn,
+    StressScenarioMoves,
+)
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -47,6 +60,10 @@ SECURITY_FACTOR_KEY = ("symbol", "calc_date", "method", "window")
 PORTFOLIO_FACTOR_KEY = ("portfolio_id", "calc_date")
 ASSET_CORRELATION_KEY = ("symbol_a", "symbol_b", "calc_date")
 CORRELATION_SUMMARY_KEY = ("portfolio_id", "calc_date")
+OPTION_GREEKS_KEY = ("position_id", "calc_date")
+SCENARIO_MOVES_KEY = ("calc_date", "scenario_key")
+SECURITY_STRESS_KEY = ("symbol", "calc_date")
+PORTFOLIO_STRESS_KEY = ("portfolio_id", "calc_date")
 
 
 @dataclass(frozen=True)
@@ -165,12 +182,39 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
     return [TableRows(PortfolioRiskMetrics, RISK_METRICS_KEY, rows)]
 
 
+def _option_greeks(ctx: PortfolioContext) -> list[TableRows]:
+    rate = get_settings().risk_free_rate
+    rows = option_greek_rows(ctx.inputs, ctx.metrics.vol63, ctx.valuation, ctx.rows, rate)
+    return [TableRows(OptionGreeks, OPTION_GREEKS_KEY, rows)]
+
+
+def _stress_moves(ctx: SecurityContext) -> list[TableRows]:
+    moves = stress_moves(ctx.inputs, ctx.returns, ctx.metrics)
+    return [
+        TableRows(
+            StressScenarioMoves, SCENARIO_MOVES_KEY, scenario_rows(ctx.inputs, moves, ctx.rows)
+        ),
+        TableRows(
+            SecurityStressReturn,
+            SECURITY_STRESS_KEY,
+            security_stress_rows(ctx.inputs, moves, ctx.rows),
+        ),
+    ]
+
+
+def _stress(ctx: PortfolioContext) -> list[TableRows]:
+    rate = get_settings().risk_free_rate
+    rows = portfolio_stress_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.valuation, rate)
+    return [TableRows(PortfolioStressResult, PORTFOLIO_STRESS_KEY, rows)]
+
+
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
     SecurityStep("security_factors", _security_factors),
     SecurityStep("asset_metrics", _asset_metrics),
     SecurityStep("asset_correlations", _asset_correlations),
+    SecurityStep("stress_moves", _stress_moves),
 )
 
 #: Portfolio-level families, run once per partition of books (append new families).
@@ -179,4 +223,6 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("risk_metrics", _risk_metrics),
     PortfolioStep("portfolio_factors", _portfolio_factors),
     PortfolioStep("correlation_summaries", _correlation_summaries),
+    PortfolioStep("option_greeks", _option_greeks),
+    PortfolioStep("stress", _stress),
 )

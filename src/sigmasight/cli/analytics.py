@@ -216,3 +216,12 @@ def correlations(
             _fmt(c.percent, ".1%"),
         )
     console.print(shares)
+
+
+def _register_stress() -> None:
+    from sigmasight.cli import stress
+
+    stress.register(app)
+
+
+_register_stress()

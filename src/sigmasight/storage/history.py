@@ -163,17 +163,27 @@ from sigmasight.storage.history_factors import (  # noqa: E402
     PortfolioFactorExposure,
     SecurityFactorExposure,
 )
+from sigmasight.storage.history_greeks import OptionGreeks  # noqa: E402
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
+from sigmasight.storage.history_stress import (  # noqa: E402
+    PortfolioStressResult,
+    SecurityStressReturn,
+    StressScenarioMoves,
+)
 
 __all__ = [
     "AssetCorrelation",
     "BatchRun",
     "BenchmarkSectorWeight",
+    "OptionGreeks",
     "PortfolioCorrelationSummary",
     "PortfolioFactorExposure",
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",
+    "PortfolioStressResult",
     "SecurityFactorExposure",
     "SecurityMarketBeta",
+    "SecurityStressReturn",
     "SecurityVolatility",
+    "StressScenarioMoves",
 ]

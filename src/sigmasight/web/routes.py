@@ -451,6 +451,38 @@ def correlations_page(
     )
 
 
+@router.get("/portfolios/{portfolio_id}/stress", name="web_stress")
+def stress_page(
+    request: Request,
+    uow_factory: UowFactoryDep,
+    portfolio_id: int,
+    as_of: AsOf = None,
+    scenario: str | None = None,
+    by: str = "position",
+) -> HTMLResponse:
+    from sigmasight.services.analytics.greeks import option_greeks
+    from sigmasight.services.analytics.stress import stress_tests
+    from sigmasight.web import charts_stress
+
+    by = by if by in charts_stress.GROUPINGS else "position"
+
+    def build(owner: int, day: date | None) -> dict[str, Any]:
+        view = stress_tests(uow_factory, owner, portfolio_id, day)
+        chosen = next((s for s in view.scenarios if s.key == scenario), None)
+        chosen = chosen or (view.scenarios[0] if view.scenarios else None)
+        figures = {"waterfall-chart": charts_stress.waterfall(chosen, by)} if chosen else {}
+        return {
+            "s": view,
+            "chosen": chosen,
+            "by": by,
+            "parts": charts_stress.contributions(chosen, by) if chosen else [],
+            "g": option_greeks(uow_factory, owner, portfolio_id, view.as_of),
+            "figures_json": _script_json(figures),
+        }
+
+    return _page(request, uow_factory, portfolio_id, "web_stress", "stress.html", as_of, build)
+
+
 @router.get("/import", name="web_import")
 def import_page(request: Request, uow_factory: UowFactoryDep) -> HTMLResponse:
     user = _user(request, uow_factory)

@@ -37,11 +37,14 @@ from sigmasight.api.schemas_correlations import (
 )
 from sigmasight.api.schemas_factors import PortfolioFactorExposuresOut, PositionFactorExposuresOut
 from sigmasight.api.schemas_resources import IdPath, IsoDate
-from sigmasight.api.schemas_risk import DrawdownsOut, RiskMetricsOut, VaRBacktestOut
+from sigmasight.api.schemas_risk import DrawdownsOut, GreeksOut, RiskMetricsOut, VaRBacktestOut
+from sigmasight.api.schemas_stress import StressRunOut, StressScenarioIn, StressTestsOut
 from sigmasight.services import analytics as service
-from sigmasight.services.analytics import asset_metrics
+from sigmasight.services.analytics import asset_metrics, stress_run
 from sigmasight.services.analytics import correlations as correlation_service
 from sigmasight.services.analytics import factors as factor_service
+from sigmasight.services.analytics import greeks as greeks_service
+from sigmasight.services.analytics import stress as stress_service
 from sigmasight.services.sessions import moved_note
 
 router = APIRouter(prefix="/analytics/portfolio/{portfolio_id}", tags=["analytics"])
@@ -67,6 +70,8 @@ VIEWS: dict[str, tuple[Callable[..., Any], type[BaseModel]]] = {
     "correlations": (correlation_service.correlation_matrix, CorrelationMatrixOut),
     "correlations/rolling": (correlation_service.rolling_correlation, RollingCorrelationOut),
     "risk-contributions": (correlation_service.risk_contributions, RiskContributionsOut),
+    "greeks": (greeks_service.option_greeks, GreeksOut),
+    "stress-tests": (stress_service.stress_tests, StressTestsOut),
 }
 
 AsOf = Annotated[
@@ -332,3 +337,45 @@ async def risk_contributions(
     return await _answer(
         request, reader, "risk-contributions", portfolio_id, as_of, measure, by, asked=as_of
     )
+
+
+@router.get("/greeks", response_model=GreeksOut)
+async def greeks(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> Response:
+    """Black-Scholes-Merton value and Greeks of each option held on ``as_of``, per contract
+    and per position, with the inputs used, their sources and the units."""
+    return await _answer(request, reader, "greeks", portfolio_id, as_of)
+
+
+@router.get("/stress-tests", response_model=StressTestsOut)
+async def stress_tests(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> Response:
+    """P&L of the book and of each position under every stored scenario on ``as_of``
+    (historical replays and hypothetical shocks), largest loss first."""
+    return await _answer(request, reader, "stress-tests", portfolio_id, as_of)
+
+
+@router.post("/stress-tests/run", response_model=StressRunOut)
+def run_stress_test(
+    request: Request,
+    portfolio_id: IdPath,
+    body: StressScenarioIn,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+) -> StressRunOut:
+    """P&L of the book and each position under an ad-hoc hypothetical scenario on
+    ``as_of``, computed from stored rows as the batch computes the library's."""
+    scenario = stress_run.scenario_from(body.name, body.shocks, body.rate_bp, body.vol_points)
+    with _service_errors():
+        run = stress_run.run_scenario(
+            request.app.state.uow_factory, reader.user_id, portfolio_id, scenario, as_of
+        )
+    return StressRunOut.model_validate(run)
