@@ -1,0 +1,397 @@
+"""Performance: time- and money-weighted returns, period returns and benchmark metrics.
+
+Conventions (docs/methodology.md, "Performance and benchmarks"):
+
+- **Flow timing.** A contribution arrives at the *start* of its session (it earns that
+  session's return), a withdrawal leaves at the *end* (it earned the session's return
+  before leaving). With ``NAV_t`` the close after the session's flows, ``I_t`` the
+  contributions and ``O_t`` the withdrawals (both positive amounts),
+
+  .. math::
+
+     \\mathrm{PnL}_t = \\mathrm{NAV}_t - \\mathrm{NAV}_{t-1} - I_t + O_t, \\qquad
+     r_t = \\max\\left(\\frac{\\mathrm{PnL}_t}{\\mathrm{NAV}_{t-1} + I_t}, -1\\right).
+
+- **No capital at risk.** When the base ``NAV_{t-1} + I_t`` is zero or negative (before
+  inception, after a full withdrawal, a book wiped out) the daily return is undefined
+  (NaN, reason ``INVALID_DENOMINATOR``) and the cumulative return is carried unchanged
+  over the session. A loss larger than the base is floored at -100 %: the cumulative
+  time-weighted return is never below -100 %.
+- **Day counts.** Sessions for the time-weighted figures (252 a year, windows such as
+  1m = 21 sessions); actual/365 calendar days for XIRR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from scipy.optimize import brentq
+
+from sigmasight.analytics._typing import ArrayLike, FloatArray, IntArray, Reason, ReasonArray
+from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
+from sigmasight.domain.horizons import RETURN_HORIZONS
+
+#: The flow-timing convention, as served with every performance figure.
+FLOW_TIMING: Final = "contributions at the start of the session, withdrawals at the end"
+#: Period names in the order they are served; trailing ones come from RETURN_HORIZONS.
+PERIODS: Final = ("1D", "MTD", "QTD", "YTD", "1m", "3m", "6m", "1y", "3y", "5y", "inception")
+#: Calendar periods: measured from the last close of the previous month, quarter, year.
+CALENDAR_PERIODS: Final = ("MTD", "QTD", "YTD")
+#: Calendar days per year of the XIRR discounting (actual/365).
+XIRR_DAYS_PER_YEAR: Final = 365.0
+
+
+@dataclass(frozen=True)
+class TimeWeighted:
+    """Daily and cumulative time-weighted returns, arrays (T, P)."""
+
+    daily: FloatArray  # NaN where no capital was at risk
+    cumulative: FloatArray  # growth since the first row, minus one; never below -1
+    reason: ReasonArray  # INVALID_DENOMINATOR where ``daily`` is NaN
+
+    @property
+    def growth(self) -> FloatArray:
+        """The return index ``1 + cumulative`` (1 before the first session at risk)."""
+        out: FloatArray = 1.0 + self.cumulative
+        return out
+
+
+def time_weighted_returns(
+    nav: ArrayLike,
+    inflow: ArrayLike,
+    outflow: ArrayLike,
+    nav_before: ArrayLike = 0.0,
+    min_base: float = 0.0,
+) -> TimeWeighted:
+    """Daily time-weighted returns net of flows and their chained cumulative return.
+
+    Parameters
+    ----------
+    nav : (T, P) or (T,)
+        NAV at each close, after that session's flows; NaN (not yet live) counts as 0.
+    inflow, outflow : same shape
+        Contributions and withdrawals of each session, as positive amounts.
+    nav_before : (P,) or float
+        NAV at the close before the first row.
+    min_base : float
+        Bases at or below this amount count as no capital at risk (the batch passes a
+        cent, so that the rounding left by a full withdrawal is not a base).
+
+    Returns
+    -------
+    TimeWeighted
+        ``daily[t] = max((NAV_t - NAV_{t-1} - I_t + O_t) / (NAV_{t-1} + I_t), -1)`` where
+        the base is positive, NaN otherwise; ``cumulative[t] = prod(1 + daily) - 1`` over
+        the sessions at risk up to t.
+    """
+    V = np.nan_to_num(np.asarray(nav, dtype=np.float64), nan=0.0)
+    one_d = V.ndim == 1
+    V = V.reshape(V.shape[0], -1)
+    I_ = np.asarray(inflow, dtype=np.float64).reshape(V.shape)
+    O_ = np.asarray(outflow, dtype=np.float64).reshape(V.shape)
+    previous = np.empty_like(V)
+    previous[0] = np.nan_to_num(np.broadcast_to(np.asarray(nav_before, np.float64), V.shape[1:]))
+    previous[1:] = V[:-1]
+    base = previous + I_
+    pnl = V - previous - I_ + O_
+    at_risk = base > max(min_base, 0.0)
+    daily = np.full_like(V, np.nan)
+    np.divide(pnl, base, out=daily, where=at_risk)
+    np.maximum(daily, -1.0, out=daily, where=at_risk)
+    factors = np.where(at_risk, 1.0 + daily, 1.0).astype(np.float64)
+    growth: FloatArray = np.cumprod(factors, axis=0, dtype=np.float64)
+    cumulative: FloatArray = growth - 1.0
+    reason = np.where(at_risk, Reason.OK, Reason.INVALID_DENOMINATOR).astype(np.uint8)
+    if one_d:
+        return TimeWeighted(daily[:, 0], cumulative[:, 0], reason[:, 0])
+    return TimeWeighted(daily, cumulative, reason)
+
+
+def annualise(total: ArrayLike, sessions: ArrayLike) -> FloatArray:
+    """Compound a total return over ``sessions`` to a yearly rate:
+    ``(1 + R) ** (252 / n) - 1`` (NaN for n <= 0)."""
+    R = np.asarray(total, dtype=np.float64)
+    n = np.asarray(sessions, dtype=np.float64)
+    out = np.full(np.broadcast(R, n).shape, np.nan)
+    ok = (n > 0) & np.isfinite(R) & (R >= -1.0)
+    np.power(1.0 + R, TRADING_DAYS_PER_YEAR / np.where(ok, n, 1.0), out=out, where=ok)
+    result: FloatArray = out - 1.0
+    return result
+
+
+@dataclass(frozen=True)
+class PeriodReturns:
+    """Return of each named period ending at each date, arrays (K, P)."""
+
+    total: dict[str, FloatArray]  # compounded return over the period
+    annualized: dict[str, FloatArray]  # periods longer than a year only; else NaN
+    sessions: dict[str, IntArray]  # (K, P) sessions in the period
+
+
+def _calendar_anchor(days: np.ndarray, ends: IntArray, unit: str) -> IntArray:
+    """Row of the last session before the month, quarter or year of each end row (-1:
+    none before the first row)."""
+    months = days.astype("datetime64[M]").astype(np.int64)
+    if unit == "M":
+        key = months
+    elif unit == "Q":
+        key = months // 3
+    else:
+        key = months // 12
+    first = np.searchsorted(key, key[ends], "left")
+    out: IntArray = (first - 1).astype(np.int64)
+    return out
+
+
+def period_returns(
+    growth: ArrayLike, sessions: np.ndarray, ends: ArrayLike, inception: ArrayLike
+) -> PeriodReturns:
+    """Period returns of :data:`PERIODS` ending at each row of ``ends``.
+
+    Parameters
+    ----------
+    growth : (T, P)
+        Return index (1 + cumulative TWR), 1 before the first session at risk.
+    sessions : (T,) datetime64[D]
+        The session calendar of ``growth``.
+    ends : (K,)
+        Rows the periods end at.
+    inception : (P,)
+        Row of each portfolio's first session at risk (T or more: none).
+
+    Notes
+    -----
+    ``R = G[end] / G[anchor] - 1``. Trailing periods (1m ... 5y, in sessions) need the
+    whole window at risk (the anchor on or after the close before inception), else NaN;
+    calendar periods (MTD, QTD, YTD) starting before inception are measured from
+    inception (the index is 1 before it). ``inception`` runs from the close before the
+    first session at risk. Annualised: 3y, 5y and inception when longer than 252
+    sessions.
+    """
+    G = np.asarray(growth, dtype=np.float64).reshape(len(sessions), -1)
+    e = np.asarray(ends, dtype=np.int64)
+    start = np.asarray(inception, dtype=np.int64) - 1  # the anchor of "inception"
+    days = np.asarray(sessions).astype("datetime64[D]")
+    anchors: dict[str, IntArray] = {"1D": np.broadcast_to((e - 1)[:, None], (e.size, G.shape[1]))}
+    for name, unit in zip(CALENDAR_PERIODS, ("M", "Q", "Y"), strict=True):
+        a = np.maximum(_calendar_anchor(days, e, unit)[:, None], start[None, :])
+        anchors[name] = a
+    for name, length in RETURN_HORIZONS.items():
+        a = (e - length)[:, None]
+        anchors[name] = np.where(a >= start[None, :], a, -2)
+    anchors["inception"] = np.broadcast_to(start[None, :], (e.size, G.shape[1]))
+    total: dict[str, FloatArray] = {}
+    annualized: dict[str, FloatArray] = {}
+    counts: dict[str, IntArray] = {}
+    cols = np.arange(G.shape[1])[None, :]
+    for name in PERIODS:
+        a = anchors[name]
+        n = e[:, None] - a
+        ok = (a >= -1) & (a < e[:, None]) & (e[:, None] >= start[None, :] + 1)
+        at_anchor = np.where(a >= 0, G[np.maximum(a, 0), cols], 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(ok & (at_anchor > 0), G[e] / at_anchor - 1.0, np.nan)
+        total[name] = r
+        counts[name] = np.where(ok, n, 0).astype(np.int64)
+        long = ok & (n > TRADING_DAYS_PER_YEAR) & (name in ("3y", "5y", "inception"))
+        annualized[name] = np.where(long, annualise(r, n), np.nan)
+    return PeriodReturns(total, annualized, counts)
+
+
+@dataclass(frozen=True)
+class Xirr:
+    """Money-weighted return: the yearly rate, or None with the reason."""
+
+    rate: float | None
+    reason: str | None
+
+
+#: Search range of ``v = ln(1 + rate)``: rates from about -100 % to 4.8e8 (48,500,000 %).
+_V_GRID = np.linspace(-20.0, 20.0, 801)
+
+
+def xirr(amounts: ArrayLike, days: ArrayLike) -> Xirr:
+    """The annual rate ``r`` with ``sum_i c_i (1 + r) ** (-d_i / 365) = 0``.
+
+    Parameters
+    ----------
+    amounts : (n,)
+        Cash flows from the investor's side: money put in is negative (the opening NAV,
+        contributions), money taken out positive (withdrawals, the closing NAV).
+    days : (n,) datetime64[D] or dates
+        The date of each flow.
+
+    Notes
+    -----
+    Solved in ``v = ln(1 + r)`` (so that ``r > -1``): the net present value is evaluated
+    on a grid of 801 points from v = -20 to 20, each sign change is bracketed and solved
+    with Brent's method, and the root nearest to r = 0 is returned. No sign change
+    means no rate solves the equation: ``rate`` is None with the reason. The work is
+    bounded (no open-ended iteration), so it never hangs.
+    """
+    c = np.asarray(amounts, dtype=np.float64)
+    d = np.asarray(days).astype("datetime64[D]")
+    keep = c != 0
+    c, d = c[keep], d[keep]
+    if c.size < 2 or not np.isfinite(c).all():
+        return Xirr(None, "fewer than two non-zero cash flows")
+    if (c > 0).all() or (c < 0).all():
+        return Xirr(None, "all cash flows have the same sign: no rate equates them")
+    years = (d - d.min()).astype(np.float64) / XIRR_DAYS_PER_YEAR
+    if years.max() <= 0:
+        return Xirr(None, "all cash flows are on one date: no period to earn a rate")
+
+    def npv(v: float) -> float:
+        return float(np.dot(c, np.exp(-v * years)))
+
+    values = np.exp(-np.outer(_V_GRID, years)) @ c
+    exact = np.flatnonzero(values == 0)
+    change = np.flatnonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)
+    roots = [float(_V_GRID[i]) for i in exact]
+    roots += [
+        float(brentq(npv, _V_GRID[i], _V_GRID[i + 1], xtol=1e-14, rtol=1e-13, maxiter=200))
+        for i in change
+    ]
+    if not roots:
+        return Xirr(None, "the net present value does not change sign for any rate above -100 %")
+    v = min(roots, key=abs)
+    return Xirr(float(np.expm1(v)), None)
+
+
+@dataclass(frozen=True)
+class BenchmarkMetrics:
+    """Portfolio against benchmark over a window, arrays (P,) (floats for 1-D input)."""
+
+    observations: IntArray
+    excess_return: FloatArray  # compounded portfolio return minus the benchmark's
+    tracking_error: FloatArray  # annualised std of active returns (ddof 1)
+    information_ratio: FloatArray  # annualised mean active return / tracking error
+    beta: FloatArray
+    alpha: FloatArray  # Jensen, annualised by compounding the daily alpha
+    correlation: FloatArray
+    up_capture: FloatArray
+    down_capture: FloatArray
+    hit_rate: FloatArray  # share of sessions the portfolio beat the benchmark
+
+
+def _annual_subset(logs: FloatArray, mask: np.ndarray) -> FloatArray:
+    """Annualised compound return of the rows selected by ``mask`` (per column)."""
+    n = mask.sum(axis=0)
+    total = np.where(mask, logs, 0.0).sum(axis=0)
+    out = np.full(total.shape, np.nan)
+    np.exp(total * TRADING_DAYS_PER_YEAR / np.where(n > 0, n, 1), out=out, where=n > 0)
+    result: FloatArray = out - 1.0
+    return result
+
+
+def benchmark_metrics(
+    returns: ArrayLike, benchmark: ArrayLike, risk_free: float = 0.0, min_obs: int = 2
+) -> BenchmarkMetrics:
+    """Benchmark-relative metrics of each column of ``returns`` over its whole length.
+
+    Parameters
+    ----------
+    returns : (T, P) or (T,)
+        Daily portfolio returns; NaN rows are left out pairwise.
+    benchmark : (T, P), (T, 1) or (T,)
+        Daily benchmark returns on the same calendar.
+    risk_free : float
+        Risk-free rate per session (for beta and alpha).
+    min_obs : int
+        Fewer paired observations give NaN.
+
+    Notes
+    -----
+    With ``a = r - b``: tracking error ``std(a, ddof=1) sqrt(252)``; information ratio
+    ``mean(a) 252 / TE``; beta ``cov(r - rf, b - rf) / var(b - rf)``; alpha
+    ``(1 + mean((r - rf) - beta (b - rf))) ** 252 - 1``; up (down) capture the
+    annualised compound return of the portfolio over the sessions the benchmark rose
+    (fell), over the benchmark's; hit rate the share of sessions with ``r > b``.
+    """
+    R, one_d = _as_2d(returns)
+    B = np.broadcast_to(_as_2d(benchmark)[0], R.shape)
+    ok = np.isfinite(R) & np.isfinite(B)
+    n = ok.sum(axis=0)
+    enough = n >= max(min_obs, 2)
+    m = np.where(enough, n, 2).astype(np.float64)
+    r = np.where(ok, R - risk_free, 0.0)
+    b = np.where(ok, B - risk_free, 0.0)
+    mr, mb = r.sum(0) / m, b.sum(0) / m
+    dr, db = np.where(ok, r - mr, 0.0), np.where(ok, b - mb, 0.0)
+    srr, sbb, srb = (dr * dr).sum(0), (db * db).sum(0), (dr * db).sum(0)
+    active = np.where(ok, R - B, 0.0)
+    ma = active.sum(0) / m
+    saa = (np.where(ok, active - ma, 0.0) ** 2).sum(0)
+    te = np.sqrt(saa / (m - 1.0) * TRADING_DAYS_PER_YEAR)
+    nan = np.full(R.shape[1], np.nan)
+    ir = np.divide(ma * TRADING_DAYS_PER_YEAR, te, out=nan.copy(), where=enough & (te > 0))
+    beta = np.divide(srb, sbb, out=nan.copy(), where=enough & (sbb > 0))
+    alpha_daily = mr - beta * mb
+    alpha = np.where(
+        np.isfinite(beta),
+        np.power(1.0 + np.where(np.isfinite(beta), alpha_daily, 0.0), TRADING_DAYS_PER_YEAR) - 1.0,
+        np.nan,
+    )
+    corr = np.divide(srb, np.sqrt(srr * sbb), out=nan.copy(), where=enough & (srr > 0) & (sbb > 0))
+    logs_r = np.log1p(np.where(ok, np.maximum(R, -1.0), 0.0))
+    logs_b = np.log1p(np.where(ok, B, 0.0))
+    up, down = ok & (B > 0), ok & (B < 0)
+    up_capture = _capture(logs_r, logs_b, up)
+    down_capture = _capture(logs_r, logs_b, down)
+    excess = np.expm1(logs_r.sum(0)) - np.expm1(logs_b.sum(0))
+    hits = (ok & (R > B)).sum(0) / m
+    out = BenchmarkMetrics(
+        observations=n.astype(np.int64),
+        excess_return=np.where(enough, excess, np.nan),
+        tracking_error=np.where(enough, te, np.nan),
+        information_ratio=ir,
+        beta=beta,
+        alpha=alpha,
+        correlation=corr,
+        up_capture=np.where(enough, up_capture, np.nan),
+        down_capture=np.where(enough, down_capture, np.nan),
+        hit_rate=np.where(enough, hits, np.nan),
+    )
+    if one_d:
+        return BenchmarkMetrics(*(np.asarray(getattr(out, f))[0] for f in out.__dataclass_fields__))
+    return out
+
+
+def _capture(logs_r: FloatArray, logs_b: FloatArray, mask: np.ndarray) -> FloatArray:
+    portfolio = _annual_subset(logs_r, mask)
+    bench = _annual_subset(logs_b, mask)
+    out = np.full(portfolio.shape, np.nan)
+    np.divide(portfolio, bench, out=out, where=np.isfinite(bench) & (bench != 0))
+    return out
+
+
+def _as_2d(a: ArrayLike) -> tuple[FloatArray, bool]:
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.ndim == 1:
+        return arr[:, None], True
+    return arr, False
+
+
+def blend_returns(returns: ArrayLike, weights: ArrayLike, rebalance: np.ndarray) -> FloatArray:
+    """Daily returns (T,) of a fixed-weight blend of the columns of ``returns`` (T, N).
+
+    The weights are restored at the close before each row where ``rebalance`` (T,) is
+    true (every row: daily rebalancing; the first session of each month: monthly) and
+    drift with the legs' returns in between: ``r_t = w_{t-1} . x_t``,
+    ``w_t = w_{t-1} (1 + x_t) / (1 + r_t)``.
+    """
+    X = np.asarray(returns, dtype=np.float64)
+    target = np.asarray(weights, dtype=np.float64)
+    if bool(np.all(rebalance)):
+        out: FloatArray = X @ target
+        return out
+    out = np.empty(X.shape[0])
+    w = target.copy()
+    for t in range(X.shape[0]):  # sequential by nature: the weights drift day by day
+        if rebalance[t]:
+            w = target.copy()
+        out[t] = float(w @ X[t])
+        w = w * (1.0 + X[t]) / (1.0 + out[t]) if out[t] > -1.0 else target.copy()
+    return out
