@@ -241,3 +241,21 @@ def test_blend_daily_rebalanced_is_weighted_sum_monthly_drifts(
     # rebalanced once: a buy-and-hold of 60/40
     value = (w * np.cumprod(1 + X, axis=0)).sum(axis=1)
     np.testing.assert_allclose(np.cumprod(1 + drift), value, rtol=1e-12)
+
+
+def test_windowed_metrics_equal_the_metrics_of_each_slice(
+    stock_returns: np.ndarray, market_returns: np.ndarray
+) -> None:
+    R = stock_returns[-400:, :6].copy()
+    R[:50, 2] = np.nan  # a late starter
+    b = market_returns[-400:]
+    ends = np.array([99, 250, 399])
+    starts = np.array([[0], [188], [148]])  # inception, 63 and 252 sessions
+    got = pf.windowed_benchmark_metrics(R, b[:, None], starts, ends, risk_free=1e-4)
+    for k, (lo, hi) in enumerate(zip(starts[:, 0], ends, strict=True)):
+        ref = pf.benchmark_metrics(R[lo : hi + 1], b[lo : hi + 1, None], risk_free=1e-4)
+        for field in ("tracking_error", "beta", "alpha", "up_capture", "hit_rate"):
+            np.testing.assert_allclose(
+                getattr(got, field)[k], getattr(ref, field), rtol=1e-12, err_msg=field
+            )
+        np.testing.assert_array_equal(got.observations[k], ref.observations)

@@ -276,14 +276,128 @@ class BenchmarkMetrics:
     hit_rate: FloatArray  # share of sessions the portfolio beat the benchmark
 
 
-def _annual_subset(logs: FloatArray, mask: np.ndarray) -> FloatArray:
-    """Annualised compound return of the rows selected by ``mask`` (per column)."""
-    n = mask.sum(axis=0)
-    total = np.where(mask, logs, 0.0).sum(axis=0)
-    out = np.full(total.shape, np.nan)
-    np.exp(total * TRADING_DAYS_PER_YEAR / np.where(n > 0, n, 1), out=out, where=n > 0)
-    result: FloatArray = out - 1.0
-    return result
+#: Sums the benchmark metrics are made of, per column and window.
+_SUMS = (
+    "n",
+    "r",
+    "b",
+    "rr",
+    "bb",
+    "rb",
+    "a",
+    "aa",
+    "hit",
+    "lr",
+    "lb",
+    "nu",
+    "lru",
+    "lbu",
+    "nd",
+    "lrd",
+    "lbd",
+)
+
+
+def _terms(R: FloatArray, B: FloatArray, risk_free: float) -> dict[str, FloatArray]:
+    """The per-session terms (T, V) whose window sums give every metric (0 off ``ok``)."""
+    ok = np.isfinite(R) & np.isfinite(B)
+    r = np.where(ok, R - risk_free, 0.0)
+    b = np.where(ok, B - risk_free, 0.0)
+    a = np.where(ok, R - B, 0.0)
+    lr = np.log1p(np.where(ok, np.maximum(R, -1.0 + 1e-300), 0.0))
+    lb = np.log1p(np.where(ok, np.maximum(B, -1.0 + 1e-300), 0.0))
+    up, down = ok & (B > 0), ok & (B < 0)
+    return {
+        "n": ok.astype(np.float64), "r": r, "b": b, "rr": r * r, "bb": b * b, "rb": r * b,
+        "a": a, "aa": a * a, "hit": (ok & (R > B)).astype(np.float64), "lr": lr, "lb": lb,
+        "nu": up.astype(np.float64), "lru": np.where(up, lr, 0.0), "lbu": np.where(up, lb, 0.0),
+        "nd": down.astype(np.float64), "lrd": np.where(down, lr, 0.0),
+        "lbd": np.where(down, lb, 0.0),
+    }  # fmt: skip
+
+
+def windowed_benchmark_metrics(
+    returns: ArrayLike,
+    benchmark: ArrayLike,
+    starts: ArrayLike,
+    ends: ArrayLike,
+    risk_free: float = 0.0,
+    min_obs: int = 2,
+) -> BenchmarkMetrics:
+    """:func:`benchmark_metrics` over the rows ``starts .. ends`` (inclusive) of each
+    column, for many windows at once, arrays (K, V).
+
+    Parameters
+    ----------
+    returns, benchmark : (T, V)
+        Daily portfolio and benchmark returns (one column per portfolio-benchmark pair).
+    starts : (K, V) or (K, 1)
+        First row of each window (clipped at 0).
+    ends : (K,)
+        Last row of each window.
+
+    Notes
+    -----
+    Every metric is a function of window sums (observations, sums of r, b, r^2, b^2,
+    rb, active return and its square, hits, and log growth overall and over the up and
+    down sessions), taken from prefix sums: O(T V) for any number of windows.
+    """
+    R = np.asarray(returns, dtype=np.float64)
+    B = np.broadcast_to(np.asarray(benchmark, dtype=np.float64), R.shape)
+    e = np.asarray(ends, dtype=np.int64)
+    lo = np.broadcast_to(np.maximum(np.asarray(starts, dtype=np.int64), 0), (e.size, R.shape[1]))
+    cols = np.arange(R.shape[1])[None, :]
+    sums: dict[str, FloatArray] = {}
+    for name, term in _terms(R, B, risk_free).items():
+        prefix = np.zeros((R.shape[0] + 1, R.shape[1]))
+        np.cumsum(term, axis=0, out=prefix[1:])
+        sums[name] = np.where(lo <= e[:, None], prefix[e + 1][:, :] - prefix[lo, cols], 0.0)
+    return _from_sums(sums, min_obs)
+
+
+def _from_sums(S: dict[str, FloatArray], min_obs: int) -> BenchmarkMetrics:
+    n = S["n"]
+    enough = n >= max(min_obs, 2)
+    m = np.where(enough, n, 2.0)
+    mr, mb, ma = S["r"] / m, S["b"] / m, S["a"] / m
+    var_r = np.maximum(S["rr"] - m * mr * mr, 0.0)
+    var_b = np.maximum(S["bb"] - m * mb * mb, 0.0)
+    cov = S["rb"] - m * mr * mb
+    var_a = np.maximum(S["aa"] - m * ma * ma, 0.0)
+    nan = np.full(n.shape, np.nan)
+    te = np.where(enough, np.sqrt(var_a / (m - 1.0) * TRADING_DAYS_PER_YEAR), np.nan)
+    ir = np.divide(ma * TRADING_DAYS_PER_YEAR, te, out=nan.copy(), where=enough & (te > 0))
+    beta = np.divide(cov, var_b, out=nan.copy(), where=enough & (var_b > 0))
+    finite_beta = np.isfinite(beta)
+    daily_alpha = np.where(finite_beta, mr - np.where(finite_beta, beta, 0.0) * mb, 0.0)
+    alpha = np.where(finite_beta, (1.0 + daily_alpha) ** TRADING_DAYS_PER_YEAR - 1.0, np.nan)
+    denominator = np.sqrt(var_r * var_b)
+    corr = np.divide(cov, denominator, out=nan.copy(), where=enough & (denominator > 0))
+    excess = np.expm1(S["lr"]) - np.expm1(S["lb"])
+    return BenchmarkMetrics(
+        observations=n.astype(np.int64),
+        excess_return=np.where(enough, excess, np.nan),
+        tracking_error=te,
+        information_ratio=ir,
+        beta=beta,
+        alpha=alpha,
+        correlation=corr,
+        up_capture=np.where(enough, _capture(S["lru"], S["lbu"], S["nu"]), np.nan),
+        down_capture=np.where(enough, _capture(S["lrd"], S["lbd"], S["nd"]), np.nan),
+        hit_rate=np.where(enough, S["hit"] / m, np.nan),
+    )
+
+
+def _capture(log_r: FloatArray, log_b: FloatArray, count: FloatArray) -> FloatArray:
+    """Annualised compound return of the portfolio over the selected sessions, over the
+    benchmark's (empyrical's capture ratio)."""
+    some = count > 0
+    years = np.where(some, count, 1.0) / TRADING_DAYS_PER_YEAR
+    portfolio = np.expm1(log_r / years)
+    bench = np.expm1(log_b / years)
+    out = np.full(count.shape, np.nan)
+    np.divide(portfolio, bench, out=out, where=some & (bench != 0))
+    return out
 
 
 def benchmark_metrics(
@@ -306,65 +420,19 @@ def benchmark_metrics(
     -----
     With ``a = r - b``: tracking error ``std(a, ddof=1) sqrt(252)``; information ratio
     ``mean(a) 252 / TE``; beta ``cov(r - rf, b - rf) / var(b - rf)``; alpha
-    ``(1 + mean((r - rf) - beta (b - rf))) ** 252 - 1``; up (down) capture the
-    annualised compound return of the portfolio over the sessions the benchmark rose
-    (fell), over the benchmark's; hit rate the share of sessions with ``r > b``.
+    ``(1 + mean((r - rf) - beta (b - rf))) ** 252 - 1``; correlation of r and b; excess
+    return the compounded return of the portfolio minus the benchmark's; up (down)
+    capture the annualised compound return of the portfolio over the sessions the
+    benchmark rose (fell) over the benchmark's; hit rate the share of sessions with
+    ``r > b``.
     """
     R, one_d = _as_2d(returns)
     B = np.broadcast_to(_as_2d(benchmark)[0], R.shape)
-    ok = np.isfinite(R) & np.isfinite(B)
-    n = ok.sum(axis=0)
-    enough = n >= max(min_obs, 2)
-    m = np.where(enough, n, 2).astype(np.float64)
-    r = np.where(ok, R - risk_free, 0.0)
-    b = np.where(ok, B - risk_free, 0.0)
-    mr, mb = r.sum(0) / m, b.sum(0) / m
-    dr, db = np.where(ok, r - mr, 0.0), np.where(ok, b - mb, 0.0)
-    srr, sbb, srb = (dr * dr).sum(0), (db * db).sum(0), (dr * db).sum(0)
-    active = np.where(ok, R - B, 0.0)
-    ma = active.sum(0) / m
-    saa = (np.where(ok, active - ma, 0.0) ** 2).sum(0)
-    te = np.sqrt(saa / (m - 1.0) * TRADING_DAYS_PER_YEAR)
-    nan = np.full(R.shape[1], np.nan)
-    ir = np.divide(ma * TRADING_DAYS_PER_YEAR, te, out=nan.copy(), where=enough & (te > 0))
-    beta = np.divide(srb, sbb, out=nan.copy(), where=enough & (sbb > 0))
-    alpha_daily = mr - beta * mb
-    alpha = np.where(
-        np.isfinite(beta),
-        np.power(1.0 + np.where(np.isfinite(beta), alpha_daily, 0.0), TRADING_DAYS_PER_YEAR) - 1.0,
-        np.nan,
+    out = windowed_benchmark_metrics(R, B, np.zeros((1, 1)), [R.shape[0] - 1], risk_free, min_obs)
+    pick = 0 if one_d else slice(None)
+    return BenchmarkMetrics(
+        *(np.asarray(getattr(out, f))[0, pick] for f in out.__dataclass_fields__)
     )
-    corr = np.divide(srb, np.sqrt(srr * sbb), out=nan.copy(), where=enough & (srr > 0) & (sbb > 0))
-    logs_r = np.log1p(np.where(ok, np.maximum(R, -1.0), 0.0))
-    logs_b = np.log1p(np.where(ok, B, 0.0))
-    up, down = ok & (B > 0), ok & (B < 0)
-    up_capture = _capture(logs_r, logs_b, up)
-    down_capture = _capture(logs_r, logs_b, down)
-    excess = np.expm1(logs_r.sum(0)) - np.expm1(logs_b.sum(0))
-    hits = (ok & (R > B)).sum(0) / m
-    out = BenchmarkMetrics(
-        observations=n.astype(np.int64),
-        excess_return=np.where(enough, excess, np.nan),
-        tracking_error=np.where(enough, te, np.nan),
-        information_ratio=ir,
-        beta=beta,
-        alpha=alpha,
-        correlation=corr,
-        up_capture=np.where(enough, up_capture, np.nan),
-        down_capture=np.where(enough, down_capture, np.nan),
-        hit_rate=np.where(enough, hits, np.nan),
-    )
-    if one_d:
-        return BenchmarkMetrics(*(np.asarray(getattr(out, f))[0] for f in out.__dataclass_fields__))
-    return out
-
-
-def _capture(logs_r: FloatArray, logs_b: FloatArray, mask: np.ndarray) -> FloatArray:
-    portfolio = _annual_subset(logs_r, mask)
-    bench = _annual_subset(logs_b, mask)
-    out = np.full(portfolio.shape, np.nan)
-    np.divide(portfolio, bench, out=out, where=np.isfinite(bench) & (bench != 0))
-    return out
 
 
 def _as_2d(a: ArrayLike) -> tuple[FloatArray, bool]:
