@@ -19,6 +19,10 @@ from sigmasight.storage.history import (
     SecurityVolatility,
 )
 from sigmasight.storage.history_assets import AssetPerformanceMetric
+from sigmasight.storage.history_performance import (
+    PortfolioBenchmarkMetrics,
+    PortfolioPerformanceHistory,
+)
 from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
 from tests.batch.conftest import UowFactory, load_demo_into
@@ -68,6 +72,8 @@ def test_backfill_equals_daily_runs(
         SecurityVolatility,
         AssetPerformanceMetric,
         PortfolioRiskMetrics,
+        PortfolioPerformanceHistory,
+        PortfolioBenchmarkMetrics,
     ):
         a, b = _rows(backfill, model), _rows(daily, model)
         assert a.keys() == b.keys()

@@ -32,6 +32,9 @@ EXPECTED_TABLES = {
     "asset_correlations",
     "portfolio_correlation_summaries",
     "login_attempts",
+    "portfolio_benchmarks",
+    "portfolio_performance_history",
+    "portfolio_benchmark_metrics",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

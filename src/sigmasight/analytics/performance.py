@@ -265,6 +265,8 @@ class BenchmarkMetrics:
     """Portfolio against benchmark over a window, arrays (P,) (floats for 1-D input)."""
 
     observations: IntArray
+    portfolio_return: FloatArray  # compounded over the paired sessions
+    benchmark_return: FloatArray
     excess_return: FloatArray  # compounded portfolio return minus the benchmark's
     tracking_error: FloatArray  # annualised std of active returns (ddof 1)
     information_ratio: FloatArray  # annualised mean active return / tracking error
@@ -376,6 +378,8 @@ def _from_sums(S: dict[str, FloatArray], min_obs: int) -> BenchmarkMetrics:
     excess = np.expm1(S["lr"]) - np.expm1(S["lb"])
     return BenchmarkMetrics(
         observations=n.astype(np.int64),
+        portfolio_return=np.where(enough, np.expm1(S["lr"]), np.nan),
+        benchmark_return=np.where(enough, np.expm1(S["lb"]), np.nan),
         excess_return=np.where(enough, excess, np.nan),
         tracking_error=te,
         information_ratio=ir,
@@ -448,7 +452,8 @@ def blend_returns(returns: ArrayLike, weights: ArrayLike, rebalance: np.ndarray)
     The weights are restored at the close before each row where ``rebalance`` (T,) is
     true (every row: daily rebalancing; the first session of each month: monthly) and
     drift with the legs' returns in between: ``r_t = w_{t-1} . x_t``,
-    ``w_t = w_{t-1} (1 + x_t) / (1 + r_t)``.
+    ``w_t = w_{t-1} (1 + x_t) / (1 + r_t)``. A session with a missing leg return gives
+    NaN and leaves the weights as they were.
     """
     X = np.asarray(returns, dtype=np.float64)
     target = np.asarray(weights, dtype=np.float64)
@@ -461,5 +466,6 @@ def blend_returns(returns: ArrayLike, weights: ArrayLike, rebalance: np.ndarray)
         if rebalance[t]:
             w = target.copy()
         out[t] = float(w @ X[t])
-        w = w * (1.0 + X[t]) / (1.0 + out[t]) if out[t] > -1.0 else target.copy()
+        if np.isfinite(out[t]) and out[t] > -1.0:
+            w = w * (1.0 + X[t]) / (1.0 + out[t])
     return out

@@ -20,6 +20,7 @@ from sigmasight.batch.columns import Columns
 from sigmasight.batch.correlations import asset_correlation_rows, portfolio_correlation_rows
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
+from sigmasight.batch.performance import performance_rows
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
 from sigmasight.batch.snapshots import snapshot_rows
@@ -38,6 +39,10 @@ from sigmasight.storage.history_correlations import (
     AssetCorrelation,
     PortfolioCorrelationSummary,
 )
+from sigmasight.storage.history_performance import (
+    PortfolioBenchmarkMetrics,
+    PortfolioPerformanceHistory,
+)
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -47,6 +52,8 @@ SECURITY_FACTOR_KEY = ("symbol", "calc_date", "method", "window")
 PORTFOLIO_FACTOR_KEY = ("portfolio_id", "calc_date")
 ASSET_CORRELATION_KEY = ("symbol_a", "symbol_b", "calc_date")
 CORRELATION_SUMMARY_KEY = ("portfolio_id", "calc_date")
+PERFORMANCE_KEY = ("portfolio_id", "calc_date")
+BENCHMARK_METRICS_KEY = ("portfolio_id", "benchmark", "window", "calc_date")
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,14 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
     return [TableRows(PortfolioRiskMetrics, RISK_METRICS_KEY, rows)]
 
 
+def _performance(ctx: PortfolioContext) -> list[TableRows]:
+    history, metrics = performance_rows(ctx.inputs, ctx.metrics.vol63, ctx.rows)
+    return [
+        TableRows(PortfolioPerformanceHistory, PERFORMANCE_KEY, history),
+        TableRows(PortfolioBenchmarkMetrics, BENCHMARK_METRICS_KEY, metrics),
+    ]
+
+
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
@@ -179,4 +194,5 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("risk_metrics", _risk_metrics),
     PortfolioStep("portfolio_factors", _portfolio_factors),
     PortfolioStep("correlation_summaries", _correlation_summaries),
+    PortfolioStep("performance", _performance),
 )

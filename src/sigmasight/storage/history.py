@@ -163,14 +163,22 @@ from sigmasight.storage.history_factors import (  # noqa: E402
     PortfolioFactorExposure,
     SecurityFactorExposure,
 )
+from sigmasight.storage.history_performance import (  # noqa: E402
+    PortfolioBenchmark,
+    PortfolioBenchmarkMetrics,
+    PortfolioPerformanceHistory,
+)
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
 
 __all__ = [
     "AssetCorrelation",
     "BatchRun",
     "BenchmarkSectorWeight",
+    "PortfolioBenchmark",
+    "PortfolioBenchmarkMetrics",
     "PortfolioCorrelationSummary",
     "PortfolioFactorExposure",
+    "PortfolioPerformanceHistory",
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",
     "SecurityFactorExposure",

@@ -1,0 +1,182 @@
+"""The performance family: ``portfolio_performance_history`` (one row per portfolio and
+date) and ``portfolio_benchmark_metrics`` (per portfolio, benchmark, window and date).
+
+The realized track record (docs/methodology.md, "Performance and benchmarks"): NAV as
+the valuation computes it (starting equity + cumulative P&L + cumulative flows), the
+starting equity and the contributions as inflows, the withdrawals as outflows, chained
+by :func:`sigmasight.analytics.performance.time_weighted_returns` from each book's
+inception. The run's price panel always reaches back to the first entry of its books
+(``batch.load.load_start``), so every figure is computed from inception, and a daily
+run and a backfill store the same rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sigmasight.analytics import performance as pf
+from sigmasight.analytics.returns import simple_returns
+from sigmasight.batch.columns import Columns, extend, finite, ints
+from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
+from sigmasight.batch.valuation import nav_history
+from sigmasight.storage.history_performance import (
+    ANNUALIZED_PERIODS,
+    BENCHMARK_WINDOWS,
+    PERIOD_COLUMNS,
+)
+
+#: Bases (NAV before the session plus contributions) of a cent or less carry no
+#: capital: what a full withdrawal leaves after rounding is not a base.
+MIN_BASE = 0.01
+#: Portfolio-benchmark pairs per pass of the benchmark metrics (bounds the memory of
+#: the prefix sums, 17 terms of (T, pairs)).
+PAIR_BLOCK = 256
+
+
+def flows_by_row(
+    inputs: BatchInputs, inception: IntArray, stop: int
+) -> tuple[FloatArray, FloatArray]:
+    """Inflows and outflows (stop, P) as positive amounts: the starting equity and the
+    contributions, and the withdrawals, each on its session; flows dated before a
+    book's inception arrive on the inception session (the NAV includes them there)."""
+    P = inputs.portfolios.id.size
+    inflow = np.zeros((stop, P))
+    outflow = np.zeros((stop, P))
+    live = np.flatnonzero(inception < stop)
+    inflow[inception[live], live] += inputs.portfolios.equity[live]
+    for flow in inputs.flows:  # a handful per portfolio: deposits and withdrawals
+        row = int(np.searchsorted(inputs.sessions, np.datetime64(flow.day, "D"), "left"))
+        row = max(row, int(inception[flow.portfolio]))
+        if row >= stop:
+            continue
+        if flow.amount >= 0:
+            inflow[row, flow.portfolio] += flow.amount
+        else:
+            outflow[row, flow.portfolio] -= flow.amount
+    return inflow, outflow
+
+
+def performance_rows(
+    inputs: BatchInputs, vol63: FloatArray, rows: slice
+) -> tuple[Columns, Columns]:
+    """Rows of ``portfolio_performance_history`` and ``portfolio_benchmark_metrics``
+    for every book and run date on or after its inception."""
+    nav, inception = nav_history(inputs, vol63, rows.stop)
+    inflow, outflow = flows_by_row(inputs, inception, rows.stop)
+    live_nav = np.where(np.isfinite(nav), nav, 0.0)
+    twr = pf.time_weighted_returns(live_nav, inflow, outflow, 0.0, min_base=MIN_BASE)
+    ts = np.arange(rows.start, rows.stop)
+    periods = pf.period_returns(twr.growth, inputs.sessions[: rows.stop], ts, inception)
+    history = _history_columns(inputs, ts, inception, live_nav, inflow, outflow, twr, periods)
+    metrics = _benchmark_columns(inputs, twr.daily, ts, inception)
+    return history, metrics
+
+
+def _history_columns(
+    inputs: BatchInputs,
+    ts: IntArray,
+    inception: IntArray,
+    nav: FloatArray,
+    inflow: FloatArray,
+    outflow: FloatArray,
+    twr: pf.TimeWeighted,
+    periods: pf.PeriodReturns,
+) -> Columns:
+    k, p = np.nonzero(ts[:, None] >= inception[None, :])
+    t = ts[k]
+    days = inputs.sessions.astype(object)
+    out: Columns = {
+        "portfolio_id": ints(inputs.portfolios.id[p]),
+        "calc_date": list(days[t]),
+        "inception_date": list(days[np.minimum(inception[p], inputs.sessions.size - 1)]),
+        "nav": finite(nav[t, p]),
+        "inflow": finite(inflow[t, p]),
+        "outflow": finite(outflow[t, p]),
+        "twr_daily": finite(twr.daily[t, p]),
+        "twr_cumulative": finite(twr.cumulative[t, p]),
+    }
+    for name, suffix in PERIOD_COLUMNS.items():
+        out[f"return_{suffix}"] = finite(periods.total[name][k, p])
+    for name in ANNUALIZED_PERIODS:
+        out[f"annualized_{name}"] = finite(periods.annualized[name][k, p])
+    out["sessions_inception"] = ints(periods.sessions["inception"][k, p])
+    return out
+
+
+def benchmark_returns(inputs: BatchInputs, stop: int) -> FloatArray:
+    """Daily returns (stop, B) of each benchmark spec of the run (NaN where a leg has no
+    close; a monthly blend is NaN until the first month boundary of the panel, since its
+    weights drift from the start of a month)."""
+    closes = inputs.benchmark_prices
+    specs = inputs.benchmarks
+    out = np.full((stop, len(specs)), np.nan)
+    if closes is None or not specs:
+        return out
+    legs = np.full((stop, closes.shape[1]), np.nan)  # row t: the return into session t
+    legs[1:] = simple_returns(closes[:stop])
+    column = {s: i for i, s in enumerate(inputs.benchmark_symbols)}
+    months = inputs.sessions[:stop].astype("datetime64[M]")
+    first_of_month = np.r_[False, months[1:] != months[:-1]]
+    for j, spec in enumerate(specs):  # a few per portfolio; the blend drifts in time
+        X = legs[:, [column[s] for s in spec.symbols]]
+        w = np.asarray(spec.weights)
+        if spec.rebalance == "monthly":
+            blended = pf.blend_returns(X, w, first_of_month)
+            start = int(np.argmax(first_of_month)) if first_of_month.any() else stop
+            blended[:start] = np.nan
+            out[:, j] = blended
+        else:
+            out[:, j] = pf.blend_returns(X, w, np.ones(stop, dtype=bool))
+    return out
+
+
+def _benchmark_columns(
+    inputs: BatchInputs, daily: FloatArray, ts: IntArray, inception: IntArray
+) -> Columns:
+    specs = inputs.benchmarks
+    out: Columns = {}
+    if not specs:
+        return out
+    bench = benchmark_returns(inputs, int(ts[-1]) + 1)
+    owner = np.array([s.portfolio for s in specs], dtype=np.int64)
+    names = np.array([s.name for s in specs], dtype=object)
+    R = daily[:, owner]
+    for lo in range(0, owner.size, PAIR_BLOCK):
+        pick = slice(lo, lo + PAIR_BLOCK)
+        for window, length in BENCHMARK_WINDOWS.items():
+            first = inception[owner[pick]][None, :]
+            starts = first if length is None else (ts - length + 1)[:, None]
+            complete = np.broadcast_to(starts >= first, (ts.size, first.shape[1]))
+            complete = complete & (ts[:, None] >= first)
+            got = pf.windowed_benchmark_metrics(R[:, pick], bench[:, pick], starts, ts)
+            extend(
+                out, _metric_columns(inputs, got, complete, owner[pick], names[pick], ts, window)
+            )
+    return out
+
+
+def _metric_columns(
+    inputs: BatchInputs,
+    got: pf.BenchmarkMetrics,
+    complete: np.ndarray,
+    owner: IntArray,
+    names: np.ndarray,
+    ts: IntArray,
+    window: str,
+) -> Columns:
+    k, v = np.nonzero(complete)
+    days = inputs.sessions.astype(object)
+    out: Columns = {
+        "portfolio_id": ints(inputs.portfolios.id[owner[v]]),
+        "benchmark": list(names[v]),
+        "window": [window] * k.size,
+        "calc_date": list(days[ts[k]]),
+        "observations": ints(got.observations[k, v]),
+    }
+    fields: Any = pf.BenchmarkMetrics.__dataclass_fields__
+    for name in fields:
+        if name != "observations":
+            out[name] = finite(getattr(got, name)[k, v])
+    return out
