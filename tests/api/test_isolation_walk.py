@@ -51,6 +51,7 @@ OWNER_PARAMS = {
     "tag_id": "tags",
     "change_id": "equity-changes",
     "run_id": "runs",
+    "benchmark_id": "benchmarks",
 }
 #: Routes that serve the same public market data to every user, with the reason.
 EXEMPT = {
@@ -169,6 +170,12 @@ BODIES: dict[tuple[str, str], Builder] = {
     ),
     ("PATCH", f"{API}/tags/{{tag_id}}"): lambda _, __: Call(json={"name": "hijacked"}),
     ("DELETE", f"{API}/tags/{{tag_id}}"): lambda _, __: Call(),
+    ("POST", f"{API}/analytics/portfolio/{{portfolio_id}}/benchmarks"): lambda _, __: Call(
+        json={"legs": [{"symbol": "USMV", "weight": 1.0}]}
+    ),
+    ("DELETE", f"{API}/analytics/portfolio/{{portfolio_id}}/benchmarks/{{benchmark_id}}"): (
+        lambda _, __: Call()
+    ),
     # Names the owner's portfolio in the body: a run over it must be refused.
     ("POST", f"{API}/batch/runs"): lambda ids, _: Call(
         json={"start": "2022-12-28", "end": "2022-12-28", "portfolio_ids": [ids["portfolio_id"]]}
@@ -243,6 +250,10 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     )  # type: ignore[attr-defined]
     assert _ok(client.get(f"{API}/batch/runs/{run_id}", headers=h))["status"] == "succeeded"
 
+    blend = {"legs": [{"symbol": "QUAL", "weight": 1.0}], "name": f"bench-{mark}"}
+    analytics = f"{API}/analytics/portfolio/{scratch}"
+    benchmark = _ok(client.post(f"{analytics}/benchmarks", json=blend, headers=h), 201)
+
     result = Owner(headers=h, markers={DEMO_EMAIL, mark})
     portfolios = _ok(client.get(f"{API}/portfolios", headers=h))
     assert DEMO_PORTFOLIO in {p["id"] for p in portfolios}
@@ -255,12 +266,17 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         result.ids["positions"] |= {p["id"] for p in rows}
         flows = _ok(client.get(f"{API}/portfolios/{pid}/equity-changes", headers=h))
         result.ids["equity-changes"] |= {f["id"] for f in flows}
+    result.ids["benchmarks"] = set()
+    for pid in result.ids["portfolios"]:
+        rows = _ok(client.get(f"{API}/analytics/portfolio/{pid}/benchmarks", headers=h))
+        result.ids["benchmarks"] |= {b["id"] for b in rows if b["id"] is not None}
     result.write_set = {
         "portfolio_id": scratch,
         "position_id": position,
         "tag_id": tag["id"],
         "change_id": change["id"],
         "run_id": run_id,
+        "benchmark_id": benchmark["id"],
     }
     demo_positions = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/positions", headers=h))
     demo_flows = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/equity-changes", headers=h))
@@ -295,6 +311,7 @@ def _owner_view(client: TestClient, owner: Owner) -> dict[str, Any]:
         base = f"{API}/portfolios/{pid}"
         urls += [base, f"{base}/positions", f"{base}/equity-changes"]
         urls.append(f"{API}/analytics/portfolio/{pid}/overview")
+        urls.append(f"{API}/analytics/portfolio/{pid}/benchmarks")
     view = {}
     for url in urls:
         response = client.get(url, headers=owner.headers)
