@@ -4,9 +4,10 @@ validation (clear codes, nothing written)."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import pyxirr
+import structlog
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -236,3 +238,48 @@ def test_benchmark_crud_validates_and_writes_nothing_on_error(
         assert client.delete(f"{url}/{added.json()['id']}", headers=h).status_code == 404
     finally:
         assert client.delete(f"/api/v1/portfolios/{pid}", headers=h).status_code == 204
+
+
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """The CLI configures logging onto the runner's streams: put back the configuration
+    other tests log through."""
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@pytest.mark.usefixtures("logging_restored")
+def test_cli_performance_and_benchmarks_print_the_served_figures(
+    client: TestClient, demo_headers: Headers, ids: dict[str, int], api_database_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from sigmasight.cli.main import app
+
+    pid = ids[DIVERSIFIED]
+    body = get(client, demo_headers, pid, "performance")
+    bench = get(client, demo_headers, pid, "benchmark-comparison")
+    runner = CliRunner()
+    db = ["--database-url", api_database_url]
+    result = runner.invoke(app, ["analytics", "performance", str(pid), *db])
+    assert result.exit_code == 0, result.output
+    assert f"TWR {100 * body['twr']['cumulative']:.2f} %" in result.output
+    assert f"{100 * body['periods']['YTD']['total']:.2f} %" in result.output
+    assert f"tracking error {100 * bench['tracking_error']:.2f} %" in result.output
+    listed = runner.invoke(app, ["analytics", "benchmarks", "list", str(pid), *db])
+    assert listed.exit_code == 0, listed.output
+    assert "* ^GSPC (default)" in listed.output
+    refused = runner.invoke(
+        app, ["analytics", "benchmarks", "add", str(pid), "^GSPC=0.5", "USMV=0.4", *db]
+    )
+    assert refused.exit_code == 2
+    assert "WEIGHTS_NOT_ONE" in refused.output
+    missing = runner.invoke(app, ["analytics", "performance", "999999", *db])
+    assert (missing.exit_code, "not found" in missing.output) == (2, True)

@@ -216,3 +216,10 @@ def correlations(
             _fmt(c.percent, ".1%"),
         )
     console.print(shares)
+
+
+# The performance family's commands live in their own module.
+from sigmasight.cli.performance import benchmarks_app, performance  # noqa: E402
+
+app.command("performance")(performance)
+app.add_typer(benchmarks_app, name="benchmarks")
