@@ -372,6 +372,27 @@ def risk_metrics_page(
     )
 
 
+@router.get("/portfolios/{portfolio_id}/performance", name="web_performance")
+def performance_page(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
+) -> HTMLResponse:
+    from sigmasight.services.analytics import performance as performance_views
+    from sigmasight.web import charts_performance
+
+    def build(owner: int, day: date | None) -> dict[str, Any]:
+        p = performance_views.performance_page(uow_factory, owner, portfolio_id, day)
+        figures = {
+            "cumulative-chart": charts_performance.cumulative(p),
+            "monthly-chart": charts_performance.monthly_heatmap(p),
+            "tracking-chart": charts_performance.rolling_tracking_error(p),
+        }
+        return {"p": p, "figures_json": _script_json(figures)}
+
+    return _page(
+        request, uow_factory, portfolio_id, "web_performance", "performance.html", as_of, build
+    )
+
+
 @router.get("/portfolios/{portfolio_id}/factors", name="web_factors")
 def factors_page(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None

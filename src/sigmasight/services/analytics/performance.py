@@ -23,6 +23,7 @@ from sigmasight.services.analytics.errors import (
     NoSnapshotError,
 )
 from sigmasight.services.analytics.views import UowFactory
+from sigmasight.services.benchmarks import BenchmarkView, primary_benchmark_name
 from sigmasight.storage.history_performance import (
     ANNUALIZED_PERIODS,
     BENCHMARK_WINDOWS,
@@ -30,6 +31,7 @@ from sigmasight.storage.history_performance import (
     PortfolioBenchmarkMetrics,
     PortfolioPerformanceHistory,
 )
+from sigmasight.storage.uow import UnitOfWork
 
 CONVENTIONS = (
     f"time-weighted daily returns with {pf.FLOW_TIMING}; a session without capital at "
@@ -82,7 +84,7 @@ class PerformanceView:
     conventions: str
 
 
-def _history(uow: object, portfolio_id: int, as_of: date) -> list[PortfolioPerformanceHistory]:
+def _history(uow: UnitOfWork, portfolio_id: int, as_of: date) -> list[PortfolioPerformanceHistory]:
     query = (
         select(PortfolioPerformanceHistory)
         .where(
@@ -91,7 +93,7 @@ def _history(uow: object, portfolio_id: int, as_of: date) -> list[PortfolioPerfo
         )
         .order_by(PortfolioPerformanceHistory.calc_date)
     )
-    return list(uow.session.scalars(query))  # type: ignore[attr-defined]
+    return list(uow.session.scalars(query))
 
 
 def performance(
@@ -240,8 +242,6 @@ def benchmark_comparison(
     ``window`` ending at ``as_of``."""
     if window not in BENCHMARK_WINDOWS:
         raise InvalidParameterError(f"window must be one of {', '.join(BENCHMARK_WINDOWS)}")
-    from sigmasight.services.benchmarks import primary_benchmark_name
-
     with uow_factory() as uow:
         ctx = load_context(uow, owner_id, portfolio_id, as_of)
         name = benchmark or primary_benchmark_name(uow, ctx.portfolio)
@@ -271,3 +271,148 @@ def benchmark_comparison(
             num(row.hit_rate),
             COMPARISON_CONVENTIONS,
         )
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A cumulative return series (dates ascending), rebased at the period's start."""
+
+    name: str
+    dates: tuple[date, ...]
+    cumulative: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class MonthReturn:
+    year: int
+    month: int
+    total: float | None
+
+
+@dataclass(frozen=True)
+class TrackingPoint:
+    date: date
+    tracking_error: float | None
+
+
+def _rebased_growth(view: PerformanceView) -> tuple[list[float], float]:
+    """The series' return index and its value at the close before the first point
+    (the first point's index over its own daily factor)."""
+    growth = [1.0 + (p.twr_cumulative or 0.0) for p in view.series]
+    first = view.series[0].twr_daily
+    return growth, growth[0] / (1.0 + first) if first is not None and first > -1 else growth[0]
+
+
+def portfolio_curve(view: PerformanceView) -> Curve:
+    """The portfolio's cumulative TWR from the close before the series' first session
+    (the benchmarks' curves start there too)."""
+    if not view.series:
+        return Curve("portfolio", (), ())
+    growth, anchor = _rebased_growth(view)
+    dates = tuple(p.date for p in view.series)
+    return Curve("portfolio", dates, tuple(num(g / anchor - 1.0) for g in growth))
+
+
+@dataclass(frozen=True)
+class PerformancePage:
+    """What the Performance page shows: the view, the benchmarks' curves over the same
+    sessions, the monthly returns of the stored sessions and the rolling 3m tracking
+    error against the primary benchmark."""
+
+    view: PerformanceView
+    portfolio: Curve
+    benchmarks: tuple[Curve, ...]
+    primary: str
+    comparison: BenchmarkComparisonView | None
+    months: tuple[MonthReturn, ...]
+    tracking: tuple[TrackingPoint, ...]
+
+
+def performance_page(
+    uow_factory: UowFactory,
+    owner_id: int,
+    portfolio_id: int,
+    as_of: date | None = None,
+    start: date | None = None,
+) -> PerformancePage:
+    """The page's view (see :class:`PerformancePage`)."""
+    from sigmasight.services import benchmarks as benchmark_service
+
+    view = performance(uow_factory, owner_id, portfolio_id, as_of, start)
+    attached = benchmark_service.list_benchmarks(uow_factory, owner_id, portfolio_id)
+    primary = next(b.name for b in attached if b.is_primary)
+    try:
+        comparison = benchmark_comparison(uow_factory, owner_id, portfolio_id, view.as_of)
+    except NoBenchmarkMetricsError:
+        comparison = None
+    with uow_factory() as uow:
+        curves = tuple(_curve(uow, b, view) for b in attached)
+        months = _months(view)
+        tracking = _tracking(uow, portfolio_id, primary, view)
+    return PerformancePage(
+        view, portfolio_curve(view), curves, primary, comparison, months, tracking
+    )
+
+
+def _curve(uow: UnitOfWork, benchmark: BenchmarkView, view: PerformanceView) -> Curve:
+    """Cumulative return of a benchmark over the view's sessions, from its stored closes
+    (a blend rebalanced as configured; the monthly drift from the start of the month)."""
+    from datetime import timedelta
+
+    import pandas as pd
+
+    legs = benchmark.legs
+    days = [p.date for p in view.series]
+    if not days:
+        return Curve(benchmark.name, (), ())
+    first = days[0].replace(day=1) - timedelta(days=10)
+    panel = uow.prices.close_panel([leg.symbol for leg in legs], first, days[-1])
+    panel.index = pd.to_datetime(panel.index)
+    closes = panel.sort_index().to_numpy(dtype=np.float64)
+    index = pd.DatetimeIndex(panel.sort_index().index)
+    X = closes[1:] / closes[:-1] - 1.0
+    months = index.to_period("M")
+    rebalance = (
+        np.ones(X.shape[0], dtype=bool)
+        if benchmark.rebalance == "daily"
+        else np.r_[True, np.asarray(months[2:] != months[1:-1])]
+    )
+    r = pd.Series(pf.blend_returns(X, np.array([leg.weight for leg in legs]), rebalance), index[1:])
+    r = r.reindex(pd.DatetimeIndex(pd.to_datetime(days)))
+    growth = np.cumprod(np.where(np.isfinite(r.to_numpy()), 1.0 + r.to_numpy(), 1.0))
+    return Curve(benchmark.name, tuple(days), tuple(num(g - 1.0) for g in growth))
+
+
+def _months(view: PerformanceView) -> tuple[MonthReturn, ...]:
+    """Each calendar month's TWR from the stored return index: the last close of the
+    month over the last close before it (the close before the first stored session is
+    the first session's index over its own daily factor)."""
+    points = view.series
+    if not points:
+        return ()
+    growth, anchor = _rebased_growth(view)
+    out: list[MonthReturn] = []
+    for i, p in enumerate(points):
+        last_of_month = i + 1 == len(points) or points[i + 1].date.month != p.date.month
+        if last_of_month:
+            out.append(MonthReturn(p.date.year, p.date.month, num(growth[i] / anchor - 1.0)))
+            anchor = growth[i]
+    return tuple(out)
+
+
+def _tracking(
+    uow: UnitOfWork, portfolio_id: int, primary: str, view: PerformanceView
+) -> tuple[TrackingPoint, ...]:
+    query = (
+        select(PortfolioBenchmarkMetrics.calc_date, PortfolioBenchmarkMetrics.tracking_error)
+        .where(
+            PortfolioBenchmarkMetrics.portfolio_id == portfolio_id,
+            PortfolioBenchmarkMetrics.benchmark == primary,
+            PortfolioBenchmarkMetrics.window == "3m",
+            PortfolioBenchmarkMetrics.calc_date >= view.start,
+            PortfolioBenchmarkMetrics.calc_date <= view.as_of,
+        )
+        .order_by(PortfolioBenchmarkMetrics.calc_date)
+    )
+    rows = uow.session.execute(query).all()
+    return tuple(TrackingPoint(d, num(te)) for d, te in rows)

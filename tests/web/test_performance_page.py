@@ -1,0 +1,39 @@
+"""The Performance page in a real browser: every figure shown equal to the API's (which
+tests/api/test_performance_api.py recomputes from the raw stored rows), the charts
+drawn, reachable from the nav, no console error or CSP violation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sigmasight.web.formatting import num, pct
+from tests.web.conftest import watch_csp
+from tests.web.test_dashboard import FUND, _api, _login, _text
+
+
+def test_performance_page_shows_the_apis_numbers(page: Any, live_server: str) -> None:
+    problems = watch_csp(page)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _login(page, live_server)
+    page.wait_for_url("**/portfolios")
+    base = f"/api/v1/analytics/portfolio/{FUND}"
+    with _api(live_server) as api:
+        perf = api.get(f"{base}/performance").json()
+        bench = api.get(f"{base}/benchmark-comparison").json()
+    page.goto(f"{live_server}/portfolios/{FUND}")
+    page.get_by_role("link", name="Performance").click()
+    page.wait_for_url("**/performance")
+    assert _text(page, "twr") == pct(perf["twr"]["cumulative"], 2)
+    assert _text(page, "ytd") == pct(perf["periods"]["YTD"]["total"], 2)
+    assert _text(page, "xirr") == pct(perf["mwr"]["xirr"], 2)
+    for name, period in perf["periods"].items():
+        assert _text(page, f"period-{name}") == pct(period["total"], 2)
+    assert _text(page, "tracking-error") == pct(bench["tracking_error"], 2)
+    shown = _text(page, "comparison")
+    assert f"information ratio {num(bench['information_ratio'])}" in shown
+    assert f"up capture {num(bench['up_capture'])}" in shown
+    for chart in ("cumulative", "monthly", "tracking"):
+        page.wait_for_selector(f"#{chart}-chart .main-svg")
+    assert problems == []
+    assert errors == []
