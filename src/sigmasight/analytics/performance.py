@@ -23,13 +23,21 @@ Conventions (docs/methodology.md, "Performance and benchmarks"):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 from scipy.optimize import brentq
 
-from sigmasight.analytics._typing import ArrayLike, FloatArray, IntArray, Reason, ReasonArray
+from sigmasight.analytics._typing import (
+    ArrayLike,
+    FloatArray,
+    IntArray,
+    Reason,
+    ReasonArray,
+    prefix_sum,
+)
 from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
 from sigmasight.domain.horizons import RETURN_HORIZONS
 
@@ -86,23 +94,31 @@ def time_weighted_returns(
         the base is positive, NaN otherwise; ``cumulative[t] = prod(1 + daily) - 1`` over
         the sessions at risk up to t.
     """
-    V = np.nan_to_num(np.asarray(nav, dtype=np.float64), nan=0.0)
+    V = np.asarray(nav, dtype=np.float64)
     one_d = V.ndim == 1
     V = V.reshape(V.shape[0], -1)
+    if np.isnan(V).any():
+        V = np.nan_to_num(V, nan=0.0)
     I_ = np.asarray(inflow, dtype=np.float64).reshape(V.shape)
     O_ = np.asarray(outflow, dtype=np.float64).reshape(V.shape)
-    previous = np.empty_like(V)
-    previous[0] = np.nan_to_num(np.broadcast_to(np.asarray(nav_before, np.float64), V.shape[1:]))
-    previous[1:] = V[:-1]
-    base = previous + I_
-    pnl = V - previous - I_ + O_
+    base = np.empty_like(V)  # NAV at the previous close, plus the contributions
+    base[0] = np.nan_to_num(np.broadcast_to(np.asarray(nav_before, np.float64), V.shape[1:]))
+    base[1:] = V[:-1]
+    base += I_
+    pnl = V - base
+    pnl += O_
     at_risk = base > max(min_base, 0.0)
     daily = np.full_like(V, np.nan)
     np.divide(pnl, base, out=daily, where=at_risk)
     np.maximum(daily, -1.0, out=daily, where=at_risk)
-    factors = np.where(at_risk, 1.0 + daily, 1.0).astype(np.float64)
-    growth: FloatArray = np.cumprod(factors, axis=0, dtype=np.float64)
-    cumulative: FloatArray = growth - 1.0
+    del pnl, base
+    cumulative: FloatArray = np.where(at_risk, daily, 0.0)
+    cumulative += 1.0
+    # Chained row by row: cumprod along axis 0 of a C-ordered panel is several times
+    # slower (PERFORMANCE.md).
+    for t in range(1, V.shape[0]):
+        np.multiply(cumulative[t - 1], cumulative[t], out=cumulative[t])
+    cumulative -= 1.0
     reason = np.where(at_risk, Reason.OK, Reason.INVALID_DENOMINATOR).astype(np.uint8)
     if one_d:
         return TimeWeighted(daily[:, 0], cumulative[:, 0], reason[:, 0])
@@ -278,44 +294,35 @@ class BenchmarkMetrics:
     hit_rate: FloatArray  # share of sessions the portfolio beat the benchmark
 
 
-#: Sums the benchmark metrics are made of, per column and window.
-_SUMS = (
-    "n",
-    "r",
-    "b",
-    "rr",
-    "bb",
-    "rb",
-    "a",
-    "aa",
-    "hit",
-    "lr",
-    "lb",
-    "nu",
-    "lru",
-    "lbu",
-    "nd",
-    "lrd",
-    "lbd",
-)
-
-
-def _terms(R: FloatArray, B: FloatArray, risk_free: float) -> dict[str, FloatArray]:
-    """The per-session terms (T, V) whose window sums give every metric (0 off ``ok``)."""
+def _terms(R: FloatArray, B: FloatArray, risk_free: float) -> Iterator[tuple[str, FloatArray]]:
+    """The per-session terms (T, V) whose window sums give every metric (0 off ``ok``),
+    one at a time (17 arrays of the panel's size are never held at once)."""
     ok = np.isfinite(R) & np.isfinite(B)
     r = np.where(ok, R - risk_free, 0.0)
     b = np.where(ok, B - risk_free, 0.0)
+    yield "n", ok.astype(np.float64)
+    yield "r", r
+    yield "b", b
+    yield "rr", r * r
+    yield "bb", b * b
+    yield "rb", r * b
     a = np.where(ok, R - B, 0.0)
+    yield "a", a
+    yield "aa", a * a
+    del a, r, b
+    yield "hit", (ok & (R > B)).astype(np.float64)
     lr = np.log1p(np.where(ok, np.maximum(R, -1.0 + 1e-300), 0.0))
     lb = np.log1p(np.where(ok, np.maximum(B, -1.0 + 1e-300), 0.0))
-    up, down = ok & (B > 0), ok & (B < 0)
-    return {
-        "n": ok.astype(np.float64), "r": r, "b": b, "rr": r * r, "bb": b * b, "rb": r * b,
-        "a": a, "aa": a * a, "hit": (ok & (R > B)).astype(np.float64), "lr": lr, "lb": lb,
-        "nu": up.astype(np.float64), "lru": np.where(up, lr, 0.0), "lbu": np.where(up, lb, 0.0),
-        "nd": down.astype(np.float64), "lrd": np.where(down, lr, 0.0),
-        "lbd": np.where(down, lb, 0.0),
-    }  # fmt: skip
+    yield "lr", lr
+    yield "lb", lb
+    for side, mask in (("u", ok & (B > 0)), ("d", ok & (B < 0))):
+        yield f"n{side}", mask.astype(np.float64)
+        yield f"lr{side}", np.where(mask, lr, 0.0)
+        yield f"lb{side}", np.where(mask, lb, 0.0)
+
+
+#: Columns per pass of the window sums (keeps each term and its prefix sums in cache).
+_BLOCK = 1024
 
 
 def windowed_benchmark_metrics(
@@ -349,11 +356,20 @@ def windowed_benchmark_metrics(
     e = np.asarray(ends, dtype=np.int64)
     lo = np.broadcast_to(np.maximum(np.asarray(starts, dtype=np.int64), 0), (e.size, R.shape[1]))
     cols = np.arange(R.shape[1])[None, :]
+    empty = lo > e[:, None]
+    # the same start for every column: whole rows of the prefix sums, not a gather
+    same = np.ndim(starts) < 2 or np.shape(starts)[1] == 1
     sums: dict[str, FloatArray] = {}
-    for name, term in _terms(R, B, risk_free).items():
-        prefix = np.zeros((R.shape[0] + 1, R.shape[1]))
-        np.cumsum(term, axis=0, out=prefix[1:])
-        sums[name] = np.where(lo <= e[:, None], prefix[e + 1][:, :] - prefix[lo, cols], 0.0)
+    for c0 in range(0, R.shape[1], _BLOCK):
+        block = slice(c0, c0 + _BLOCK)
+        at = cols[:, block] - c0
+        for name, term in _terms(R[:, block], B[:, block], risk_free):
+            prefix = prefix_sum(term)
+            before = prefix[lo[:, 0]] if same else prefix[lo[:, block], at]
+            part = prefix[e + 1] - before
+            sums.setdefault(name, np.zeros(lo.shape))[:, block] = np.where(
+                empty[:, block], 0.0, part
+            )
     return _from_sums(sums, min_obs)
 
 

@@ -145,16 +145,27 @@ def _benchmark_columns(
     R = daily[:, owner]
     for lo in range(0, owner.size, PAIR_BLOCK):
         pick = slice(lo, lo + PAIR_BLOCK)
-        for window, length in BENCHMARK_WINDOWS.items():
-            first = inception[owner[pick]][None, :]
-            starts = first if length is None else (ts - length + 1)[:, None]
-            complete = np.broadcast_to(starts >= first, (ts.size, first.shape[1]))
-            complete = complete & (ts[:, None] >= first)
-            got = pf.windowed_benchmark_metrics(R[:, pick], bench[:, pick], starts, ts)
+        first = inception[owner[pick]][None, :]
+        starts, complete = [], []
+        for length in BENCHMARK_WINDOWS.values():  # every window in one pass of the sums
+            start = np.broadcast_to(first if length is None else (ts - length + 1)[:, None],
+                                    (ts.size, first.shape[1]))  # fmt: skip
+            starts.append(start)
+            complete.append((start >= first) & (ts[:, None] >= first))
+        got = pf.windowed_benchmark_metrics(
+            R[:, pick], bench[:, pick], np.concatenate(starts), np.tile(ts, len(starts))
+        )
+        for w, window in enumerate(BENCHMARK_WINDOWS):
+            rows = slice(w * ts.size, (w + 1) * ts.size)
+            part = pf.BenchmarkMetrics(*(getattr(got, f)[rows] for f in _FIELDS))
             extend(
-                out, _metric_columns(inputs, got, complete, owner[pick], names[pick], ts, window)
+                out,
+                _metric_columns(inputs, part, complete[w], owner[pick], names[pick], ts, window),
             )
     return out
+
+
+_FIELDS = tuple(pf.BenchmarkMetrics.__dataclass_fields__)
 
 
 def _metric_columns(
