@@ -283,3 +283,67 @@ def test_cli_performance_and_benchmarks_print_the_served_figures(
     assert "WEIGHTS_NOT_ONE" in refused.output
     missing = runner.invoke(app, ["analytics", "performance", "999999", *db])
     assert (missing.exit_code, "not found" in missing.output) == (2, True)
+
+
+def test_attribution_recomputed_from_raw_rows_and_sums_to_the_return(
+    client: TestClient,
+    demo_headers: Headers,
+    uow_factory: Callable[[], UnitOfWork],
+    ids: dict[str, int],
+) -> None:
+    from sigmasight.domain.factors import FACTORS
+    from sigmasight.storage.history import PortfolioFactorExposure
+
+    pid = ids[DIVERSIFIED]
+    frame, _ = _book(uow_factory, pid)
+    r = _twr(frame)
+    body = get(client, demo_headers, pid, "attribution", start="2022-12-05", end=LATEST)
+    assert (body["start"], body["end"]) == ("2022-12-05", LATEST.isoformat())
+    period = r[(r.index >= date(2022, 12, 5)) & (r.index <= LATEST)]
+    growth_before = (1 + period).cumprod().shift(1, fill_value=1.0)
+    total = float((1 + period).prod() - 1)
+    assert body["total_return"] == pytest.approx(total, rel=1e-9)
+    parts = [c["contribution"] or 0.0 for c in body["factors"]]
+    assert sum(parts) + body["specific"] == pytest.approx(total, rel=1e-9, abs=1e-12)
+    assert body["sum_of_parts"] == pytest.approx(total, rel=1e-9, abs=1e-12)
+    # the raw stored loadings (JSON columns) at each previous close, the raw closes
+    with uow_factory() as uow:
+        stored = {
+            row.calc_date: row.ols
+            for row in uow.session.scalars(
+                select(PortfolioFactorExposure).where(PortfolioFactorExposure.portfolio_id == pid)
+            )
+        }
+        symbols = sorted({s for d in FACTORS for s in (d.long, d.short) if s})
+        rows = uow.session.execute(
+            select(
+                DailyPrice.date,
+                DailyPrice.symbol,
+                func.coalesce(DailyPrice.adj_close, DailyPrice.close),
+            ).where(DailyPrice.symbol.in_(symbols), DailyPrice.date <= LATEST)
+        ).all()
+    closes = pd.DataFrame(rows, columns=["date", "symbol", "close"]).pivot(
+        index="date", columns="symbol", values="close"
+    )
+    legs = closes.sort_index().pct_change(fill_method=None)
+    days = list(r.index)
+    expected: dict[str, float | None] = {d.key: None for d in FACTORS}
+    for day in period.index:
+        before = days[days.index(day) - 1]
+        figures = stored[before]["factors"]
+        weighted = dict(zip(figures["keys"], figures["weighted"], strict=True))
+        for d in FACTORS:
+            b = weighted.get(d.key)
+            if b is None or d.long not in legs:  # not estimated (no prices in the demo)
+                continue
+            f = legs.loc[day, d.long] - (legs.loc[day, d.short] if d.short else 0.0)
+            expected[d.key] = (expected[d.key] or 0.0) + growth_before[day] * b * f
+    for c in body["factors"]:
+        want = expected[c["key"]]
+        if want is None:
+            assert c["contribution"] is None
+        else:
+            assert c["contribution"] == pytest.approx(want, rel=1e-9, abs=1e-13)
+    assert any(c["contribution"] is None for c in body["factors"])  # no prices in the demo
+    assert body["factors"][0]["key"] == "market"
+    assert body["sessions_without_loadings"] == 0

@@ -21,6 +21,7 @@ def test_performance_page_shows_the_apis_numbers(page: Any, live_server: str) ->
     with _api(live_server) as api:
         perf = api.get(f"{base}/performance").json()
         bench = api.get(f"{base}/benchmark-comparison").json()
+        split = api.get(f"{base}/attribution").json()
     page.goto(f"{live_server}/portfolios/{FUND}")
     page.get_by_role("link", name="Performance").click()
     page.wait_for_url("**/performance")
@@ -33,7 +34,12 @@ def test_performance_page_shows_the_apis_numbers(page: Any, live_server: str) ->
     shown = _text(page, "comparison")
     assert f"information ratio {num(bench['information_ratio'])}" in shown
     assert f"up capture {num(bench['up_capture'])}" in shown
-    for chart in ("cumulative", "monthly", "tracking"):
+    assert _text(page, "attr-total") == pct(split["total_return"], 2)
+    assert _text(page, "attr-specific") == pct(split["specific"], 2)
+    for c in split["factors"]:
+        if c["contribution"] is not None:
+            assert _text(page, f"attr-{c['key']}") == pct(c["contribution"], 2)
+    for chart in ("cumulative", "monthly", "tracking", "attribution"):
         page.wait_for_selector(f"#{chart}-chart .main-svg")
     assert problems == []
     assert errors == []

@@ -98,3 +98,22 @@ class BenchmarkOut(_Out):
     legs: list[BenchmarkLegOut]
     rebalance: str
     is_primary: bool
+
+
+class ContributionOut(_Out):
+    key: str
+    name: str
+    contribution: Num
+
+
+class AttributionOut(_Out):
+    portfolio_id: int
+    start: dt.date
+    end: dt.date
+    sessions: int
+    total_return: Num
+    factors: list[ContributionOut]
+    specific: Num = Field(description="The remainder: the period return the factors leave.")
+    sum_of_parts: Num
+    sessions_without_loadings: int
+    method: str

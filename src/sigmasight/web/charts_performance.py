@@ -7,6 +7,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from sigmasight.services.analytics.attribution import AttributionView
 from sigmasight.services.analytics.performance import PerformancePage
 from sigmasight.web.charts import _json
 
@@ -66,4 +67,17 @@ def rolling_tracking_error(page: PerformancePage) -> Any:
         )
     )
     fig.update_yaxes(tickformat=".1%", title="annualised tracking error")
+    return _json(fig)
+
+
+def attribution_bars(view: AttributionView) -> Any:
+    """Each estimated factor's contribution and the specific remainder, in return."""
+    shown = [c for c in view.factors if c.contribution is not None]
+    names = [c.name for c in shown] + ["Specific"]
+    values = [c.contribution for c in shown] + [view.specific]
+    fig = go.Figure(
+        go.Bar(x=names, y=values, name="contribution to the period's TWR",
+               hovertemplate="%{x}: %{y:.2%}<extra></extra>")
+    )  # fmt: skip
+    fig.update_yaxes(tickformat=".2%", title="contribution to return")
     return _json(fig)

@@ -377,16 +377,23 @@ def performance_page(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
 ) -> HTMLResponse:
     from sigmasight.services.analytics import performance as performance_views
+    from sigmasight.services.analytics.attribution import attribution
     from sigmasight.web import charts_performance
 
     def build(owner: int, day: date | None) -> dict[str, Any]:
         p = performance_views.performance_page(uow_factory, owner, portfolio_id, day)
+        try:
+            a = attribution(uow_factory, owner, portfolio_id, None, p.view.as_of)
+        except analytics.InvalidRangeError:  # a single stored session: nothing to split
+            a = None
         figures = {
             "cumulative-chart": charts_performance.cumulative(p),
             "monthly-chart": charts_performance.monthly_heatmap(p),
             "tracking-chart": charts_performance.rolling_tracking_error(p),
         }
-        return {"p": p, "figures_json": _script_json(figures)}
+        if a is not None:
+            figures["attribution-chart"] = charts_performance.attribution_bars(a)
+        return {"p": p, "a": a, "figures_json": _script_json(figures)}
 
     return _page(
         request, uow_factory, portfolio_id, "web_performance", "performance.html", as_of, build

@@ -16,13 +16,15 @@ from sigmasight.api.errors import ApiError, not_found
 from sigmasight.api.readers import CurrentReader, Reader
 from sigmasight.api.routes.analytics import AsOf, Start, _service_errors
 from sigmasight.api.schemas_performance import (
+    AttributionOut,
     BenchmarkComparisonOut,
     BenchmarkCreate,
     BenchmarkOut,
     PerformanceOut,
 )
-from sigmasight.api.schemas_resources import IdPath, error_responses
+from sigmasight.api.schemas_resources import IdPath, IsoDate, error_responses
 from sigmasight.services import benchmarks as benchmark_service
+from sigmasight.services.analytics import attribution as attribution_service
 from sigmasight.services.analytics import performance as service
 from sigmasight.services.sessions import moved_note
 from sigmasight.storage.history_performance import BENCHMARK_WINDOWS
@@ -116,6 +118,25 @@ async def benchmark_comparison(
     return await _answer(
         request, reader, key, BenchmarkComparisonOut, service.benchmark_comparison,
         portfolio_id, as_of, benchmark, window, asked=as_of,
+    )  # fmt: skip
+
+
+@router.get("/attribution", response_model=AttributionOut)
+async def attribution(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    start: Start = None,
+    end: Annotated[
+        IsoDate | None, Query(description="Last date (YYYY-MM-DD); default: the latest.")
+    ] = None,
+) -> Response:
+    """The period's time-weighted return split into the market, each registry factor
+    (exposures at the previous close) and the specific remainder, summing exactly."""
+    key = ("attribution", portfolio_id, start, end)
+    return await _answer(
+        request, reader, key, AttributionOut, attribution_service.attribution,
+        portfolio_id, start, end, asked=None,
     )  # fmt: skip
 
 
