@@ -173,3 +173,41 @@ def remove_benchmark(
         except (service.BenchmarkNotFoundError, PortfolioNotFoundError) as exc:
             fail(f"not found: {exc}")
     console.print(f"removed benchmark {benchmark_id}")
+
+
+def report(
+    portfolio_id: PortfolioArg,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Date; default: latest.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, pdf, md or json.")] = "html",
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="File; default: tearsheet-ID-DATE.EXT.")
+    ] = None,
+    owner: OwnerOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Write the tearsheet of PORTFOLIO_ID: performance against the benchmarks, period
+    and monthly returns, attribution, drawdowns, rolling volatility and beta, risk
+    metrics, exposures, sectors, factors and top risk contributors."""
+    import time
+    from pathlib import Path
+
+    from sigmasight.reports.tearsheet import FORMATS, render
+    from sigmasight.services.analytics import errors
+    from sigmasight.services.tearsheet import build_tearsheet
+
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    day = _day(as_of, "--as-of")
+    settings = load_settings(database_url)
+    started = time.perf_counter()
+    with unit_of_work_factory(settings) as uow_factory:
+        owner_id = _owner_id(uow_factory, owner)
+        try:
+            sheet = build_tearsheet(uow_factory, owner_id, portfolio_id, day)
+        except (errors.PortfolioNotFoundError, errors.NoSnapshotError) as exc:
+            fail(str(exc))
+    body = render(sheet, fmt)
+    path = Path(output or f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.{fmt}")
+    path.write_bytes(body)
+    seconds = time.perf_counter() - started
+    console.print(f"wrote {path} ({len(body):,} bytes, {seconds:.2f} s)")
