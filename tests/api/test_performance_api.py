@@ -347,3 +347,18 @@ def test_attribution_recomputed_from_raw_rows_and_sums_to_the_return(
     assert any(c["contribution"] is None for c in body["factors"])  # no prices in the demo
     assert body["factors"][0]["key"] == "market"
     assert body["sessions_without_loadings"] == 0
+    # by sector: the P&L of the lots in each bucket over the capital at risk, linked
+    sectors = {c["key"]: c["contribution"] for c in body["sectors"]}
+    assert sum(sectors.values()) == pytest.approx(total, rel=1e-9, abs=1e-12)
+    with uow_factory() as uow:
+        etfs = {
+            p.symbol: float(p.quantity)
+            for p in uow.session.scalars(select(Position).where(Position.portfolio_id == pid))
+            if (sec := uow.session.get(Security, p.symbol)) is not None and sec.is_etf
+        }
+    assert etfs  # USMV and QUAL
+    closes_all = _book(uow_factory, pid)[1]
+    etf_pnl = sum(qty * closes_all[s].diff() for s, qty in etfs.items())
+    base = frame["nav"].shift(1) + frame["inflow"]
+    etf_share = sum(growth_before[day] * etf_pnl[day] / base[day] for day in period.index)
+    assert sectors["ETF"] == pytest.approx(etf_share, rel=1e-9)

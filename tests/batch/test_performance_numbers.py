@@ -182,3 +182,20 @@ def test_benchmark_metrics_of_the_blend_equal_empyrical(
     assert row.excess_return == pytest.approx(np.prod(1 + r) - np.prod(1 + b), rel=1e-9)
     windows = {m.window for m in metrics if m.calc_date == END}
     assert windows == {"3m", "1y", "inception"}  # no 3y row: the book is younger
+
+
+def test_sector_pnl_adds_up_to_the_books_pnl_and_etfs_are_their_lots(
+    stored: tuple[dict[date, PortfolioPerformanceHistory], list[PortfolioBenchmarkMetrics]],
+    closes: pd.DataFrame,
+) -> None:
+    from sigmasight.analytics.sectors import ETF_BUCKET
+
+    history, _ = stored
+    frame = _nav(closes)
+    pnl = frame["nav"] - frame["nav"].shift(1, fill_value=0.0) - frame["inflow"] + frame["outflow"]
+    etf = sum(qty * closes[s].diff() for s, qty, *_ in LOTS if s in ("USMV", "QUAL"))
+    for day, row in history.items():
+        ts = pd.Timestamp(day)
+        assert sum(row.sector_pnl.values()) == pytest.approx(pnl[ts], rel=1e-9, abs=1e-6)
+        assert row.sector_pnl[ETF_BUCKET] == pytest.approx(etf[ts], rel=1e-9, abs=1e-6)
+        assert "Private holdings" not in row.sector_pnl

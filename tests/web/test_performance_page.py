@@ -39,6 +39,8 @@ def test_performance_page_shows_the_apis_numbers(page: Any, live_server: str) ->
     for c in split["factors"]:
         if c["contribution"] is not None:
             assert _text(page, f"attr-{c['key']}") == pct(c["contribution"], 2)
+    for i, c in enumerate(split["sectors"], start=1):
+        assert _text(page, f"attr-sector-{i}") == pct(c["contribution"], 2)
     for chart in ("cumulative", "monthly", "tracking", "attribution"):
         page.wait_for_selector(f"#{chart}-chart .main-svg")
     assert problems == []

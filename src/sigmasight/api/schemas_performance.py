@@ -117,3 +117,7 @@ class AttributionOut(_Out):
     sum_of_parts: Num
     sessions_without_loadings: int
     method: str
+    sectors: list[ContributionOut] = Field(
+        description="Each sector bucket's contribution (P&L over capital at risk, linked)."
+    )
+    sector_method: str

@@ -18,9 +18,17 @@ import numpy as np
 
 from sigmasight.analytics import performance as pf
 from sigmasight.analytics.returns import simple_returns
+from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, bucket_codes
 from sigmasight.batch.columns import Columns, extend, finite, ints
-from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
-from sigmasight.batch.valuation import nav_history
+from sigmasight.batch.inputs import PRIVATE, BatchInputs, FloatArray, IntArray
+from sigmasight.batch.valuation import (
+    _exits,
+    _last_known_closes,
+    _marks,
+    _row_of,
+    _units,
+    nav_history,
+)
 from sigmasight.storage.history_performance import (
     ANNUALIZED_PERIODS,
     BENCHMARK_WINDOWS,
@@ -30,6 +38,10 @@ from sigmasight.storage.history_performance import (
 #: Bases (NAV before the session plus contributions) of a cent or less carry no
 #: capital: what a full withdrawal leaves after rounding is not a base.
 MIN_BASE = 0.01
+#: The buckets of the P&L by sector: the sector buckets, then private holdings.
+PNL_BUCKETS = (*BUCKETS, "Private holdings")
+#: Sessions valued per pass of the P&L by sector (lots x sessions marks at once).
+PNL_BLOCK = 64
 #: Portfolio-benchmark pairs per pass of the benchmark metrics (bounds the memory of
 #: the prefix sums, 17 terms of (T, pairs)).
 PAIR_BLOCK = 256
@@ -70,6 +82,7 @@ def performance_rows(
     ts = np.arange(rows.start, rows.stop)
     periods = pf.period_returns(twr.growth, inputs.sessions[: rows.stop], ts, inception)
     history = _history_columns(inputs, ts, inception, live_nav, inflow, outflow, twr, periods)
+    history["sector_pnl"] = _sector_columns(sector_pnl(inputs, vol63, rows), ts, inception, rows)
     metrics = _benchmark_columns(inputs, twr.daily, ts, inception)
     return history, metrics
 
@@ -103,6 +116,53 @@ def _history_columns(
         out[f"annualized_{name}"] = finite(periods.annualized[name][k, p])
     out["sessions_inception"] = ints(periods.sessions["inception"][k, p])
     return out
+
+
+def sector_pnl(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatArray:
+    """Daily P&L (R, P, B) of each book's lots by bucket of :data:`PNL_BUCKETS` over
+    ``rows``: each lot's cumulative P&L as the valuation telescopes it (held:
+    ``units * (mark - cost)``, exited: ``units * (exit price - cost)``), differenced. The
+    buckets of a session add up to the book's P&L."""
+    import scipy.sparse as sp
+
+    lots = inputs.lots
+    P, M, NB = inputs.portfolios.id.size, lots.kind.size, len(PNL_BUCKETS)
+    column_bucket = np.append(
+        bucket_codes(np.array(inputs.sectors, dtype=object), inputs.is_etf),
+        BUCKETS.index(UNCLASSIFIED_BUCKET),
+    )
+    bucket = np.where(lots.kind == PRIVATE, NB - 1, column_bucket[lots.column])
+    group = sp.csr_array((np.ones(M), (np.arange(M), lots.portfolio * NB + bucket)), (M, P * NB))
+    closes, _ = _last_known_closes(inputs)
+    entry = _row_of(inputs, lots.entry_date)
+    exit_row, exit_price = _exits(inputs, closes)
+    units = _units(inputs)
+    cost = units * lots.entry_price
+    out = np.zeros((rows.stop - rows.start, P * NB))
+    for lo in range(rows.start, rows.stop, PNL_BLOCK):
+        hi = min(lo + PNL_BLOCK, rows.stop)
+        span = np.arange(max(lo - 1, 0), hi)
+        t = span[:, None]
+        held, exited = (t >= entry) & (t < exit_row), t >= exit_row
+        marks = _marks(inputs, vol63, span, closes)
+        cum = np.where(held, units * marks - cost, np.where(exited, units * exit_price - cost, 0.0))
+        grouped = np.asarray(np.where(np.isfinite(cum), cum, 0.0) @ group)
+        previous = grouped[:-1] if lo > 0 else np.vstack([np.zeros((1, P * NB)), grouped[:-1]])
+        out[lo - rows.start : hi - rows.start] = grouped[-(hi - lo) :] - previous[-(hi - lo) :]
+    return out.reshape(-1, P, NB)
+
+
+def _sector_columns(
+    pnl: FloatArray, ts: IntArray, inception: IntArray, rows: slice
+) -> list[dict[str, float]]:
+    """The non-zero buckets of each stored (date, portfolio) row, in the history's
+    row order (date, then portfolio)."""
+    k, p = np.nonzero(ts[:, None] >= inception[None, :])
+    picked = pnl[ts[k] - rows.start, p]
+    return [
+        {PNL_BUCKETS[b]: float(row[b]) for b in np.flatnonzero(row) if np.isfinite(row[b])}
+        for row in picked
+    ]
 
 
 def benchmark_returns(inputs: BatchInputs, stop: int) -> FloatArray:

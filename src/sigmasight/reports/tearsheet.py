@@ -112,6 +112,9 @@ def _performance(t: Tearsheet) -> list[Section]:
         rows += [["Specific", pct(a.specific, 2)], ["Total (TWR)", pct(a.total_return, 2)]]
         out.append(Section(f"Return attribution {a.start} to {a.end}", [], ["Part", "Contribution"],
                            rows, "attribution", a.method))  # fmt: skip
+        out.append(Section("Return attribution by sector", [], ["Sector", "Contribution"],
+                           [[x.name, pct(x.contribution, 2)] for x in a.sectors],
+                           note=a.sector_method))  # fmt: skip
     return out
 
 

@@ -97,6 +97,9 @@ class PortfolioPerformanceHistory(Base):
     annualized_5y: Mapped[float | None] = mapped_column(Float)
     annualized_inception: Mapped[float | None] = mapped_column(Float)
     sessions_inception: Mapped[int] = mapped_column(Integer)
+    #: the session's P&L by sector bucket (``batch.performance.PNL_BUCKETS``; buckets
+    #: with no P&L left out): the return attribution by sector reads it
+    sector_pnl: Mapped[dict[str, float]] = mapped_column(JSON)
 
 
 class PortfolioBenchmarkMetrics(Base):

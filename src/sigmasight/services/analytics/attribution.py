@@ -28,6 +28,12 @@ from sigmasight.storage.history_factors import factor_figures
 from sigmasight.storage.history_performance import PortfolioPerformanceHistory
 from sigmasight.storage.uow import UnitOfWork
 
+SECTOR_METHOD = (
+    "each session's P&L of the book's lots by sector bucket (an option in its "
+    "underlying's, ETFs as one bucket, private holdings apart) over the capital at risk "
+    "(NAV at the previous close plus the contributions), linked by the growth before "
+    "each session"
+)
 METHOD = (
     "OLS factor exposures per unit of NAV stored at the previous close, times each "
     "session's factor returns (long leg minus short leg); the specific part is the "
@@ -55,6 +61,10 @@ class AttributionView:
     sum_of_parts: float | None
     sessions_without_loadings: int
     method: str
+    #: each sector bucket's P&L over the capital at risk, linked the same way; they sum
+    #: to the period's return as well
+    sectors: tuple[Contribution, ...]
+    sector_method: str
 
 
 def attribution(
@@ -147,6 +157,7 @@ def _link(
         specific += growth * (r - float(explained.sum()))
         growth *= 1.0 + r
     total = growth - 1.0
+    sectors = _sectors(rows)
     return AttributionView(
         portfolio_id,
         rows[1].calc_date,
@@ -161,4 +172,22 @@ def _link(
         num(float(parts.sum()) + specific),
         missing,
         METHOD,
+        sectors,
+        SECTOR_METHOD,
     )
+
+
+def _sectors(rows: list[PortfolioPerformanceHistory]) -> tuple[Contribution, ...]:
+    """``sum_t G_{t-1} pnl_{s,t} / (NAV_{t-1} + I_t)`` per sector bucket ``s``."""
+    totals: dict[str, float] = {}
+    growth = 1.0
+    for t in range(1, len(rows)):
+        r = rows[t].twr_daily
+        if r is None:
+            continue
+        base = rows[t - 1].nav + rows[t].inflow
+        for name, pnl in (rows[t].sector_pnl or {}).items():
+            totals[name] = totals.get(name, 0.0) + growth * pnl / base
+        growth *= 1.0 + r
+    ranked = sorted(totals.items(), key=lambda kv: -abs(kv[1]))
+    return tuple(Contribution(name, name, num(value)) for name, value in ranked)

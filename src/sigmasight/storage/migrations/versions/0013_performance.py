@@ -78,6 +78,7 @@ def upgrade() -> None:
             for p in ("3y", "5y", "inception")
         ),
         sa.Column("sessions_inception", sa.Integer(), nullable=False),
+        sa.Column("sector_pnl", sa.JSON(), nullable=False),
         _portfolio_fk("portfolio_performance_history"),
         sa.PrimaryKeyConstraint(
             "portfolio_id", "calc_date", name=op.f("pk_portfolio_performance_history")
