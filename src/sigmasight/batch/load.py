@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -125,8 +125,15 @@ def read_books(uow: UnitOfWork, portfolio_ids: Sequence[int] | None) -> Books:
 
 
 def load_start(books: Books, calendar: TradingCalendar, start: date) -> date:
-    """First session to load: the lookback before ``start`` or the first entry if earlier."""
+    """First session to load: the lookback before ``start`` (taken back to the last week
+    of the month before) or the first entry if earlier.
+
+    A monthly-rebalanced benchmark blend drifts from the close before each month's first
+    session, so it is known from the panel's first month boundary on: with the lookback
+    taken back past a month boundary, every session a book's history reaches has the same
+    blend return whichever run computes it (a daily run or a backfill)."""
     back = calendar.window_start(calendar.previous_session(start), LOOKBACK_SESSIONS)
+    back = back.replace(day=1) - timedelta(days=7)
     first = books.first_entry()
     return min(back, first) if first else back
 
