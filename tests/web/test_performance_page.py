@@ -45,3 +45,40 @@ def test_performance_page_shows_the_apis_numbers(page: Any, live_server: str) ->
         page.wait_for_selector(f"#{chart}-chart .main-svg")
     assert problems == []
     assert errors == []
+
+
+def test_benchmarks_are_added_refused_and_removed_from_the_page(
+    page: Any, live_server: str
+) -> None:
+    _login(page, live_server)
+    page.wait_for_url("**/portfolios")
+    page.goto(f"{live_server}/portfolios/{FUND}/performance")
+    rows = page.get_by_test_id("benchmark-row")
+    before = rows.count()
+    page.fill("#bench-legs", "^GSPC=0.5, USMV=0.4")
+    page.get_by_role("button", name="Add benchmark").click()
+    assert "WEIGHTS_NOT_ONE" in _text(page, "benchmark-error")
+    assert page.get_by_test_id("benchmark-row").count() == before  # nothing written
+    page.fill("#bench-legs", "^GSPC=0.7, USMV=0.3")
+    page.select_option("#bench-rebalance", "monthly")
+    page.get_by_role("button", name="Add benchmark").click()
+    page.wait_for_url("**/performance")
+    added = page.get_by_test_id("benchmark-row").filter(has_text="70% ^GSPC / 30% USMV")
+    assert added.count() == 1
+    assert "monthly" in added.inner_text()
+    with _api(live_server) as api:
+        listed = api.get(f"/api/v1/analytics/portfolio/{FUND}/benchmarks").json()
+    assert {b["name"] for b in listed} >= {"^GSPC", "70% ^GSPC / 30% USMV"}
+    assert next(b for b in listed if b["name"] == "^GSPC")["is_primary"]
+    page.get_by_role("button", name="Remove 70% ^GSPC / 30% USMV").click()
+    page.wait_for_url("**/performance")
+    assert page.get_by_test_id("benchmark-row").filter(has_text="70% ^GSPC").count() == 0
+    with _api(live_server) as api:  # leave the shared database as it was
+        for b in api.get(f"/api/v1/analytics/portfolio/{FUND}/benchmarks").json():
+            if b["id"] is not None:
+                assert (
+                    api.delete(
+                        f"/api/v1/analytics/portfolio/{FUND}/benchmarks/{b['id']}"
+                    ).status_code
+                    == 204
+                )

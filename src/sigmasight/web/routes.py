@@ -376,6 +376,18 @@ def risk_metrics_page(
 def performance_page(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
 ) -> HTMLResponse:
+    return render_performance(request, uow_factory, portfolio_id, as_of)
+
+
+def render_performance(
+    request: Request,
+    uow_factory: UowFactoryDep,
+    portfolio_id: int,
+    as_of: date | None = None,
+    benchmark_error: str | None = None,
+) -> HTMLResponse:
+    """The Performance page (with the benchmark form's refusal, when there is one)."""
+    from sigmasight.services import benchmarks as benchmark_service
     from sigmasight.services.analytics import performance as performance_views
     from sigmasight.services.analytics.attribution import attribution
     from sigmasight.web import charts_performance
@@ -393,7 +405,14 @@ def performance_page(
         }
         if a is not None:
             figures["attribution-chart"] = charts_performance.attribution_bars(a)
-        return {"p": p, "a": a, "figures_json": _script_json(figures)}
+        attached = benchmark_service.list_benchmarks(uow_factory, owner, portfolio_id)
+        return {
+            "p": p,
+            "a": a,
+            "attached": attached,
+            "benchmark_error": benchmark_error,
+            "figures_json": _script_json(figures),
+        }
 
     return _page(
         request, uow_factory, portfolio_id, "web_performance", "performance.html", as_of, build
