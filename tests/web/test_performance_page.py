@@ -23,7 +23,8 @@ def test_performance_page_shows_the_apis_numbers(page: Any, live_server: str) ->
         bench = api.get(f"{base}/benchmark-comparison").json()
         split = api.get(f"{base}/attribution").json()
     page.goto(f"{live_server}/portfolios/{FUND}")
-    page.get_by_role("link", name="Performance").click()
+    assert _text(page, "ytd-twr") == pct(perf["periods"]["YTD"]["total"], 2)  # overview card
+    page.get_by_role("link", name="Performance", exact=True).click()
     page.wait_for_url("**/performance")
     assert _text(page, "twr") == pct(perf["twr"]["cumulative"], 2)
     assert _text(page, "ytd") == pct(perf["periods"]["YTD"]["total"], 2)

@@ -231,6 +231,17 @@ def _factor_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date)
         return None
 
 
+def _performance_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
+    """The overview's performance card: the Performance page's view, or None before the
+    family stored a row for the date."""
+    from sigmasight.services.analytics import performance as performance_views
+
+    try:
+        return performance_views.performance(uow_factory, owner, portfolio_id, day)
+    except analytics.NoSnapshotError:
+        return None
+
+
 def _correlation_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
     """The overview's correlation card: the stored summary, or None before the batch."""
     from sigmasight.services.analytics import correlations as correlation_views
@@ -259,6 +270,7 @@ def overview(
                 asset_metrics.position_metrics(uow_factory, owner, portfolio_id, view.as_of)
             ),
             "corr": _correlation_headline(uow_factory, owner, portfolio_id, view.as_of),
+            "perf": _performance_headline(uow_factory, owner, portfolio_id, view.as_of),
             "oh": extra,
             "figures_json": figures,
         }
