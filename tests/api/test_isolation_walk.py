@@ -52,6 +52,7 @@ OWNER_PARAMS = {
     "change_id": "equity-changes",
     "run_id": "runs",
     "scenario_id": "stress-scenarios",
+    "benchmark_id": "benchmarks",
 }
 #: Routes that serve the same public market data to every user, with the reason.
 EXEMPT = {
@@ -180,6 +181,12 @@ BODIES: dict[tuple[str, str], Builder] = {
     ("POST", f"{API}/analytics/portfolio/{{portfolio_id}}/stress-tests/run"): lambda _, __: Call(
         json={"name": "walker", "shocks": {"market": -0.1}}
     ),
+    ("POST", f"{API}/analytics/portfolio/{{portfolio_id}}/benchmarks"): lambda _, __: Call(
+        json={"legs": [{"symbol": "USMV", "weight": 1.0}]}
+    ),
+    ("DELETE", f"{API}/analytics/portfolio/{{portfolio_id}}/benchmarks/{{benchmark_id}}"): (
+        lambda _, __: Call()
+    ),
     # Names the owner's portfolio in the body: a run over it must be refused.
     ("POST", f"{API}/batch/runs"): lambda ids, _: Call(
         json={"start": "2022-12-28", "end": "2022-12-28", "portfolio_ids": [ids["portfolio_id"]]}
@@ -256,6 +263,10 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     )  # type: ignore[attr-defined]
     assert _ok(client.get(f"{API}/batch/runs/{run_id}", headers=h))["status"] == "succeeded"
 
+    blend = {"legs": [{"symbol": "QUAL", "weight": 1.0}], "name": f"bench-{mark}"}
+    analytics = f"{API}/analytics/portfolio/{scratch}"
+    benchmark = _ok(client.post(f"{analytics}/benchmarks", json=blend, headers=h), 201)
+
     result = Owner(headers=h, markers={DEMO_EMAIL, mark})
     portfolios = _ok(client.get(f"{API}/portfolios", headers=h))
     assert DEMO_PORTFOLIO in {p["id"] for p in portfolios}
@@ -270,6 +281,10 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         result.ids["positions"] |= {p["id"] for p in rows}
         flows = _ok(client.get(f"{API}/portfolios/{pid}/equity-changes", headers=h))
         result.ids["equity-changes"] |= {f["id"] for f in flows}
+    result.ids["benchmarks"] = set()
+    for pid in result.ids["portfolios"]:
+        rows = _ok(client.get(f"{API}/analytics/portfolio/{pid}/benchmarks", headers=h))
+        result.ids["benchmarks"] |= {b["id"] for b in rows if b["id"] is not None}
     result.write_set = {
         "portfolio_id": scratch,
         "position_id": position,
@@ -277,6 +292,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         "change_id": change["id"],
         "run_id": run_id,
         "scenario_id": scenario["id"],
+        "benchmark_id": benchmark["id"],
     }
     demo_positions = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/positions", headers=h))
     demo_flows = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/equity-changes", headers=h))
@@ -313,6 +329,7 @@ def _owner_view(client: TestClient, owner: Owner) -> dict[str, Any]:
         base = f"{API}/portfolios/{pid}"
         urls += [base, f"{base}/positions", f"{base}/equity-changes"]
         urls.append(f"{API}/analytics/portfolio/{pid}/overview")
+        urls.append(f"{API}/analytics/portfolio/{pid}/benchmarks")
     view = {}
     for url in urls:
         response = client.get(url, headers=owner.headers)

@@ -30,12 +30,15 @@ from tests.api.test_isolation_walk import (
 )
 
 #: Path parameters of the pages that name something a user owns.
-WEB_PARAMS = ("portfolio_id", "position_id", "run_id", "symbol")
+WEB_PARAMS = ("portfolio_id", "position_id", "run_id", "symbol", "benchmark_id")
 #: A public symbol (the security page is owned through its portfolio id only).
 PUBLIC_SYMBOL = {"symbol": "AAPL"}
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 #: Form fields a form needs beyond its token (the edit form changes a quantity).
-FORM_FIELDS = {"/portfolios/{portfolio_id}/positions/{position_id}/edit": {"quantity": "7"}}
+FORM_FIELDS = {
+    "/portfolios/{portfolio_id}/positions/{position_id}/edit": {"quantity": "7"},
+    "/portfolios/{portfolio_id}/benchmarks": {"legs": "USMV"},
+}
 
 
 def _web_routes(client: TestClient) -> list[tuple[str, str]]:

@@ -20,6 +20,11 @@ from sigmasight.storage.history import (
 )
 from sigmasight.storage.history_assets import AssetPerformanceMetric
 from sigmasight.storage.history_greeks import OptionGreeks
+from sigmasight.storage.history_performance import (
+    PortfolioBenchmark,
+    PortfolioBenchmarkMetrics,
+    PortfolioPerformanceHistory,
+)
 from sigmasight.storage.history_stress import (
     PortfolioStressResult,
     SecurityStressReturn,
@@ -63,6 +68,17 @@ def test_backfill_equals_daily_runs(
         session_factory = make_session_factory(engine)
         factory: UowFactory = lambda sf=session_factory: UnitOfWork(sf)  # noqa: E731
         load_demo_into(factory, calendar)
+        with factory() as uow:  # a monthly blend drifts from month starts: same in both
+            uow.session.add(
+                PortfolioBenchmark(
+                    portfolio_id=1,
+                    name="blend",
+                    legs=[{"symbol": "^GSPC", "weight": 0.7}, {"symbol": "QUAL", "weight": 0.3}],
+                    rebalance="monthly",
+                    is_primary=True,
+                )
+            )
+            uow.commit()
         factories.append(factory)
     backfill, daily = factories
     assert run_batch(backfill, chain, calendar, START, END).ok
@@ -78,6 +94,8 @@ def test_backfill_equals_daily_runs(
         StressScenarioMoves,
         SecurityStressReturn,
         PortfolioStressResult,
+        PortfolioPerformanceHistory,
+        PortfolioBenchmarkMetrics,
     ):
         a, b = _rows(backfill, model), _rows(daily, model)
         assert a.keys() == b.keys()

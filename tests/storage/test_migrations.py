@@ -37,6 +37,9 @@ EXPECTED_TABLES = {
     "security_stress_returns",
     "portfolio_stress_results",
     "stress_scenarios",
+    "portfolio_benchmarks",
+    "portfolio_performance_history",
+    "portfolio_benchmark_metrics",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

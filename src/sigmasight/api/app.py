@@ -24,6 +24,7 @@ from sigmasight.api.routes import (
     batch_runs,
     equity_changes,
     factors,
+    performance,
     portfolios,
     positions,
     securities,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _health(app)
     for module in (
         analytics,  # first: the hot path, matched before every other route
+        performance,
         auth,
         portfolios,
         positions,

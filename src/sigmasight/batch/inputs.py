@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -61,6 +61,18 @@ class Flow:
 
 
 @dataclass(frozen=True)
+class BenchmarkSpec:
+    """One benchmark of one portfolio: a symbol (one leg of weight 1) or a blend."""
+
+    portfolio: int  # row
+    name: str
+    symbols: tuple[str, ...]
+    weights: tuple[float, ...]
+    rebalance: str  # "daily" or "monthly"
+    is_primary: bool
+
+
+@dataclass(frozen=True)
 class AssetPanels:
     """What the asset-metrics step needs beyond the closes (see ``batch.asset_metrics``)."""
 
@@ -112,6 +124,11 @@ class BatchInputs:
     #: Closes (2, E, S) on the first and last session of each historical stress episode
     #: ended by the run's last date (``batch.stress_panels``); None when not loaded.
     episode_closes: FloatArray | None = field(default=None, compare=False, repr=False)
+    #: Benchmarks of the portfolios (see ``batch.performance``) and the closes (T, B) of
+    #: their legs (``benchmark_symbols``), filled like ``prices``.
+    benchmarks: tuple[BenchmarkSpec, ...] = ()
+    benchmark_symbols: tuple[str, ...] = ()
+    benchmark_prices: FloatArray | None = field(default=None, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -151,4 +168,11 @@ class BatchInputs:
             self.factor_prices,
             self.assets,
             self.episode_closes,
+            tuple(
+                replace(b, portfolio=int(mapping[b.portfolio]))
+                for b in self.benchmarks
+                if mapping[b.portfolio] >= 0
+            ),
+            self.benchmark_symbols,
+            self.benchmark_prices,
         )

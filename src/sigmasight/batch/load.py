@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -13,13 +13,23 @@ import pandas as pd
 from sqlalchemy import ColumnElement, select
 
 from sigmasight.analytics.returns import fill_limited
-from sigmasight.batch.inputs import OPTION, PRIVATE, PUBLIC, BatchInputs, Flow, Lots, Portfolios
+from sigmasight.batch.inputs import (
+    OPTION,
+    PRIVATE,
+    PUBLIC,
+    BatchInputs,
+    BenchmarkSpec,
+    Flow,
+    Lots,
+    Portfolios,
+)
 from sigmasight.batch.security import LOOKBACK_SESSIONS
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.domain.enums import EquityChangeType, InvestmentClass, PositionType
 from sigmasight.domain.factors import FACTOR_SYMBOLS
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.storage.history import BenchmarkSectorWeight
+from sigmasight.storage.history_performance import PortfolioBenchmark
 from sigmasight.storage.models import EquityChange, Portfolio, Position
 from sigmasight.storage.types import exact_as_float
 from sigmasight.storage.uow import UnitOfWork
@@ -36,6 +46,8 @@ class Books:
     portfolios: list[Any]
     positions: list[Any]
     changes: list[Any]
+    #: rows of ``portfolio_benchmarks`` of the portfolios
+    benchmarks: list[Any] = field(default_factory=list)
 
     @functools.cached_property
     def columns(self) -> dict[str, np.ndarray]:
@@ -60,8 +72,38 @@ class Books:
 
     @property
     def fetch_symbols(self) -> list[str]:
-        """What a run makes sure is stored: the books' symbols and the factor legs."""
-        return sorted({*self.symbols, *FACTOR_SYMBOLS})
+        """What a run makes sure is stored: the books' symbols, the factor legs and the
+        portfolios' benchmarks."""
+        return sorted({*self.symbols, *FACTOR_SYMBOLS, *self.benchmark_symbols})
+
+    @property
+    def benchmark_symbols(self) -> list[str]:
+        """Every leg of every benchmark of the portfolios (primary symbols included)."""
+        found = {p.primary_benchmark for p in self.portfolios}
+        found.update(leg["symbol"] for b in self.benchmarks for leg in b.legs)
+        return sorted(found)
+
+    def benchmark_specs(self) -> tuple[BenchmarkSpec, ...]:
+        """Each portfolio's benchmarks; one without rows has its primary symbol."""
+        row = {p.id: i for i, p in enumerate(self.portfolios)}
+        specs = [
+            BenchmarkSpec(
+                row[b.portfolio_id],
+                b.name,
+                tuple(leg["symbol"] for leg in b.legs),
+                tuple(float(leg["weight"]) for leg in b.legs),
+                b.rebalance,
+                bool(b.is_primary),
+            )
+            for b in sorted(self.benchmarks, key=lambda b: (b.portfolio_id, b.name))
+        ]
+        configured = {s.portfolio for s in specs}
+        specs += [
+            BenchmarkSpec(i, p.primary_benchmark, (p.primary_benchmark,), (1.0,), "daily", True)
+            for i, p in enumerate(self.portfolios)
+            if i not in configured
+        ]
+        return tuple(sorted(specs, key=lambda s: (s.portfolio, s.name)))
 
     def first_entry(self) -> date | None:
         return min(self.columns["entry_date"], default=None)
@@ -121,12 +163,21 @@ def read_books(uow: UnitOfWork, portfolio_ids: Sequence[int] | None) -> Books:
     ).all()
     change = EquityChange.__table__
     changes = uow.session.execute(select(change).where(change.c.portfolio_id.in_(books))).all()
-    return Books(list(portfolios), list(positions), list(changes))
+    bench = PortfolioBenchmark.__table__
+    benchmarks = uow.session.execute(select(bench).where(bench.c.portfolio_id.in_(books))).all()
+    return Books(list(portfolios), list(positions), list(changes), list(benchmarks))
 
 
 def load_start(books: Books, calendar: TradingCalendar, start: date) -> date:
-    """First session to load: the lookback before ``start`` or the first entry if earlier."""
+    """First session to load: the lookback before ``start`` (taken back to the last week
+    of the month before) or the first entry if earlier.
+
+    A monthly-rebalanced benchmark blend drifts from the close before each month's first
+    session, so it is known from the panel's first month boundary on: with the lookback
+    taken back past a month boundary, every session a book's history reaches has the same
+    blend return whichever run computes it (a daily run or a backfill)."""
     back = calendar.window_start(calendar.previous_session(start), LOOKBACK_SESSIONS)
+    back = back.replace(day=1) - timedelta(days=7)
     first = books.first_entry()
     return min(back, first) if first else back
 
@@ -202,6 +253,9 @@ def build_inputs(
         factor_prices=_closes(uow, FACTOR_SYMBOLS, sessions, first, end),
         assets=assets,
         episode_closes=episodes,
+        benchmarks=books.benchmark_specs(),
+        benchmark_symbols=tuple(books.benchmark_symbols),
+        benchmark_prices=_closes(uow, books.benchmark_symbols, sessions, first, end),
     )
 
 

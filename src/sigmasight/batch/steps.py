@@ -21,6 +21,7 @@ from sigmasight.batch.correlations import asset_correlation_rows, portfolio_corr
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.greeks import option_greek_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
+from sigmasight.batch.performance import performance_rows
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
 from sigmasight.batch.snapshots import snapshot_rows
@@ -46,6 +47,10 @@ from sigmasight.storage.history_correlations import (
     PortfolioCorrelationSummary,
 )
 from sigmasight.storage.history_greeks import OptionGreeks
+from sigmasight.storage.history_performance import (
+    PortfolioBenchmarkMetrics,
+    PortfolioPerformanceHistory,
+)
 from sigmasight.storage.history_stress import (
     PortfolioStressResult,
     SecurityStressReturn,
@@ -64,6 +69,8 @@ OPTION_GREEKS_KEY = ("position_id", "calc_date")
 SCENARIO_MOVES_KEY = ("calc_date", "scenario_key")
 SECURITY_STRESS_KEY = ("symbol", "calc_date")
 PORTFOLIO_STRESS_KEY = ("portfolio_id", "calc_date")
+PERFORMANCE_KEY = ("portfolio_id", "calc_date")
+BENCHMARK_METRICS_KEY = ("portfolio_id", "benchmark", "window", "calc_date")
 
 
 @dataclass(frozen=True)
@@ -208,6 +215,14 @@ def _stress(ctx: PortfolioContext) -> list[TableRows]:
     return [TableRows(PortfolioStressResult, PORTFOLIO_STRESS_KEY, rows)]
 
 
+def _performance(ctx: PortfolioContext) -> list[TableRows]:
+    history, metrics = performance_rows(ctx.inputs, ctx.metrics.vol63, ctx.rows)
+    return [
+        TableRows(PortfolioPerformanceHistory, PERFORMANCE_KEY, history),
+        TableRows(PortfolioBenchmarkMetrics, BENCHMARK_METRICS_KEY, metrics),
+    ]
+
+
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
@@ -225,4 +240,5 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("correlation_summaries", _correlation_summaries),
     PortfolioStep("option_greeks", _option_greeks),
     PortfolioStep("stress", _stress),
+    PortfolioStep("performance", _performance),
 )

@@ -183,6 +183,22 @@ def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatA
     inside the span, options, private holdings, gaps in the closes) are valued lot by
     lot, as :func:`value_books` does. Same conventions, same figures (to rounding).
     """
+    return _fast_books(inputs, vol63, rows)[4]
+
+
+def nav_history(inputs: BatchInputs, vol63: FloatArray, stop: int) -> tuple[FloatArray, IntArray]:
+    """NAV (stop, P) of every book on the calendar rows ``0 .. stop - 1`` (NaN before
+    inception) and each book's inception row, valued as :func:`daily_returns` does."""
+    nav_all = _fast_books(inputs, vol63, slice(0, stop))[1]
+    lots = inputs.lots
+    exit_row, _ = _exits(inputs, _last_known_closes(inputs)[0])
+    return nav_all, _inception(inputs, _row_of(inputs, lots.entry_date), exit_row)
+
+
+def _fast_books(
+    inputs: BatchInputs, vol63: FloatArray, rows: slice
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`_nav_and_returns` of the span, held-through public lots as one product."""
     lots = inputs.lots
     P, S = inputs.portfolios.id.size, len(inputs.symbols)
     first = max(rows.start - 1, 0)
@@ -222,7 +238,7 @@ def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatA
         cumulative = cumulative + np.asarray(np.where(np.isfinite(cum_lot), cum_lot, 0.0) @ owner)
     inception = _inception(inputs, entry, exit_row)
     cum_flows = _cumulative_flows(inputs, span, P)
-    return _nav_and_returns(inputs, rows, first, cumulative, cum_flows, inception)[4]
+    return _nav_and_returns(inputs, rows, first, cumulative, cum_flows, inception)
 
 
 def _fresh_marks(

@@ -225,3 +225,8 @@ def _register_stress() -> None:
 
 
 _register_stress()
+# The performance family's commands live in their own module.
+from sigmasight.cli.performance import benchmarks_app, performance  # noqa: E402
+
+app.command("performance")(performance)
+app.add_typer(benchmarks_app, name="benchmarks")

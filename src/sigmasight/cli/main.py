@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from sigmasight.cli import analytics, batch, bench, data, db, demo, portfolio, serve, worker
+from sigmasight.cli import (
+    analytics,
+    batch,
+    bench,
+    data,
+    db,
+    demo,
+    performance,
+    portfolio,
+    serve,
+    worker,
+)
 
 app = typer.Typer(
     name="sigmasight",
@@ -25,6 +36,7 @@ app.add_typer(batch.app, name="batch")
 app.add_typer(bench.app, name="bench")
 app.add_typer(analytics.app, name="analytics")
 app.command(name="demo")(demo.demo)
+app.command(name="report")(performance.report)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(worker.worker)
 app.add_typer(analytics.app, name="analytics")

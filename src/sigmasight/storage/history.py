@@ -164,6 +164,11 @@ from sigmasight.storage.history_factors import (  # noqa: E402
     SecurityFactorExposure,
 )
 from sigmasight.storage.history_greeks import OptionGreeks  # noqa: E402
+from sigmasight.storage.history_performance import (  # noqa: E402
+    PortfolioBenchmark,
+    PortfolioBenchmarkMetrics,
+    PortfolioPerformanceHistory,
+)
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
 from sigmasight.storage.history_stress import (  # noqa: E402
     PortfolioStressResult,
@@ -176,8 +181,11 @@ __all__ = [
     "BatchRun",
     "BenchmarkSectorWeight",
     "OptionGreeks",
+    "PortfolioBenchmark",
+    "PortfolioBenchmarkMetrics",
     "PortfolioCorrelationSummary",
     "PortfolioFactorExposure",
+    "PortfolioPerformanceHistory",
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",
     "PortfolioStressResult",

@@ -231,6 +231,17 @@ def _factor_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date)
         return None
 
 
+def _performance_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
+    """The overview's performance card: the Performance page's view, or None before the
+    family stored a row for the date."""
+    from sigmasight.services.analytics import performance as performance_views
+
+    try:
+        return performance_views.performance(uow_factory, owner, portfolio_id, day)
+    except analytics.NoSnapshotError:
+        return None
+
+
 def _correlation_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
     """The overview's correlation card: the stored summary, or None before the batch."""
     from sigmasight.services.analytics import correlations as correlation_views
@@ -259,6 +270,7 @@ def overview(
                 asset_metrics.position_metrics(uow_factory, owner, portfolio_id, view.as_of)
             ),
             "corr": _correlation_headline(uow_factory, owner, portfolio_id, view.as_of),
+            "perf": _performance_headline(uow_factory, owner, portfolio_id, view.as_of),
             "oh": extra,
             "figures_json": figures,
         }
@@ -369,6 +381,53 @@ def risk_metrics_page(
 
     return _page(
         request, uow_factory, portfolio_id, "web_risk_metrics", "risk_metrics.html", as_of, build
+    )
+
+
+@router.get("/portfolios/{portfolio_id}/performance", name="web_performance")
+def performance_page(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
+) -> HTMLResponse:
+    return render_performance(request, uow_factory, portfolio_id, as_of)
+
+
+def render_performance(
+    request: Request,
+    uow_factory: UowFactoryDep,
+    portfolio_id: int,
+    as_of: date | None = None,
+    benchmark_error: str | None = None,
+) -> HTMLResponse:
+    """The Performance page (with the benchmark form's refusal, when there is one)."""
+    from sigmasight.services import benchmarks as benchmark_service
+    from sigmasight.services.analytics import performance as performance_views
+    from sigmasight.services.analytics.attribution import attribution
+    from sigmasight.web import charts_performance
+
+    def build(owner: int, day: date | None) -> dict[str, Any]:
+        p = performance_views.performance_page(uow_factory, owner, portfolio_id, day)
+        try:
+            a = attribution(uow_factory, owner, portfolio_id, None, p.view.as_of)
+        except analytics.InvalidRangeError:  # a single stored session: nothing to split
+            a = None
+        figures = {
+            "cumulative-chart": charts_performance.cumulative(p),
+            "monthly-chart": charts_performance.monthly_heatmap(p),
+            "tracking-chart": charts_performance.rolling_tracking_error(p),
+        }
+        if a is not None:
+            figures["attribution-chart"] = charts_performance.attribution_bars(a)
+        attached = benchmark_service.list_benchmarks(uow_factory, owner, portfolio_id)
+        return {
+            "p": p,
+            "a": a,
+            "attached": attached,
+            "benchmark_error": benchmark_error,
+            "figures_json": _script_json(figures),
+        }
+
+    return _page(
+        request, uow_factory, portfolio_id, "web_performance", "performance.html", as_of, build
     )
 
 

@@ -1,0 +1,180 @@
+"""Performance of one of the caller's portfolios: track record, benchmarks, comparison."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel
+
+from sigmasight.api.answers import AnswerCache
+from sigmasight.api.deps import CurrentUser, UowFactoryDep
+from sigmasight.api.errors import ApiError, not_found
+from sigmasight.api.readers import CurrentReader, Reader
+from sigmasight.api.routes.analytics import AsOf, Start, _service_errors
+from sigmasight.api.schemas_performance import (
+    AttributionOut,
+    BenchmarkComparisonOut,
+    BenchmarkCreate,
+    BenchmarkOut,
+    PerformanceOut,
+)
+from sigmasight.api.schemas_resources import IdPath, IsoDate, error_responses
+from sigmasight.services import benchmarks as benchmark_service
+from sigmasight.services.analytics import attribution as attribution_service
+from sigmasight.services.analytics import performance as service
+from sigmasight.services.sessions import moved_note
+from sigmasight.storage.history_performance import BENCHMARK_WINDOWS
+
+router = APIRouter(
+    prefix="/analytics/portfolio/{portfolio_id}",
+    tags=["performance"],
+    responses=error_responses(404, 422),
+)
+
+Window = Annotated[
+    str,
+    Query(
+        description=f"One of {', '.join(BENCHMARK_WINDOWS)}.",
+        pattern="^(" + "|".join(BENCHMARK_WINDOWS) + ")$",
+    ),
+]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    with _service_errors():
+        try:
+            yield
+        except service.NoBenchmarkMetricsError as exc:
+            raise ApiError(404, "NO_BENCHMARK_METRICS", str(exc)) from exc
+        except benchmark_service.BenchmarkError as exc:
+            code = 409 if exc.code == "DUPLICATE_BENCHMARK" else 422
+            raise ApiError(code, exc.code, str(exc), exc.details) from exc
+        except benchmark_service.BenchmarkNotFoundError as exc:
+            raise not_found("benchmark", exc.args[0]) from exc
+
+
+async def _answer(
+    request: Request,
+    reader: Reader,
+    key: tuple[Any, ...],
+    model: type[BaseModel],
+    function: Any,
+    *args: Any,
+    asked: date | None,
+) -> Response:
+    def compute() -> BaseModel:
+        answer = model.model_validate(
+            function(request.app.state.uow_factory, reader.user_id, *args)
+        )
+        answered = getattr(answer, "as_of", None)
+        if asked is None or answered is None or answered == asked:
+            return answer
+        return answer.model_copy(
+            update={"as_of_requested": asked, "as_of_note": moved_note(asked, answered)}
+        )
+
+    answers: AnswerCache = request.app.state.answers
+    with _errors():
+        return await answers.respond(request, reader, key, compute)
+
+
+@router.get("/performance", response_model=PerformanceOut)
+async def performance(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    start: Start = None,
+) -> Response:
+    """Time-weighted return (cumulative, annualised beyond a year), XIRR (null with the
+    reason when there is no solution), period returns ending at ``as_of`` and the daily
+    NAV, flow and TWR series from ``start`` (default: inception)."""
+    key = ("performance", portfolio_id, as_of, start)
+    return await _answer(
+        request, reader, key, PerformanceOut, service.performance, portfolio_id, as_of, start,
+        asked=as_of,
+    )  # fmt: skip
+
+
+@router.get("/benchmark-comparison", response_model=BenchmarkComparisonOut)
+async def benchmark_comparison(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    as_of: AsOf = None,
+    benchmark: Annotated[
+        str | None, Query(max_length=64, description="Name; default: the primary.")
+    ] = None,
+    window: Window = "1y",
+) -> Response:
+    """Excess return, tracking error, information ratio, beta, Jensen's alpha,
+    correlation, capture ratios and hit rate against a benchmark over a window."""
+    key = ("benchmark-comparison", portfolio_id, as_of, benchmark, window)
+    return await _answer(
+        request, reader, key, BenchmarkComparisonOut, service.benchmark_comparison,
+        portfolio_id, as_of, benchmark, window, asked=as_of,
+    )  # fmt: skip
+
+
+@router.get("/attribution", response_model=AttributionOut)
+async def attribution(
+    request: Request,
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    start: Start = None,
+    end: Annotated[
+        IsoDate | None, Query(description="Last date (YYYY-MM-DD); default: the latest.")
+    ] = None,
+) -> Response:
+    """The period's time-weighted return split into the market, each registry factor
+    (exposures at the previous close) and the specific remainder, summing exactly."""
+    key = ("attribution", portfolio_id, start, end)
+    return await _answer(
+        request, reader, key, AttributionOut, attribution_service.attribution,
+        portfolio_id, start, end, asked=None,
+    )  # fmt: skip
+
+
+@router.get("/benchmarks", response_model=list[BenchmarkOut])
+def list_benchmarks(
+    portfolio_id: IdPath, user: CurrentUser, uow_factory: UowFactoryDep
+) -> list[BenchmarkOut]:
+    """The portfolio's benchmarks, the primary flagged (the default S&P 500 when none)."""
+    with _errors():
+        found = benchmark_service.list_benchmarks(uow_factory, user.id, portfolio_id)
+    return [BenchmarkOut.model_validate(b) for b in found]
+
+
+@router.post(
+    "/benchmarks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BenchmarkOut,
+    responses=error_responses(404, 409, 422),
+)
+def add_benchmark(
+    portfolio_id: IdPath, body: BenchmarkCreate, user: CurrentUser, uow_factory: UowFactoryDep
+) -> BenchmarkOut:
+    """Attach a symbol or a fixed-weight blend (rebalanced daily or monthly). Refused,
+    with nothing written: UNKNOWN_SYMBOL, WEIGHTS_NOT_ONE, NO_PRICE_HISTORY,
+    DUPLICATE_BENCHMARK (409). The figures follow at the next batch run."""
+    legs = [benchmark_service.BenchmarkLeg(leg.symbol, leg.weight) for leg in body.legs]
+    with _errors():
+        added = benchmark_service.add_benchmark(
+            uow_factory, user.id, portfolio_id, legs, body.rebalance, body.name, body.is_primary
+        )
+    return BenchmarkOut.model_validate(added)
+
+
+@router.delete("/benchmarks/{benchmark_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_benchmark(
+    portfolio_id: IdPath, benchmark_id: IdPath, user: CurrentUser, uow_factory: UowFactoryDep
+) -> Response:
+    """Detach a benchmark; a removed primary passes to the oldest remaining one."""
+    with _errors():
+        benchmark_service.remove_benchmark(uow_factory, user.id, portfolio_id, benchmark_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
