@@ -51,6 +51,7 @@ OWNER_PARAMS = {
     "tag_id": "tags",
     "change_id": "equity-changes",
     "run_id": "runs",
+    "target_id": "targets",
 }
 #: Routes that serve the same public market data to every user, with the reason.
 EXEMPT = {
@@ -104,6 +105,18 @@ def _position(notes: str) -> dict[str, str]:
         "entry_price": "250",
         "entry_date": "2022-06-01",
         "notes": notes,
+    }
+
+
+def _target(key: str = "MSFT") -> dict[str, Any]:
+    return {
+        "level": "symbol",
+        "key": key,
+        "target_weight": 0.5,
+        "min_weight": 0.4,
+        "max_weight": 0.6,
+        "threshold": {"kind": "absolute", "value": 0.05},
+        "frequency": "monthly",
     }
 
 
@@ -169,6 +182,12 @@ BODIES: dict[tuple[str, str], Builder] = {
     ),
     ("PATCH", f"{API}/tags/{{tag_id}}"): lambda _, __: Call(json={"name": "hijacked"}),
     ("DELETE", f"{API}/tags/{{tag_id}}"): lambda _, __: Call(),
+    ("POST", f"{API}/portfolios/{{portfolio_id}}/targets"): lambda _, __: Call(json=_target()),
+    ("PUT", f"{API}/portfolios/{{portfolio_id}}/targets"): lambda _, __: Call(json=[_target()]),
+    ("PATCH", f"{API}/portfolios/{{portfolio_id}}/targets/{{target_id}}"): lambda _, __: Call(
+        json={"target_weight": 0.45}
+    ),
+    ("DELETE", f"{API}/portfolios/{{portfolio_id}}/targets/{{target_id}}"): lambda _, __: Call(),
     # Names the owner's portfolio in the body: a run over it must be refused.
     ("POST", f"{API}/batch/runs"): lambda ids, _: Call(
         json={"start": "2022-12-28", "end": "2022-12-28", "portfolio_ids": [ids["portfolio_id"]]}
@@ -235,6 +254,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     change = _ok(
         client.post(f"{base}/equity-changes", json={**flow, "notes": mark}, headers=h), 201
     )
+    target = _ok(client.post(f"{base}/targets", json=_target(), headers=h), 201)
     run = {"start": "2022-12-22", "end": "2022-12-28", "portfolio_ids": [scratch]}
     run_id = _ok(client.post(f"{API}/batch/runs", json=run, headers=h), 202)["id"]
     app = client.app  # the worker's part, in this process
@@ -250,6 +270,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     result.ids = {"portfolios": {p["id"] for p in portfolios}, "runs": {run_id}}
     result.ids["tags"] = {t["id"] for t in _ok(client.get(f"{API}/tags", headers=h))}
     result.ids["positions"], result.ids["equity-changes"] = set(), set()
+    result.ids["targets"] = {target["id"]}
     for pid in result.ids["portfolios"]:
         rows = _ok(client.get(f"{API}/portfolios/{pid}/positions", headers=h))
         result.ids["positions"] |= {p["id"] for p in rows}
@@ -261,6 +282,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         "tag_id": tag["id"],
         "change_id": change["id"],
         "run_id": run_id,
+        "target_id": target["id"],
     }
     demo_positions = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/positions", headers=h))
     demo_flows = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/equity-changes", headers=h))
@@ -293,7 +315,7 @@ def _owner_view(client: TestClient, owner: Owner) -> dict[str, Any]:
     urls += [f"{API}/batch/runs/{run}" for run in owner.ids["runs"]]
     for pid in sorted(owner.ids["portfolios"], key=int):
         base = f"{API}/portfolios/{pid}"
-        urls += [base, f"{base}/positions", f"{base}/equity-changes"]
+        urls += [base, f"{base}/positions", f"{base}/equity-changes", f"{base}/targets"]
         urls.append(f"{API}/analytics/portfolio/{pid}/overview")
     view = {}
     for url in urls:

@@ -32,6 +32,7 @@ EXPECTED_TABLES = {
     "asset_correlations",
     "portfolio_correlation_summaries",
     "login_attempts",
+    "portfolio_targets",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

@@ -28,6 +28,7 @@ from sigmasight.api.routes import (
     positions,
     securities,
     tags,
+    targets,
 )
 from sigmasight.config import Settings
 from sigmasight.storage.db import make_engine, make_reader_engine, make_session_factory
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batch_runs,
         factors,
         asset_metrics,
+        targets,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)

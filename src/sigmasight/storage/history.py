@@ -164,6 +164,7 @@ from sigmasight.storage.history_factors import (  # noqa: E402
     SecurityFactorExposure,
 )
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
+from sigmasight.storage.rebalancing import PortfolioTarget  # noqa: E402
 
 __all__ = [
     "AssetCorrelation",
@@ -173,6 +174,7 @@ __all__ = [
     "PortfolioFactorExposure",
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",
+    "PortfolioTarget",
     "SecurityFactorExposure",
     "SecurityMarketBeta",
     "SecurityVolatility",

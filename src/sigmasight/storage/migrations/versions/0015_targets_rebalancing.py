@@ -1,0 +1,71 @@
+"""target allocations of a portfolio (rebalancing family)
+
+Revision ID: 0015
+Revises: 0012
+Create Date: 2026-11-29 11:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import sigmasight.storage.types
+
+revision: str = "0015"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _enum(name: str, *values: str) -> sa.Enum:
+    return sa.Enum(*values, name=name, native_enum=False, create_constraint=True, length=16)
+
+
+def _utc(name: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(name, sigmasight.storage.types.UTCDateTime(timezone=True), nullable=False)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "portfolio_targets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("portfolio_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "level", _enum("target_level", "symbol", "sector", "asset_class", "tag"), nullable=False
+        ),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("target_weight", sa.Float(), nullable=False),
+        sa.Column("min_weight", sa.Float(), nullable=False),
+        sa.Column("max_weight", sa.Float(), nullable=False),
+        sa.Column("threshold_kind", _enum("threshold_kind", "absolute", "relative"), nullable=True),
+        sa.Column("threshold", sa.Float(), nullable=True),
+        sa.Column(
+            "frequency",
+            _enum("rebalance_frequency", "none", "monthly", "quarterly", "semiannual", "annual"),
+            nullable=False,
+        ),
+        _utc("created_at"),
+        _utc("updated_at"),
+        sa.CheckConstraint(
+            "min_weight <= target_weight AND target_weight <= max_weight",
+            name=op.f("ck_portfolio_targets_band"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["portfolio_id"],
+            ["portfolios.id"],
+            name=op.f("fk_portfolio_targets_portfolio_id_portfolios"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_portfolio_targets")),
+        sa.UniqueConstraint("portfolio_id", "level", "key", name="uq_portfolio_targets_key"),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("portfolio_targets", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_portfolio_targets_portfolio_id"), ["portfolio_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    op.drop_table("portfolio_targets")
