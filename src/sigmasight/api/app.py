@@ -26,6 +26,7 @@ from sigmasight.api.routes import (
     factors,
     portfolios,
     positions,
+    rebalancing,
     securities,
     tags,
     targets,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         factors,
         asset_metrics,
         targets,
+        rebalancing,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)
