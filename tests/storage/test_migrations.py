@@ -33,6 +33,9 @@ EXPECTED_TABLES = {
     "portfolio_correlation_summaries",
     "login_attempts",
     "portfolio_targets",
+    "portfolio_target_drift",
+    "rebalancing_events",
+    "rebalancing_audit",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

@@ -74,6 +74,35 @@ class AssetPanels:
 
 
 @dataclass(frozen=True)
+class TargetRows:
+    """Target allocations of the run's portfolios (Q,), and the (position, tag) pairs of
+    their lots (G,) for tag-level targets (see ``batch.rebalancing``)."""
+
+    portfolio: IntArray  # row in Portfolios
+    level: npt.NDArray[np.str_]
+    key: npt.NDArray[np.object_]
+    weight: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    threshold_kind: npt.NDArray[np.str_]  # "" without a threshold
+    threshold: FloatArray  # NaN without a threshold
+    frequency: npt.NDArray[np.str_]
+    tag_position: IntArray  # (G,) position id
+    tag_name: npt.NDArray[np.object_]  # (G,)
+
+    def take(self, portfolio_map: IntArray) -> TargetRows:
+        """The targets of the portfolios kept by ``portfolio_map`` (−1: dropped), renumbered."""
+        keep = portfolio_map[self.portfolio] >= 0
+        fields = {
+            name: getattr(self, name)[keep]
+            for name in self.__dataclass_fields__
+            if not name.startswith("tag_")
+        }
+        fields["portfolio"] = portfolio_map[self.portfolio[keep]]
+        return TargetRows(**fields, tag_position=self.tag_position, tag_name=self.tag_name)
+
+
+@dataclass(frozen=True)
 class BatchInputs:
     """Prices on the session calendar plus the books to value, for dates up to ``end``."""
 
@@ -109,6 +138,8 @@ class BatchInputs:
     #: High, low, volume and long-horizon closes for the asset-metrics step (None when
     #: the inputs were built without them, e.g. in tests of other families).
     assets: AssetPanels | None = field(default=None, compare=False, repr=False)
+    #: Target allocations (None when the inputs were built without them).
+    targets: TargetRows | None = field(default=None, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -147,4 +178,5 @@ class BatchInputs:
             self.factor_symbols,
             self.factor_prices,
             self.assets,
+            targets=self.targets.take(mapping) if self.targets is not None else None,
         )

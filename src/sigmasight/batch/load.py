@@ -12,14 +12,24 @@ import pandas as pd
 from sqlalchemy import select
 
 from sigmasight.analytics.returns import fill_limited
-from sigmasight.batch.inputs import OPTION, PRIVATE, PUBLIC, BatchInputs, Flow, Lots, Portfolios
+from sigmasight.batch.inputs import (
+    OPTION,
+    PRIVATE,
+    PUBLIC,
+    BatchInputs,
+    Flow,
+    Lots,
+    Portfolios,
+    TargetRows,
+)
 from sigmasight.batch.security import LOOKBACK_SESSIONS
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.domain.enums import EquityChangeType, InvestmentClass, PositionType
 from sigmasight.domain.factors import FACTOR_SYMBOLS
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.storage.history import BenchmarkSectorWeight
-from sigmasight.storage.models import EquityChange, Portfolio, Position
+from sigmasight.storage.models import EquityChange, Portfolio, Position, PositionTag, Tag
+from sigmasight.storage.rebalancing import PortfolioTarget
 from sigmasight.storage.uow import UnitOfWork
 
 #: Sessions a missing close may be carried forward (docs/methodology.md).
@@ -155,6 +165,44 @@ def build_inputs(
         factor_symbols=FACTOR_SYMBOLS,
         factor_prices=_closes(uow, FACTOR_SYMBOLS, sessions, first, end),
         assets=assets,
+        targets=_targets(uow, books, row),
+    )
+
+
+def _targets(uow: UnitOfWork, books: Books, row: dict[int, int]) -> TargetRows:
+    """The books' target allocations and the tags of their positions."""
+    target = PortfolioTarget.__table__
+    found = list(
+        uow.session.execute(
+            select(target).where(target.c.portfolio_id.in_(list(row))).order_by(target.c.id)
+        )
+    )
+    pairs = list(
+        uow.session.execute(
+            select(PositionTag.position_id, Tag.name)
+            .join(Tag, Tag.id == PositionTag.tag_id)
+            .join(Position, Position.id == PositionTag.position_id)
+            .where(Position.portfolio_id.in_(sorted({int(t.portfolio_id) for t in found})))
+        )
+        if found
+        else []
+    )
+    return TargetRows(
+        portfolio=np.array([row[t.portfolio_id] for t in found], dtype=np.int64),
+        level=np.array([t.level.value for t in found], dtype=str),
+        key=np.array([t.key for t in found], dtype=object),
+        weight=np.array([t.target_weight for t in found], dtype=np.float64),
+        lower=np.array([t.min_weight for t in found], dtype=np.float64),
+        upper=np.array([t.max_weight for t in found], dtype=np.float64),
+        threshold_kind=np.array(
+            [t.threshold_kind.value if t.threshold_kind else "" for t in found], dtype=str
+        ),
+        threshold=np.array(
+            [t.threshold if t.threshold is not None else np.nan for t in found], dtype=np.float64
+        ),
+        frequency=np.array([t.frequency.value for t in found], dtype=str),
+        tag_position=np.array([p for p, _ in pairs], dtype=np.int64),
+        tag_name=np.array([n for _, n in pairs], dtype=object),
     )
 
 

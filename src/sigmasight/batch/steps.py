@@ -20,6 +20,7 @@ from sigmasight.batch.columns import Columns
 from sigmasight.batch.correlations import asset_correlation_rows, portfolio_correlation_rows
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
+from sigmasight.batch.rebalancing import drift_and_events
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
 from sigmasight.batch.snapshots import snapshot_rows
@@ -38,6 +39,7 @@ from sigmasight.storage.history_correlations import (
     AssetCorrelation,
     PortfolioCorrelationSummary,
 )
+from sigmasight.storage.rebalancing import PortfolioTargetDrift, RebalancingEvent
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -47,6 +49,9 @@ SECURITY_FACTOR_KEY = ("symbol", "calc_date", "method", "window")
 PORTFOLIO_FACTOR_KEY = ("portfolio_id", "calc_date")
 ASSET_CORRELATION_KEY = ("symbol_a", "symbol_b", "calc_date")
 CORRELATION_SUMMARY_KEY = ("portfolio_id", "calc_date")
+TARGET_DRIFT_KEY = ("portfolio_id", "calc_date", "level", "key")
+#: Upserts write only the key and the proposal: a user's decision on an event stays.
+REBALANCING_EVENT_KEY = ("portfolio_id", "trigger_key")
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,14 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
     return [TableRows(PortfolioRiskMetrics, RISK_METRICS_KEY, rows)]
 
 
+def _rebalancing(ctx: PortfolioContext) -> list[TableRows]:
+    drift, events = drift_and_events(ctx.inputs, ctx.valuation, ctx.metrics.vol63, ctx.rows)
+    return [
+        TableRows(PortfolioTargetDrift, TARGET_DRIFT_KEY, drift),
+        TableRows(RebalancingEvent, REBALANCING_EVENT_KEY, events),
+    ]
+
+
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
@@ -179,4 +192,5 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("risk_metrics", _risk_metrics),
     PortfolioStep("portfolio_factors", _portfolio_factors),
     PortfolioStep("correlation_summaries", _correlation_summaries),
+    PortfolioStep("rebalancing", _rebalancing),
 )

@@ -164,7 +164,12 @@ from sigmasight.storage.history_factors import (  # noqa: E402
     SecurityFactorExposure,
 )
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
-from sigmasight.storage.rebalancing import PortfolioTarget  # noqa: E402
+from sigmasight.storage.rebalancing import (  # noqa: E402
+    PortfolioTarget,
+    PortfolioTargetDrift,
+    RebalancingAudit,
+    RebalancingEvent,
+)
 
 __all__ = [
     "AssetCorrelation",
@@ -175,6 +180,9 @@ __all__ = [
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",
     "PortfolioTarget",
+    "PortfolioTargetDrift",
+    "RebalancingAudit",
+    "RebalancingEvent",
     "SecurityFactorExposure",
     "SecurityMarketBeta",
     "SecurityVolatility",

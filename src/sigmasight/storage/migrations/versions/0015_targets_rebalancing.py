@@ -1,4 +1,4 @@
-"""target allocations of a portfolio (rebalancing family)
+"""target allocations, their drift history, rebalancing events and their audit trail
 
 Revision ID: 0015
 Revises: 0012
@@ -66,6 +66,87 @@ def upgrade() -> None:
             batch_op.f("ix_portfolio_targets_portfolio_id"), ["portfolio_id"], unique=False
         )
 
+    _history_tables()
+
+
+def _history_tables() -> None:
+    op.create_table(
+        "portfolio_target_drift",
+        sa.Column("portfolio_id", sa.Integer(), nullable=False),
+        sa.Column("calc_date", sa.Date(), nullable=False),
+        sa.Column("level", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        *(
+            sa.Column(name, sa.Float(), nullable=False)
+            for name in ("weight", "target_weight", "min_weight", "max_weight", "drift")
+        ),
+        *(
+            sa.Column(name, sa.Boolean(), nullable=False)
+            for name in ("in_band", "breach", "scheduled")
+        ),
+        sa.ForeignKeyConstraint(
+            ["portfolio_id"],
+            ["portfolios.id"],
+            name=op.f("fk_portfolio_target_drift_portfolio_id_portfolios"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "portfolio_id", "calc_date", "level", "key", name=op.f("pk_portfolio_target_drift")
+        ),
+    )
+    op.create_table(
+        "rebalancing_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("portfolio_id", sa.Integer(), nullable=False),
+        sa.Column("trigger_key", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("trigger_date", sa.Date(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("proposal", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
+        sa.Column("post_state", sa.JSON(), nullable=True),
+        sa.Column("failure", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sigmasight.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["portfolio_id"],
+            ["portfolios.id"],
+            name=op.f("fk_rebalancing_events_portfolio_id_portfolios"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rebalancing_events")),
+        sa.UniqueConstraint("portfolio_id", "trigger_key", name="uq_rebalancing_events_trigger"),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("rebalancing_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rebalancing_events_portfolio_id"), ["portfolio_id"], unique=False
+        )
+    op.create_table(
+        "rebalancing_audit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        _utc("at"),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["rebalancing_events.id"],
+            name=op.f("fk_rebalancing_audit_event_id_rebalancing_events"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rebalancing_audit")),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("rebalancing_audit", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rebalancing_audit_event_id"), ["event_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    op.drop_table("rebalancing_audit")
+    op.drop_table("rebalancing_events")
+    op.drop_table("portfolio_target_drift")
     op.drop_table("portfolio_targets")
