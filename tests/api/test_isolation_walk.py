@@ -52,6 +52,7 @@ OWNER_PARAMS = {
     "change_id": "equity-changes",
     "run_id": "runs",
     "target_id": "targets",
+    "event_id": "events",
 }
 #: Routes that serve the same public market data to every user, with the reason.
 EXEMPT = {
@@ -188,6 +189,15 @@ BODIES: dict[tuple[str, str], Builder] = {
         json={"target_weight": 0.45}
     ),
     ("DELETE", f"{API}/portfolios/{{portfolio_id}}/targets/{{target_id}}"): lambda _, __: Call(),
+    ("POST", f"{API}/portfolios/{{portfolio_id}}/rebalancing/events"): lambda _, __: Call(
+        json={"note": "hijacked"}
+    ),
+    **{
+        ("POST", f"{API}/portfolios/{{portfolio_id}}/rebalancing/events/{{event_id}}/{a}"): (
+            lambda _, __: Call()
+        )
+        for a in ("approve", "cancel", "complete")
+    },
     # Names the owner's portfolio in the body: a run over it must be refused.
     ("POST", f"{API}/batch/runs"): lambda ids, _: Call(
         json={"start": "2022-12-28", "end": "2022-12-28", "portfolio_ids": [ids["portfolio_id"]]}
@@ -262,6 +272,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         app.state.uow_factory, app.state.settings, clock=lambda: datetime.now(UTC), run_id=run_id
     )  # type: ignore[attr-defined]
     assert _ok(client.get(f"{API}/batch/runs/{run_id}", headers=h))["status"] == "succeeded"
+    event = _ok(client.post(f"{base}/rebalancing/events", json={"note": mark}, headers=h), 201)
 
     result = Owner(headers=h, markers={DEMO_EMAIL, mark})
     portfolios = _ok(client.get(f"{API}/portfolios", headers=h))
@@ -271,6 +282,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     result.ids["tags"] = {t["id"] for t in _ok(client.get(f"{API}/tags", headers=h))}
     result.ids["positions"], result.ids["equity-changes"] = set(), set()
     result.ids["targets"] = {target["id"]}
+    result.ids["events"] = {event["id"]}
     for pid in result.ids["portfolios"]:
         rows = _ok(client.get(f"{API}/portfolios/{pid}/positions", headers=h))
         result.ids["positions"] |= {p["id"] for p in rows}
@@ -283,6 +295,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         "change_id": change["id"],
         "run_id": run_id,
         "target_id": target["id"],
+        "event_id": event["id"],
     }
     demo_positions = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/positions", headers=h))
     demo_flows = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/equity-changes", headers=h))
@@ -316,6 +329,7 @@ def _owner_view(client: TestClient, owner: Owner) -> dict[str, Any]:
     for pid in sorted(owner.ids["portfolios"], key=int):
         base = f"{API}/portfolios/{pid}"
         urls += [base, f"{base}/positions", f"{base}/equity-changes", f"{base}/targets"]
+        urls.append(f"{base}/rebalancing/events")
         urls.append(f"{API}/analytics/portfolio/{pid}/overview")
     view = {}
     for url in urls:

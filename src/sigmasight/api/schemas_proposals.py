@@ -6,12 +6,13 @@ turnover are fractions; quantities are units; money is in the portfolio's curren
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from sigmasight.api.schemas_analytics import Num
+from sigmasight.api.schemas_resources import _no_nul
 
 
 class _Out(BaseModel):
@@ -54,3 +55,46 @@ class ProposalsOut(_Out):
     as_of: date
     constraints: dict[str, Any]
     proposals: list[ProposalOut]
+
+
+class AuditOut(_Out):
+    actor_id: int | None = Field(description="The user; null for the batch.")
+    at: datetime
+    action: str
+    detail: dict[str, Any]
+
+
+class EventOut(_Out):
+    id: int
+    portfolio_id: int
+    kind: str = Field(description="threshold | scheduled | manual")
+    trigger_date: date
+    reason: str
+    status: str = Field(description="pending | approved | completed | cancelled | failed")
+    proposal: dict[str, Any]
+    post_state: dict[str, Any] | None
+    failure: str | None
+    created_by: int | None
+    created_at: datetime | None
+
+
+class EventDetailOut(EventOut):
+    audit: list[AuditOut]
+
+
+class EventCreate(BaseModel):
+    """A manual event: the variant's proposal on the latest snapshot, with these limits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    variant: Literal["back_to_target", "min_tracking_error", "min_variance"] = "back_to_target"
+    note: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)] | None = None
+    cost_bps: Annotated[float, Field(ge=0, le=1000)] = 5.0
+    min_trade: Annotated[float, Field(ge=0, le=1e12)] = 0.0
+    max_turnover: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)] | None = None
