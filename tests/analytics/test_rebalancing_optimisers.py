@@ -110,3 +110,22 @@ def test_an_impossible_problem_names_itself(returns: pd.DataFrame) -> None:
     assert not prop.feasible
     assert [r.code for r in prop.reasons] == [ro.INFEASIBLE]
     assert np.all(prop.trade == 0)
+
+
+# skfolio clips a singular covariance to the nearest positive definite one (and says so).
+@pytest.mark.filterwarnings("ignore:The covariance matrix is not positive definite")
+def test_a_singular_covariance_is_solved(returns: pd.DataFrame) -> None:
+    """Five sessions for ten stocks: the Gram matrix is singular (eigen fallback)."""
+    book, targets, constraints = _case(returns, cash=20_000.0, max_turnover=0.3)
+    short = returns.to_numpy()[-5:]
+    problem, _ = ro.problem_of(book, targets, constraints, short)
+    ours = ro.solve(problem, "min_variance")
+    assert ours is not None
+    centred = short - short.mean(axis=0)
+    reference = _skfolio(problem, returns.iloc[-5:], None)
+    variance = lambda w: float(np.sum((centred @ w) ** 2))  # noqa: E731
+    assert variance(ours) <= variance(reference) + 1e-9
+    group = problem.membership @ ours
+    assert np.all(group >= problem.lower - 1e-7)
+    assert np.all(group <= problem.upper + 1e-7)
+    assert np.abs(ours - problem.w0).sum() <= 0.3 + 1e-7

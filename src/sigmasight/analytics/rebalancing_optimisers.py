@@ -18,14 +18,19 @@ with ``m_k`` a quarter of the band's half-width kept as margin for rounding and 
 Objectives: ``min_tracking_error`` ``(w - b)ᵀ Σ (w - b)`` to the instrument-level targets
 ``b`` (each target's weight spread over its holdings in proportion, as the back-to-target
 proposal does), ``min_variance`` ``wᵀ Σ w``. Σ is the sample covariance (ddof 1) of
-the given daily returns; the quadratic form is written as a sum of squares of the
-centred returns so a singular Σ poses no problem. The solution is then turned into
+the given daily returns; the quadratic form is written as ``||F (w − a)||²`` with
+``FᵀF`` the Gram matrix of the centred returns (Cholesky, or the eigen-decomposition
+when it is singular), so the solver sees n rows instead of T. The problem of each shape
+is compiled once (cvxpy's DPP: every array is a parameter) and solved again with new
+values. The solution is then turned into
 whole lots and passed through the same constraint steps and checks as the
 back-to-target proposal (:func:`~sigmasight.analytics.rebalancing.apply_constraints`).
 """
 
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,40 +108,105 @@ def problem_of(
     return problem, live
 
 
+@dataclass(frozen=True)
+class _Template:
+    """A compiled problem of one shape: solving again only sets its parameters."""
+
+    problem: Any
+    weights: Any
+    parameters: dict[str, Any]
+    lock: threading.Lock
+
+
+@functools.lru_cache(maxsize=64)
+def _template(T: int, n: int, K: int, floored: bool, turnover: bool) -> _Template:
+    """The problem for ``T`` returns of ``n`` instruments and ``K`` targets, written so
+    cvxpy's DPP compiles it once (every data array is a parameter)."""
+    import cvxpy  # lazily: importing it costs about a second
+
+    cp: Any = cvxpy  # the package ships no complete type information
+    w = cp.Variable(n)
+    par = {
+        "R": cp.Parameter((T, n)),
+        "Ra": cp.Parameter(T),  # R @ anchor, so that the objective stays DPP
+        "w0": cp.Parameter(n),
+        "A": cp.Parameter((K, n)),
+        "lower": cp.Parameter(K),
+        "upper": cp.Parameter(K),
+        "floor": cp.Parameter(n),
+        "room": cp.Parameter(),
+        "cost": cp.Parameter(nonneg=True),
+        "tau": cp.Parameter(nonneg=True),
+    }
+    d = w - par["w0"]
+    traded = cp.Variable(n)  # |d|, as two inequalities: cost x |d| stays DPP
+    rules = [
+        traded >= d,
+        traded >= -d,
+        par["A"] @ w >= par["lower"],
+        par["A"] @ w <= par["upper"],
+        cp.sum(d) + par["cost"] * cp.sum(traded) <= par["room"],
+    ]
+    if floored:
+        rules.append(w >= par["floor"])
+    if turnover:
+        rules.append(cp.sum(traded) <= par["tau"])
+    objective = cp.Minimize(cp.sum_squares(par["R"] @ w - par["Ra"]))
+    return _Template(cp.Problem(objective, rules), w, par, threading.Lock())
+
+
+def _factor(gram: FloatArray) -> FloatArray:
+    """F (n, n) with FᵀF = ``gram`` = CᵀC, so that ||C(w − a)||² = ||F w − F a||²: the
+    solver sees n rows instead of the T returns, with the same minimiser. Cholesky, or
+    the eigen-decomposition when the covariance is singular (fewer returns than
+    instruments, or collinear ones)."""
+    try:
+        return np.asarray(np.linalg.cholesky(gram).T, dtype=np.float64)
+    except np.linalg.LinAlgError:
+        values, vectors = np.linalg.eigh(gram)
+        return np.asarray(np.sqrt(np.maximum(values, 0.0))[:, None] * vectors.T, dtype=np.float64)
+
+
 def solve(problem: Problem, variant: str) -> FloatArray | None:
     """The optimal weights (n,), or None when the problem is infeasible or unsolved."""
     import cvxpy  # lazily: importing it costs about a second
 
-    cp: Any = cvxpy  # the package ships no complete type information
+    cp: Any = cvxpy
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; expected one of {VARIANTS}")
-    n = problem.w0.size
-    R = problem.returns - problem.returns.mean(axis=0)
+    T, n = problem.returns.shape
     # Annualised and in percent: daily variances (~1e-4) would sit below the solver's
     # absolute tolerances. The scale does not change the minimiser.
-    scale = 100.0 * np.sqrt(252.0 / max(R.shape[0] - 1, 1))
-    w = cp.Variable(n)
-    d = w - problem.w0
+    scale = 100.0 * np.sqrt(252.0 / max(T - 1, 1))
+    centred = scale * (problem.returns - problem.returns.mean(axis=0))
+    R = _factor(centred.T @ centred)
     anchor = problem.benchmark if variant == "min_tracking_error" else np.zeros(n)
-    objective = cp.Minimize(cp.sum_squares(scale * R @ (w - anchor)))
-    rules = [
-        problem.membership @ w >= problem.lower,
-        problem.membership @ w <= problem.upper,
-        cp.sum(d) + problem.cost_rate * cp.norm1(d) <= problem.cash_room,
-    ]
-    finite = np.isfinite(problem.floor)
-    if finite.any():
-        rules.append(w[np.flatnonzero(finite)] >= problem.floor[finite])
-    if np.isfinite(problem.max_turnover):
-        rules.append(cp.norm1(d) <= problem.max_turnover)
-    cvx = cp.Problem(objective, rules)
-    try:
-        cvx.solve(solver=cp.CLARABEL, **SOLVER_TOLERANCES)
-    except cp.SolverError:
-        return None
-    if cvx.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or w.value is None:
-        return None
-    return np.asarray(w.value, dtype=np.float64)
+    floored = bool(np.isfinite(problem.floor).all())
+    turnover = bool(np.isfinite(problem.max_turnover))
+    template = _template(R.shape[0], n, problem.lower.size, floored, turnover)
+    values = {
+        "R": R,
+        "Ra": R @ anchor,
+        "w0": problem.w0,
+        "A": problem.membership,
+        "lower": problem.lower,
+        "upper": problem.upper,
+        "floor": np.where(np.isfinite(problem.floor), problem.floor, 0.0),
+        "room": problem.cash_room,
+        "cost": problem.cost_rate,
+        "tau": problem.max_turnover if turnover else 0.0,
+    }
+    with template.lock:  # one problem object per shape, shared by the API's threads
+        for name, value in values.items():
+            template.parameters[name].value = value
+        try:
+            template.problem.solve(solver=cp.CLARABEL, **SOLVER_TOLERANCES)
+        except cp.SolverError:
+            return None
+        if template.problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+            return None
+        found = template.weights.value
+    return None if found is None else np.asarray(found, dtype=np.float64)
 
 
 def propose_optimised(
