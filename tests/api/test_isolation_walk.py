@@ -53,6 +53,7 @@ OWNER_PARAMS = {
     "run_id": "runs",
     "target_id": "targets",
     "event_id": "events",
+    "limit_id": "limits",
 }
 #: Routes that serve the same public market data to every user, with the reason.
 EXEMPT = {
@@ -189,6 +190,10 @@ BODIES: dict[tuple[str, str], Builder] = {
         json={"target_weight": 0.45}
     ),
     ("DELETE", f"{API}/portfolios/{{portfolio_id}}/targets/{{target_id}}"): lambda _, __: Call(),
+    ("POST", f"{API}/portfolios/{{portfolio_id}}/limits"): lambda _, __: Call(
+        json={"metric": "var_95", "upper": 0.5}
+    ),
+    ("DELETE", f"{API}/portfolios/{{portfolio_id}}/limits/{{limit_id}}"): lambda _, __: Call(),
     ("POST", f"{API}/portfolios/{{portfolio_id}}/rebalancing/events"): lambda _, __: Call(
         json={"note": "hijacked"}
     ),
@@ -265,6 +270,9 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         client.post(f"{base}/equity-changes", json={**flow, "notes": mark}, headers=h), 201
     )
     target = _ok(client.post(f"{base}/targets", json=_target(), headers=h), 201)
+    limit = _ok(
+        client.post(f"{base}/limits", json={"metric": "beta", "upper": 0.1}, headers=h), 201
+    )
     run = {"start": "2022-12-22", "end": "2022-12-28", "portfolio_ids": [scratch]}
     run_id = _ok(client.post(f"{API}/batch/runs", json=run, headers=h), 202)["id"]
     app = client.app  # the worker's part, in this process
@@ -283,6 +291,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     result.ids["positions"], result.ids["equity-changes"] = set(), set()
     result.ids["targets"] = {target["id"]}
     result.ids["events"] = {event["id"]}
+    result.ids["limits"] = {limit["id"]}
     for pid in result.ids["portfolios"]:
         rows = _ok(client.get(f"{API}/portfolios/{pid}/positions", headers=h))
         result.ids["positions"] |= {p["id"] for p in rows}
@@ -296,6 +305,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         "run_id": run_id,
         "target_id": target["id"],
         "event_id": event["id"],
+        "limit_id": limit["id"],
     }
     demo_positions = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/positions", headers=h))
     demo_flows = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/equity-changes", headers=h))
@@ -329,7 +339,7 @@ def _owner_view(client: TestClient, owner: Owner) -> dict[str, Any]:
     for pid in sorted(owner.ids["portfolios"], key=int):
         base = f"{API}/portfolios/{pid}"
         urls += [base, f"{base}/positions", f"{base}/equity-changes", f"{base}/targets"]
-        urls.append(f"{base}/rebalancing/events")
+        urls += [f"{base}/rebalancing/events", f"{base}/limits", f"{base}/alerts"]
         urls.append(f"{API}/analytics/portfolio/{pid}/overview")
     view = {}
     for url in urls:

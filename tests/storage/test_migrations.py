@@ -36,6 +36,8 @@ EXPECTED_TABLES = {
     "portfolio_target_drift",
     "rebalancing_events",
     "rebalancing_audit",
+    "portfolio_risk_limits",
+    "portfolio_risk_alerts",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

@@ -24,6 +24,7 @@ from sigmasight.api.routes import (
     batch_runs,
     equity_changes,
     factors,
+    limits,
     portfolios,
     positions,
     rebalancing,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         asset_metrics,
         targets,
         rebalancing,
+        limits,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)

@@ -5,7 +5,7 @@ Weights are fractions of NAV (0.25 = 25 %) on the delta-adjusted exposure conven
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -18,7 +18,12 @@ from pydantic import (
 )
 
 from sigmasight.api.schemas_resources import _no_nul, _Public, _Write
-from sigmasight.domain.rebalancing import RebalanceFrequency, TargetLevel, ThresholdKind
+from sigmasight.domain.rebalancing import (
+    RebalanceFrequency,
+    RiskLimitMetric,
+    TargetLevel,
+    ThresholdKind,
+)
 from sigmasight.storage.rebalancing import TARGET_KEY
 
 Weight = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -99,3 +104,35 @@ class TargetPublic(_Public):
         kind = getattr(row, "threshold_kind", None)
         values["threshold"] = {"kind": kind, "value": row.threshold} if kind else None
         return values
+
+
+Bound = Annotated[float, Field(ge=-1e6, le=1e6, allow_inf_nan=False)]
+
+
+class LimitCreate(_Write):
+    """A bound on ``metric``; ``key`` is the sector of a ``sector_weight`` limit."""
+
+    metric: RiskLimitMetric
+    key: Annotated[str, StringConstraints(max_length=TARGET_KEY), AfterValidator(_no_nul)] = ""
+    lower: Bound | None = None
+    upper: Bound | None = None
+
+
+class LimitPublic(_Public):
+    id: int
+    portfolio_id: int
+    metric: str
+    key: str
+    lower: float | None
+    upper: float | None
+    created_at: datetime
+
+
+class AlertPublic(_Public):
+    portfolio_id: int
+    calc_date: date
+    metric: str
+    key: str
+    value: float
+    lower: float | None
+    upper: float | None

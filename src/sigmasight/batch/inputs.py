@@ -89,16 +89,27 @@ class TargetRows:
     frequency: npt.NDArray[np.str_]
     tag_position: IntArray  # (G,) position id
     tag_name: npt.NDArray[np.object_]  # (G,)
+    #: Risk limits (L,): portfolio row, metric, key ("" but for sectors), bounds (NaN: none)
+    limit_portfolio: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    limit_metric: npt.NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype=str))
+    limit_key: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    limit_lower: FloatArray = field(default_factory=lambda: np.zeros(0))
+    limit_upper: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     def take(self, portfolio_map: IntArray) -> TargetRows:
-        """The targets of the portfolios kept by ``portfolio_map`` (−1: dropped), renumbered."""
+        """The targets and limits of the portfolios kept by ``portfolio_map`` (−1: dropped),
+        renumbered."""
         keep = portfolio_map[self.portfolio] >= 0
-        fields = {
-            name: getattr(self, name)[keep]
-            for name in self.__dataclass_fields__
-            if not name.startswith("tag_")
-        }
+        kept = portfolio_map[self.limit_portfolio] >= 0
+        fields = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name.startswith("limit_"):
+                fields[name] = value[kept]
+            elif not name.startswith("tag_"):
+                fields[name] = value[keep]
         fields["portfolio"] = portfolio_map[self.portfolio[keep]]
+        fields["limit_portfolio"] = portfolio_map[self.limit_portfolio[kept]]
         return TargetRows(**fields, tag_position=self.tag_position, tag_name=self.tag_name)
 
 

@@ -29,7 +29,7 @@ from sigmasight.domain.factors import FACTOR_SYMBOLS
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.storage.history import BenchmarkSectorWeight
 from sigmasight.storage.models import EquityChange, Portfolio, Position, PositionTag, Tag
-from sigmasight.storage.rebalancing import PortfolioTarget
+from sigmasight.storage.rebalancing import PortfolioRiskLimit, PortfolioTarget
 from sigmasight.storage.uow import UnitOfWork
 
 #: Sessions a missing close may be carried forward (docs/methodology.md).
@@ -171,10 +171,15 @@ def build_inputs(
 
 def _targets(uow: UnitOfWork, books: Books, row: dict[int, int]) -> TargetRows:
     """The books' target allocations and the tags of their positions."""
-    target = PortfolioTarget.__table__
+    target, limit = PortfolioTarget.__table__, PortfolioRiskLimit.__table__
     found = list(
         uow.session.execute(
             select(target).where(target.c.portfolio_id.in_(list(row))).order_by(target.c.id)
+        )
+    )
+    limits = list(
+        uow.session.execute(
+            select(limit).where(limit.c.portfolio_id.in_(list(row))).order_by(limit.c.id)
         )
     )
     pairs = list(
@@ -203,6 +208,11 @@ def _targets(uow: UnitOfWork, books: Books, row: dict[int, int]) -> TargetRows:
         frequency=np.array([t.frequency.value for t in found], dtype=str),
         tag_position=np.array([p for p, _ in pairs], dtype=np.int64),
         tag_name=np.array([n for _, n in pairs], dtype=object),
+        limit_portfolio=np.array([row[x.portfolio_id] for x in limits], dtype=np.int64),
+        limit_metric=np.array([x.metric for x in limits], dtype=str),
+        limit_key=np.array([x.key for x in limits], dtype=object),
+        limit_lower=np.array([np.nan if x.lower is None else x.lower for x in limits]),
+        limit_upper=np.array([np.nan if x.upper is None else x.upper for x in limits]),
     )
 
 

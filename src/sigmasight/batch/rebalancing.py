@@ -177,7 +177,9 @@ def drift_and_events(
         for p in np.unique(t.portfolio):
             cols = np.flatnonzero(t.portfolio == p)
             for kk in np.flatnonzero(fired[:, cols].any(axis=1)):
-                row = _event(inputs, valuation, vol63, lot_target, int(p), int(ts[kk]), kind, cols)
+                row = event_row(
+                    inputs, valuation, vol63, lot_target, int(p), int(ts[kk]), kind, cols
+                )
                 row["reason"] = _reason(kind, t.key[cols], fired[kk, cols], weight[kk, cols])
                 extend(events, {name: [value] for name, value in row.items()})
     return drift, events
@@ -192,7 +194,7 @@ def _reason(kind: str, keys: np.ndarray, fired: np.ndarray, weight: FloatArray) 
     return f"scheduled review of {named}"
 
 
-def _event(
+def event_row(
     inputs: BatchInputs,
     valuation: Valuation,
     vol63: FloatArray,

@@ -16,11 +16,12 @@ from functools import cached_property
 from typing import Any
 
 from sigmasight.batch.asset_metrics import ASSET_KEY, asset_metric_rows
-from sigmasight.batch.columns import Columns
+from sigmasight.batch.columns import Columns, extend
 from sigmasight.batch.correlations import asset_correlation_rows, portfolio_correlation_rows
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.rebalancing import drift_and_events
+from sigmasight.batch.risk_limits import alert_rows
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
 from sigmasight.batch.snapshots import snapshot_rows
@@ -39,7 +40,11 @@ from sigmasight.storage.history_correlations import (
     AssetCorrelation,
     PortfolioCorrelationSummary,
 )
-from sigmasight.storage.rebalancing import PortfolioTargetDrift, RebalancingEvent
+from sigmasight.storage.rebalancing import (
+    PortfolioRiskAlert,
+    PortfolioTargetDrift,
+    RebalancingEvent,
+)
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -50,6 +55,7 @@ PORTFOLIO_FACTOR_KEY = ("portfolio_id", "calc_date")
 ASSET_CORRELATION_KEY = ("symbol_a", "symbol_b", "calc_date")
 CORRELATION_SUMMARY_KEY = ("portfolio_id", "calc_date")
 TARGET_DRIFT_KEY = ("portfolio_id", "calc_date", "level", "key")
+RISK_ALERT_KEY = ("portfolio_id", "calc_date", "metric", "key")
 #: Upserts write only the key and the proposal: a user's decision on an event stays.
 REBALANCING_EVENT_KEY = ("portfolio_id", "trigger_key")
 
@@ -172,8 +178,11 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
 
 def _rebalancing(ctx: PortfolioContext) -> list[TableRows]:
     drift, events = drift_and_events(ctx.inputs, ctx.valuation, ctx.metrics.vol63, ctx.rows)
+    alerts, limit_events = alert_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.rows)
+    extend(events, limit_events)
     return [
         TableRows(PortfolioTargetDrift, TARGET_DRIFT_KEY, drift),
+        TableRows(PortfolioRiskAlert, RISK_ALERT_KEY, alerts),
         TableRows(RebalancingEvent, REBALANCING_EVENT_KEY, events),
     ]
 

@@ -33,3 +33,14 @@ class RebalanceFrequency(StrEnum):
     QUARTERLY = "quarterly"
     SEMIANNUAL = "semiannual"
     ANNUAL = "annual"
+
+
+class RiskLimitMetric(StrEnum):
+    """Figures a risk limit bounds (fractions of NAV; volatility annualised; VaR 1-day
+    historical 95 %, positive = loss; beta the exposure-weighted beta)."""
+
+    VAR_95 = "var_95"
+    VOLATILITY = "volatility"
+    BETA = "beta"
+    SECTOR_WEIGHT = "sector_weight"
+    SINGLE_NAME_WEIGHT = "single_name_weight"

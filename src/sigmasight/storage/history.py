@@ -165,6 +165,8 @@ from sigmasight.storage.history_factors import (  # noqa: E402
 )
 from sigmasight.storage.history_risk import PortfolioRiskMetrics  # noqa: E402
 from sigmasight.storage.rebalancing import (  # noqa: E402
+    PortfolioRiskAlert,
+    PortfolioRiskLimit,
     PortfolioTarget,
     PortfolioTargetDrift,
     RebalancingAudit,
@@ -177,6 +179,8 @@ __all__ = [
     "BenchmarkSectorWeight",
     "PortfolioCorrelationSummary",
     "PortfolioFactorExposure",
+    "PortfolioRiskAlert",
+    "PortfolioRiskLimit",
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",
     "PortfolioTarget",

@@ -130,3 +130,42 @@ class RebalancingAudit(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     action: Mapped[str] = mapped_column(String(16))  # created | approved | cancelled | ...
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PortfolioRiskLimit(Base):
+    """A user-set bound on a portfolio figure: ``var_95``, ``volatility``, ``beta``,
+    ``sector_weight`` (of sector ``key``) or ``single_name_weight`` (of any one symbol)."""
+
+    __tablename__ = "portfolio_risk_limits"
+    __table_args__ = (
+        UniqueConstraint("portfolio_id", "metric", "key", name="uq_portfolio_risk_limits_key"),
+        CheckConstraint("lower IS NOT NULL OR upper IS NOT NULL", name="some_bound"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("portfolios.id", ondelete="CASCADE"), index=True
+    )
+    metric: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(TARGET_KEY), default="")
+    lower: Mapped[float | None] = mapped_column(Float, default=None)
+    upper: Mapped[float | None] = mapped_column(Float, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PortfolioRiskAlert(Base):
+    """A limit breached on a date (batch history): the figure and the bounds in force."""
+
+    __tablename__ = "portfolio_risk_alerts"
+
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("portfolios.id", ondelete="CASCADE"), primary_key=True
+    )
+    calc_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The sector of a sector limit, the symbol of a single-name breach, else "".
+    key: Mapped[str] = mapped_column(String(TARGET_KEY), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)
+    upper: Mapped[float | None] = mapped_column(Float)

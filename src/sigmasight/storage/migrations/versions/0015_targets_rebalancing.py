@@ -67,6 +67,56 @@ def upgrade() -> None:
         )
 
     _history_tables()
+    _limit_tables()
+
+
+def _limit_tables() -> None:
+    op.create_table(
+        "portfolio_risk_limits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("portfolio_id", sa.Integer(), nullable=False),
+        sa.Column("metric", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("lower", sa.Float(), nullable=True),
+        sa.Column("upper", sa.Float(), nullable=True),
+        _utc("created_at"),
+        sa.CheckConstraint(
+            "lower IS NOT NULL OR upper IS NOT NULL",
+            name=op.f("ck_portfolio_risk_limits_some_bound"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["portfolio_id"],
+            ["portfolios.id"],
+            name=op.f("fk_portfolio_risk_limits_portfolio_id_portfolios"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_portfolio_risk_limits")),
+        sa.UniqueConstraint("portfolio_id", "metric", "key", name="uq_portfolio_risk_limits_key"),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("portfolio_risk_limits", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_portfolio_risk_limits_portfolio_id"), ["portfolio_id"], unique=False
+        )
+    op.create_table(
+        "portfolio_risk_alerts",
+        sa.Column("portfolio_id", sa.Integer(), nullable=False),
+        sa.Column("calc_date", sa.Date(), nullable=False),
+        sa.Column("metric", sa.String(length=32), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("lower", sa.Float(), nullable=True),
+        sa.Column("upper", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["portfolio_id"],
+            ["portfolios.id"],
+            name=op.f("fk_portfolio_risk_alerts_portfolio_id_portfolios"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "portfolio_id", "calc_date", "metric", "key", name=op.f("pk_portfolio_risk_alerts")
+        ),
+    )
 
 
 def _history_tables() -> None:
@@ -146,6 +196,8 @@ def _history_tables() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("portfolio_risk_alerts")
+    op.drop_table("portfolio_risk_limits")
     op.drop_table("rebalancing_audit")
     op.drop_table("rebalancing_events")
     op.drop_table("portfolio_target_drift")
