@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from sigmasight.cli import analytics, batch, bench, data, db, demo, portfolio, serve, worker
+from sigmasight.cli import (
+    analytics,
+    batch,
+    bench,
+    data,
+    db,
+    demo,
+    portfolio,
+    rebalance,
+    serve,
+    worker,
+)
 
 app = typer.Typer(
     name="sigmasight",
@@ -24,6 +35,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(batch.app, name="batch")
 app.add_typer(bench.app, name="bench")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(rebalance.app, name="rebalance")
 app.command(name="demo")(demo.demo)
 app.command(name="serve")(serve.serve)
 app.command(name="worker")(worker.worker)

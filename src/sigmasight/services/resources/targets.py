@@ -81,7 +81,8 @@ def _set_problems(drafts: Sequence[TargetDraft]) -> list[dict[str, Any]]:
     levels = {d.level for d in drafts}
     if len(levels) > 1:
         message = (
-            f"targets mix levels {sorted(levels)}: one holding would count under two "
+            f"targets mix levels {sorted(level.value for level in levels)}: one holding would "
+            "count under two "
             "targets; use a single level per portfolio"
         )
         problems.append(_problem(len(drafts) - 1, "level", "OVERLAPPING_LEVELS", message))
