@@ -188,6 +188,7 @@ def test_login_and_csrf_protections(page: Any, live_server: str) -> None:
         ("factors", f"/portfolios/{FUND}/factors", 1280),
         ("overview-phone", f"/portfolios/{FUND}", 390),
         ("risk-metrics", f"/portfolios/{FUND}/risk-metrics", 1280),
+        ("rebalancing", f"/portfolios/{FUND}/rebalancing", 1280),
     ],
 )
 def test_screenshots_and_accessibility(

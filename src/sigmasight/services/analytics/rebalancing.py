@@ -307,3 +307,62 @@ def _proposal(
         turnover=num(prop.turnover),
         cash_after=prop.cash_after,
     )
+
+
+@dataclass(frozen=True)
+class DriftPoint:
+    day: date
+    weight: float
+    in_band: bool
+    breach: bool
+
+
+@dataclass(frozen=True)
+class TargetDrift:
+    """A target and its stored drift history up to the date asked (oldest first)."""
+
+    level: str
+    key: str
+    target_weight: float
+    min_weight: float
+    max_weight: float
+    history: list[DriftPoint]
+
+    @property
+    def latest(self) -> DriftPoint | None:
+        return self.history[-1] if self.history else None
+
+
+def drift_history(
+    uow_factory: UowFactory, owner_id: int, portfolio_id: int, as_of: date | None = None
+) -> tuple[date, list[TargetDrift]]:
+    """The portfolio's targets with the drift the batch stored for them up to ``as_of``
+    (default: the latest snapshot)."""
+    from sigmasight.storage.rebalancing import PortfolioTargetDrift as Drift
+
+    with uow_factory() as uow:
+        ctx = load_context(uow, owner_id, portfolio_id, as_of)
+        query = select(PortfolioTarget).where(PortfolioTarget.portfolio_id == portfolio_id)
+        targets = list(uow.session.scalars(query.order_by(PortfolioTarget.id)))
+        rows = uow.session.execute(
+            select(
+                Drift.level, Drift.key, Drift.calc_date, Drift.weight, Drift.in_band, Drift.breach
+            )
+            .where(Drift.portfolio_id == portfolio_id, Drift.calc_date <= ctx.as_of)
+            .order_by(Drift.calc_date)
+        ).all()
+        points: dict[tuple[str, str], list[DriftPoint]] = {}
+        for level, key, day, weight, in_band, breach in rows:
+            points.setdefault((level, key), []).append(DriftPoint(day, weight, in_band, breach))
+        out = [
+            TargetDrift(
+                t.level.value,
+                t.key,
+                t.target_weight,
+                t.min_weight,
+                t.max_weight,
+                points.get((t.level.value, t.key), []),
+            )
+            for t in targets
+        ]
+        return ctx.as_of, out
