@@ -149,3 +149,14 @@ def test_accessible_in_both_themes(browser: Any, live_server: str, book: dict[st
         page.click("#theme-toggle")
     context.close()
     assert problems == []
+
+
+def test_the_overview_shows_the_dates_alerts(
+    page: Any, live_server: str, book: dict[str, Any]
+) -> None:
+    _login(page, live_server, book["email"])
+    page.goto(f"{live_server}/portfolios/{book['pid']}")
+    latest = max(a["calc_date"] for a in book["alerts"])
+    today = [a for a in book["alerts"] if a["calc_date"] == latest]
+    assert page.inner_text("[data-testid=limit-alerts]") == str(len(today))
+    assert today  # the beta limit of 0.1 is breached by a book of AAPL and XOM
