@@ -65,15 +65,19 @@ def book(client: TestClient) -> dict[str, Any]:
     target = {"level": "symbol", "key": "AAPL", "target_weight": 0.2, "min_weight": 0.1}
     target["max_weight"] = 0.3
     assert client.post(f"{base}/targets", json=target, headers=h).status_code == 201
-    # A single-name bound at AAPL's median weight of the month: AAPL crosses it.
-    aapl = _weights(client).loc[START:END, "AAPL"]  # type: ignore[misc]
+    # A single-name bound halfway through AAPL's largest daily rise in the month: AAPL
+    # crosses it upwards on that day (a new breach).
+    aapl = _weights(client)["AAPL"]
+    rise = aapl.diff().loc[START:END]  # type: ignore[misc]
+    day = rise.idxmax()
+    bound = (aapl.loc[day] + aapl.shift(1).loc[day]) / 2
     limits = [
         {"metric": "volatility", "upper": 0.05},
         {"metric": "var_95", "upper": 0.004},
         {"metric": "beta", "lower": 5.0},
         {"metric": "beta", "upper": 10.0, "key": ""},  # a duplicate metric and key: 409
         {"metric": "sector_weight", "key": "Energy", "upper": 0.05},
-        {"metric": "single_name_weight", "upper": round(float(aapl.median()), 6)},
+        {"metric": "single_name_weight", "upper": round(float(bound), 9)},
     ]
     made = [client.post(f"{base}/limits", json=x, headers=h) for x in limits]
     assert [r.status_code for r in made] == [201, 201, 201, 409, 201, 201]

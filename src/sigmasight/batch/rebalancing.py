@@ -32,7 +32,7 @@ from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, bucket_co
 from sigmasight.batch.columns import Columns, extend, finite
 from sigmasight.batch.inputs import PRIVATE, PUBLIC, BatchInputs, FloatArray, IntArray
 from sigmasight.batch.snapshots import held_positions
-from sigmasight.batch.valuation import Valuation
+from sigmasight.batch.valuation import Valuation, value_books
 
 #: Months per calendar period of each frequency.
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
@@ -134,8 +134,20 @@ def _breach(inputs: BatchInputs, weight: FloatArray) -> np.ndarray:
     return out & np.isfinite(weight)
 
 
+def with_previous_session(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Valuation:
+    """Valuations of the run's rows and the session before the first (the snapshots'
+    valuation starts at the run's first row): a trigger compares each date with the
+    session before it, so a daily run and a backfill find the same episodes."""
+    return value_books(inputs, vol63, slice(max(rows.start - 1, 0), rows.stop))
+
+
+def previous_rows(ts: IntArray) -> tuple[IntArray, np.ndarray]:
+    """The session before each of ``ts`` (clamped at 0) and where there is one."""
+    return np.maximum(ts - 1, 0), ts > 0
+
+
 def drift_and_events(
-    inputs: BatchInputs, valuation: Valuation, vol63: FloatArray, rows: slice
+    inputs: BatchInputs, vol63: FloatArray, rows: slice
 ) -> tuple[Columns, Columns]:
     """Rows of ``portfolio_target_drift`` and ``rebalancing_events`` for the run's rows."""
     drift: Columns = {}
@@ -143,11 +155,14 @@ def drift_and_events(
     t = inputs.targets
     if t is None or t.key.size == 0:
         return drift, events
+    valuation = with_previous_session(inputs, vol63, rows)
     lot_target = lot_targets(inputs)
     ts = np.arange(rows.start, rows.stop)
     weight = _weights(inputs, valuation, vol63, ts, lot_target)
-    previous = _weights(inputs, valuation, vol63, ts - 1, lot_target)
-    breach, was = _breach(inputs, weight), _breach(inputs, previous)
+    before, has_before = previous_rows(ts)
+    previous = _weights(inputs, valuation, vol63, before, lot_target)
+    breach = _breach(inputs, weight)
+    was = _breach(inputs, previous) & has_before[:, None]
     scheduled = _scheduled(inputs, ts)
     live = np.isfinite(weight)
     k, q = np.nonzero(live)

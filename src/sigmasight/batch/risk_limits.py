@@ -26,10 +26,15 @@ from sigmasight.analytics.exposures import exposure_matrix, position_exposure
 from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, bucket_codes
 from sigmasight.batch.columns import Columns, extend
 from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
-from sigmasight.batch.rebalancing import event_row, lot_targets
+from sigmasight.batch.rebalancing import (
+    event_row,
+    lot_targets,
+    previous_rows,
+    with_previous_session,
+)
 from sigmasight.batch.security import SecurityMetrics
 from sigmasight.batch.snapshots import BLOCK_SERIES, _series, held_positions
-from sigmasight.batch.valuation import Valuation, value_books
+from sigmasight.batch.valuation import Valuation
 from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
 
 
@@ -47,9 +52,11 @@ def _figures(
     nav = valuation.nav[ts - valuation.offset].reshape(-1)
     held = held_positions(inputs, valuation, metrics.vol63, ts)
     matrix = exposure_matrix(held.positions, V, K * S)
-    beta = exposure_weighted_beta(
-        matrix, metrics.beta.beta[ts].reshape(-1), metrics.beta.ols.r_squared[ts].reshape(-1), nav
-    ).beta
+    security_beta = metrics.beta.beta[ts].reshape(-1)
+    # Only the beta is used: R² (kept for the run's rows only) must not decide which
+    # exposures count, or the session before the run would lose them.
+    r_squared = np.where(np.isfinite(security_beta), 0.0, np.nan)
+    beta = exposure_weighted_beta(matrix, security_beta, r_squared, nav).beta
     series = _series(matrix.matrix, nav, returns, ts, P, S)
     moments = rm.moments(series)
     enough = moments.n_obs >= rm.EX_ANTE_MIN_OBS
@@ -115,7 +122,7 @@ def alert_rows(
         return alerts, events
     limited = np.unique(t.limit_portfolio)
     sub = inputs.subset(limited)
-    valuation = value_books(sub, metrics.vol63, rows)
+    valuation = with_previous_session(sub, metrics.vol63, rows)
     lot_target = lot_targets(sub)
     t_sub = sub.targets
     assert t_sub is not None
@@ -124,10 +131,12 @@ def alert_rows(
     for lo in range(rows.start, rows.stop, step):
         ts = np.arange(lo, min(lo + step, rows.stop))
         now = _figures(sub, returns, metrics, valuation, ts)
-        before = _figures(sub, returns, metrics, valuation, ts - 1)
+        prior, has_prior = previous_rows(ts)
+        before = _figures(sub, returns, metrics, valuation, prior)
         for k, day in enumerate(sub.sessions[ts].astype(object)):
             found = _breaches(sub, now, k)
-            previous = {(p, m, key) for p, m, key, *_ in _breaches(sub, before, k)}
+            earlier = _breaches(sub, before, k) if has_prior[k] else []
+            previous = {(p, m, key) for p, m, key, *_ in earlier}
             _extend_alerts(alerts, sub, found, day)
             new = [b for b in found if b[:3] not in previous]
             for p in sorted({b[0] for b in new}):

@@ -177,7 +177,7 @@ def _risk_metrics(ctx: PortfolioContext) -> list[TableRows]:
 
 
 def _rebalancing(ctx: PortfolioContext) -> list[TableRows]:
-    drift, events = drift_and_events(ctx.inputs, ctx.valuation, ctx.metrics.vol63, ctx.rows)
+    drift, events = drift_and_events(ctx.inputs, ctx.metrics.vol63, ctx.rows)
     alerts, limit_events = alert_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.rows)
     extend(events, limit_events)
     return [
