@@ -184,6 +184,7 @@ def drift_and_events(
             "scheduled": scheduled[k, q].tolist(),
         },
     )
+    exposures = LotExposures(inputs, valuation, vol63)
     triggers = {
         "threshold": live & breach & ~was,
         "scheduled": live & scheduled,
@@ -193,7 +194,7 @@ def drift_and_events(
             cols = np.flatnonzero(t.portfolio == p)
             for kk in np.flatnonzero(fired[:, cols].any(axis=1)):
                 row = event_row(
-                    inputs, valuation, vol63, lot_target, int(p), int(ts[kk]), kind, cols
+                    inputs, valuation, exposures, lot_target, int(p), int(ts[kk]), kind, cols
                 )
                 row["reason"] = _reason(kind, t.key[cols], fired[kk, cols], weight[kk, cols])
                 extend(events, {name: [value] for name, value in row.items()})
@@ -209,10 +210,27 @@ def _reason(kind: str, keys: np.ndarray, fired: np.ndarray, weight: FloatArray) 
     return f"scheduled review of {named}"
 
 
+class LotExposures:
+    """Delta-adjusted exposure of every lot (M,) at the close of a calendar row, valued
+    once per row however many events the row has."""
+
+    def __init__(self, inputs: BatchInputs, valuation: Valuation, vol63: FloatArray) -> None:
+        self.inputs, self.valuation, self.vol63 = inputs, valuation, vol63
+        self._rows: dict[int, FloatArray] = {}
+
+    def of(self, t: int) -> FloatArray:
+        if t not in self._rows:
+            held = held_positions(self.inputs, self.valuation, self.vol63, np.array([t]))
+            out = np.zeros(self.inputs.lots.kind.size)
+            out[held.lot] = position_exposure(held.positions)
+            self._rows[t] = out
+        return self._rows[t]
+
+
 def event_row(
     inputs: BatchInputs,
     valuation: Valuation,
-    vol63: FloatArray,
+    exposures: LotExposures,
     lot_target: IntArray,
     p: int,
     t: int,
@@ -237,9 +255,7 @@ def event_row(
     quantity = np.bincount(instrument, weights=lots.quantity[mine], minlength=N).astype(float)
     price = np.ones(N)  # untradable instruments are never traded: their price is unused
     price[instrument[public]] = valuation.price[r, mine[public]]
-    held = held_positions(inputs, valuation, vol63, np.array([t]))
-    lot_exposure = np.zeros(lots.kind.size)
-    lot_exposure[held.lot] = position_exposure(held.positions)
+    lot_exposure = exposures.of(t)
     per_lot = np.nan_to_num(lot_exposure[mine]) / lots.quantity[mine]
     value_unit, exposure_unit = price.copy(), price.copy()
     value_unit[instrument[~public]] = np.nan_to_num(value[~public]) / lots.quantity[mine[~public]]

@@ -27,6 +27,7 @@ from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, bucket_co
 from sigmasight.batch.columns import Columns, extend
 from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
 from sigmasight.batch.rebalancing import (
+    LotExposures,
     event_row,
     lot_targets,
     previous_rows,
@@ -124,6 +125,7 @@ def alert_rows(
     sub = inputs.subset(limited)
     valuation = with_previous_session(sub, metrics.vol63, rows)
     lot_target = lot_targets(sub)
+    exposures = LotExposures(sub, valuation, metrics.vol63)
     t_sub = sub.targets
     assert t_sub is not None
     P = limited.size
@@ -143,9 +145,7 @@ def alert_rows(
                 cols = np.flatnonzero(t_sub.portfolio == p).astype(np.int64)
                 if cols.size == 0:
                     continue  # no targets: the alert alone
-                row = event_row(
-                    sub, valuation, metrics.vol63, lot_target, p, int(ts[k]), "limit", cols
-                )
+                row = event_row(sub, valuation, exposures, lot_target, p, int(ts[k]), "limit", cols)
                 row["reason"] = "limit breached: " + ", ".join(
                     f"{m}{' ' + key if key else ''} at {value:.4f}"
                     for q, m, key, value, *_ in new
