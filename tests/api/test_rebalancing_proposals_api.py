@@ -111,6 +111,7 @@ def test_proposals_recomputed_from_raw_closes(client: TestClient, book: dict[str
         "back_to_target",
         "min_tracking_error",
         "min_variance",
+        "risk_parity",
     ]
     symbols = list(TARGETS)
     close = _closes(client, symbols, "close").loc[AS_OF]

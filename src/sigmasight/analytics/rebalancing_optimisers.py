@@ -48,7 +48,7 @@ from sigmasight.analytics.rebalancing import (
     evaluate,
 )
 
-VARIANTS = ("min_tracking_error", "min_variance")
+VARIANTS = ("min_tracking_error", "min_variance", "risk_parity")
 #: Share of a band's half-width kept free for rounding to lots and costs.
 BAND_MARGIN = 0.25
 #: Tighter than Clarabel's defaults (1e-8): nearly collinear stocks leave a flat valley.
@@ -167,6 +167,96 @@ def _factor(gram: FloatArray) -> FloatArray:
         return np.asarray(np.sqrt(np.maximum(values, 0.0))[:, None] * vectors.T, dtype=np.float64)
 
 
+@functools.lru_cache(maxsize=64)
+def _parity_template(n: int, K: int, turnover: bool) -> _Template:
+    """Equal risk budgets within the constraints, homogenised as skfolio's
+    ``RiskBudgeting`` poses it: ``min ŷᵀΣŷ`` s.t. ``Σ log ŷ ≥ 0``, ``Σ ŷ = f`` and every
+    constraint of ``y = ŷ / f`` (weights over the invested total ``s``) multiplied by
+    ``f``; the weights are ``s ŷ / f``."""
+    import cvxpy
+
+    cp: Any = cvxpy
+    y = cp.Variable(n)
+    f = cp.Variable()
+    par = {
+        "R": cp.Parameter((n, n)),
+        "A": cp.Parameter((K, n)),
+        "lower": cp.Parameter(K),  # bounds over s
+        "upper": cp.Parameter(K),
+        "w0": cp.Parameter(n),  # today's weights over s
+        "room": cp.Parameter(),  # cash room left once the invested total is s
+        "cost": cp.Parameter(nonneg=True),  # cost rate x s
+        "tau": cp.Parameter(nonneg=True),  # turnover limit over s
+    }
+    traded = cp.Variable(n)
+    rules = [
+        cp.sum(cp.log(y)) >= 0,
+        cp.sum(y) == f,
+        traded >= y - par["w0"] * f,
+        traded >= par["w0"] * f - y,
+        par["A"] @ y >= par["lower"] * f,
+        par["A"] @ y <= par["upper"] * f,
+        par["cost"] * cp.sum(traded) <= par["room"] * f,
+    ]
+    if turnover:
+        rules.append(cp.sum(traded) <= par["tau"] * f)
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(par["R"] @ y)), rules)
+    return _Template(problem, (y, f), par, threading.Lock())
+
+
+def _invested_total(problem: Problem, held: float) -> float | None:
+    """Today's invested weight, moved inside what the bands and cash allow (a tenth of
+    that range in from its edges) when it is outside; None when nothing is."""
+    lowest = float(problem.lower.sum())
+    covered = problem.membership.sum(axis=0) > 0
+    highest = float(problem.upper.sum()) if covered.all() else np.inf
+    highest = min(highest, held + problem.cash_room)
+    if highest <= max(lowest, 0.0):
+        return None
+    low = max(lowest, 0.0)
+    edge = 0.1 * (highest - low)
+    return float(np.clip(held if held > 0 else highest, low + edge, highest - edge))
+
+
+def _solve_parity(problem: Problem, R: FloatArray) -> FloatArray | None:
+    """Risk parity weights (n,): the invested total stays today's (moved inside the
+    range the bands and cash allow when it is outside; from cash only, near all of it),
+    its split gives each instrument an equal share of the risk as far as the
+    constraints allow."""
+    import cvxpy
+
+    cp: Any = cvxpy
+    held = float(problem.w0.sum())
+    total = _invested_total(problem, held)
+    if total is None or not np.isfinite(problem.floor).all():
+        return None  # no long budget to split (or shorts allowed: parity is long only)
+    turnover = bool(np.isfinite(problem.max_turnover))
+    template = _parity_template(problem.w0.size, problem.lower.size, turnover)
+    values = {
+        "R": R,
+        "A": problem.membership,
+        "lower": problem.lower / total,
+        "upper": problem.upper / total,
+        "w0": problem.w0 / total,
+        "room": problem.cash_room - (total - held),
+        "cost": problem.cost_rate * total,
+        "tau": problem.max_turnover / total if turnover else 0.0,
+    }
+    with template.lock:
+        for name, value in values.items():
+            template.parameters[name].value = value
+        try:
+            template.problem.solve(solver=cp.CLARABEL, **SOLVER_TOLERANCES)
+        except cp.SolverError:
+            return None
+        if template.problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+            return None
+        y, f = (v.value for v in template.weights)
+    if y is None or f is None or f <= 0:
+        return None
+    return np.asarray(total * y / f, dtype=np.float64)
+
+
 def solve(problem: Problem, variant: str) -> FloatArray | None:
     """The optimal weights (n,), or None when the problem is infeasible or unsolved."""
     import cvxpy  # lazily: importing it costs about a second
@@ -180,6 +270,8 @@ def solve(problem: Problem, variant: str) -> FloatArray | None:
     scale = 100.0 * np.sqrt(252.0 / max(T - 1, 1))
     centred = scale * (problem.returns - problem.returns.mean(axis=0))
     R = _factor(centred.T @ centred)
+    if variant == "risk_parity":
+        return _solve_parity(problem, R)
     anchor = problem.benchmark if variant == "min_tracking_error" else np.zeros(n)
     floored = bool(np.isfinite(problem.floor).all())
     turnover = bool(np.isfinite(problem.max_turnover))

@@ -87,7 +87,9 @@ class EventCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    variant: Literal["back_to_target", "min_tracking_error", "min_variance"] = "back_to_target"
+    variant: Literal["back_to_target", "min_tracking_error", "min_variance", "risk_parity"] = (
+        "back_to_target"
+    )
     note: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)] | None = None
     cost_bps: Annotated[float, Field(ge=0, le=1000)] = 5.0
     min_trade: Annotated[float, Field(ge=0, le=1e12)] = 0.0

@@ -56,7 +56,7 @@ def list_proposals(
     ] = None,
     allow_short: Annotated[bool, Query(description="May trades open or add to shorts")] = False,
     variant: Annotated[
-        Literal["back_to_target", "min_tracking_error", "min_variance"] | None,
+        Literal["back_to_target", "min_tracking_error", "min_variance", "risk_parity"] | None,
         Query(description="Only this variant (default: all)"),
     ] = None,
 ) -> Any:
