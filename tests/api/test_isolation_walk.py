@@ -53,6 +53,9 @@ OWNER_PARAMS = {
     "run_id": "runs",
     "scenario_id": "stress-scenarios",
     "benchmark_id": "benchmarks",
+    "target_id": "targets",
+    "event_id": "events",
+    "limit_id": "limits",
 }
 #: Routes that serve the same public market data to every user, with the reason.
 EXEMPT = {
@@ -106,6 +109,18 @@ def _position(notes: str) -> dict[str, str]:
         "entry_price": "250",
         "entry_date": "2022-06-01",
         "notes": notes,
+    }
+
+
+def _target(key: str = "MSFT") -> dict[str, Any]:
+    return {
+        "level": "symbol",
+        "key": key,
+        "target_weight": 0.5,
+        "min_weight": 0.4,
+        "max_weight": 0.6,
+        "threshold": {"kind": "absolute", "value": 0.05},
+        "frequency": "monthly",
     }
 
 
@@ -187,6 +202,25 @@ BODIES: dict[tuple[str, str], Builder] = {
     ("DELETE", f"{API}/analytics/portfolio/{{portfolio_id}}/benchmarks/{{benchmark_id}}"): (
         lambda _, __: Call()
     ),
+    ("POST", f"{API}/portfolios/{{portfolio_id}}/targets"): lambda _, __: Call(json=_target()),
+    ("PUT", f"{API}/portfolios/{{portfolio_id}}/targets"): lambda _, __: Call(json=[_target()]),
+    ("PATCH", f"{API}/portfolios/{{portfolio_id}}/targets/{{target_id}}"): lambda _, __: Call(
+        json={"target_weight": 0.45}
+    ),
+    ("DELETE", f"{API}/portfolios/{{portfolio_id}}/targets/{{target_id}}"): lambda _, __: Call(),
+    ("POST", f"{API}/portfolios/{{portfolio_id}}/limits"): lambda _, __: Call(
+        json={"metric": "var_95", "upper": 0.5}
+    ),
+    ("DELETE", f"{API}/portfolios/{{portfolio_id}}/limits/{{limit_id}}"): lambda _, __: Call(),
+    ("POST", f"{API}/portfolios/{{portfolio_id}}/rebalancing/events"): lambda _, __: Call(
+        json={"note": "hijacked"}
+    ),
+    **{
+        ("POST", f"{API}/portfolios/{{portfolio_id}}/rebalancing/events/{{event_id}}/{a}"): (
+            lambda _, __: Call()
+        )
+        for a in ("approve", "cancel", "complete")
+    },
     # Names the owner's portfolio in the body: a run over it must be refused.
     ("POST", f"{API}/batch/runs"): lambda ids, _: Call(
         json={"start": "2022-12-28", "end": "2022-12-28", "portfolio_ids": [ids["portfolio_id"]]}
@@ -255,6 +289,10 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     change = _ok(
         client.post(f"{base}/equity-changes", json={**flow, "notes": mark}, headers=h), 201
     )
+    target = _ok(client.post(f"{base}/targets", json=_target(), headers=h), 201)
+    limit = _ok(
+        client.post(f"{base}/limits", json={"metric": "beta", "upper": 0.1}, headers=h), 201
+    )
     run = {"start": "2022-12-22", "end": "2022-12-28", "portfolio_ids": [scratch]}
     run_id = _ok(client.post(f"{API}/batch/runs", json=run, headers=h), 202)["id"]
     app = client.app  # the worker's part, in this process
@@ -262,6 +300,7 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         app.state.uow_factory, app.state.settings, clock=lambda: datetime.now(UTC), run_id=run_id
     )  # type: ignore[attr-defined]
     assert _ok(client.get(f"{API}/batch/runs/{run_id}", headers=h))["status"] == "succeeded"
+    event = _ok(client.post(f"{base}/rebalancing/events", json={"note": mark}, headers=h), 201)
 
     blend = {"legs": [{"symbol": "QUAL", "weight": 1.0}], "name": f"bench-{mark}"}
     analytics = f"{API}/analytics/portfolio/{scratch}"
@@ -276,6 +315,9 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     result.ids["stress-scenarios"] = {scenario["id"]}
     result.markers.add(scenario["name"])
     result.ids["positions"], result.ids["equity-changes"] = set(), set()
+    result.ids["targets"] = {target["id"]}
+    result.ids["events"] = {event["id"]}
+    result.ids["limits"] = {limit["id"]}
     for pid in result.ids["portfolios"]:
         rows = _ok(client.get(f"{API}/portfolios/{pid}/positions", headers=h))
         result.ids["positions"] |= {p["id"] for p in rows}
@@ -293,6 +335,9 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
         "run_id": run_id,
         "scenario_id": scenario["id"],
         "benchmark_id": benchmark["id"],
+        "target_id": target["id"],
+        "event_id": event["id"],
+        "limit_id": limit["id"],
     }
     demo_positions = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/positions", headers=h))
     demo_flows = _ok(client.get(f"{API}/portfolios/{DEMO_PORTFOLIO}/equity-changes", headers=h))
@@ -327,7 +372,8 @@ def _owner_view(client: TestClient, owner: Owner) -> dict[str, Any]:
     urls += [f"{API}/batch/runs/{run}" for run in owner.ids["runs"]]
     for pid in sorted(owner.ids["portfolios"], key=int):
         base = f"{API}/portfolios/{pid}"
-        urls += [base, f"{base}/positions", f"{base}/equity-changes"]
+        urls += [base, f"{base}/positions", f"{base}/equity-changes", f"{base}/targets"]
+        urls += [f"{base}/rebalancing/events", f"{base}/limits", f"{base}/alerts"]
         urls.append(f"{API}/analytics/portfolio/{pid}/overview")
         urls.append(f"{API}/analytics/portfolio/{pid}/benchmarks")
     view = {}

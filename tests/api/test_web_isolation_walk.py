@@ -30,7 +30,7 @@ from tests.api.test_isolation_walk import (
 )
 
 #: Path parameters of the pages that name something a user owns.
-WEB_PARAMS = ("portfolio_id", "position_id", "run_id", "symbol", "benchmark_id")
+WEB_PARAMS = ("portfolio_id", "position_id", "run_id", "symbol", "benchmark_id", "event_id")
 #: A public symbol (the security page is owned through its portfolio id only).
 PUBLIC_SYMBOL = {"symbol": "AAPL"}
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")

@@ -40,6 +40,12 @@ EXPECTED_TABLES = {
     "portfolio_benchmarks",
     "portfolio_performance_history",
     "portfolio_benchmark_metrics",
+    "portfolio_targets",
+    "portfolio_target_drift",
+    "rebalancing_events",
+    "rebalancing_audit",
+    "portfolio_risk_limits",
+    "portfolio_risk_alerts",
 }
 
 VIEWS = {"position_market_betas", "position_volatility"}

@@ -193,6 +193,7 @@ def test_login_and_csrf_protections(page: Any, live_server: str) -> None:
         ("stress", f"/portfolios/{FUND}/stress", 1280),
         ("stress-sector", f"/portfolios/{FUND}/stress?scenario=covid_2020&by=sector", 1280),
         ("performance", f"/portfolios/{FUND}/performance", 1280),
+        ("rebalancing", f"/portfolios/{FUND}/rebalancing", 1280),
     ],
 )
 def test_screenshots_and_accessibility(

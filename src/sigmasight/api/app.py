@@ -24,12 +24,15 @@ from sigmasight.api.routes import (
     batch_runs,
     equity_changes,
     factors,
+    limits,
     performance,
     portfolios,
     positions,
+    rebalancing,
     securities,
     stress_scenarios,
     tags,
+    targets,
 )
 from sigmasight.config import Settings
 from sigmasight.storage.db import make_engine, make_reader_engine, make_session_factory
@@ -88,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         factors,
         asset_metrics,
         stress_scenarios,
+        targets,
+        rebalancing,
+        limits,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app, settings)

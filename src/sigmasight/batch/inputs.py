@@ -86,6 +86,46 @@ class AssetPanels:
 
 
 @dataclass(frozen=True)
+class TargetRows:
+    """Target allocations of the run's portfolios (Q,), and the (position, tag) pairs of
+    their lots (G,) for tag-level targets (see ``batch.rebalancing``)."""
+
+    portfolio: IntArray  # row in Portfolios
+    level: npt.NDArray[np.str_]
+    key: npt.NDArray[np.object_]
+    weight: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    threshold_kind: npt.NDArray[np.str_]  # "" without a threshold
+    threshold: FloatArray  # NaN without a threshold
+    frequency: npt.NDArray[np.str_]
+    tag_position: IntArray  # (G,) position id
+    tag_name: npt.NDArray[np.object_]  # (G,)
+    #: Risk limits (L,): portfolio row, metric, key ("" but for sectors), bounds (NaN: none)
+    limit_portfolio: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    limit_metric: npt.NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype=str))
+    limit_key: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    limit_lower: FloatArray = field(default_factory=lambda: np.zeros(0))
+    limit_upper: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def take(self, portfolio_map: IntArray) -> TargetRows:
+        """The targets and limits of the portfolios kept by ``portfolio_map`` (−1: dropped),
+        renumbered."""
+        keep = portfolio_map[self.portfolio] >= 0
+        kept = portfolio_map[self.limit_portfolio] >= 0
+        fields = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name.startswith("limit_"):
+                fields[name] = value[kept]
+            elif not name.startswith("tag_"):
+                fields[name] = value[keep]
+        fields["portfolio"] = portfolio_map[self.portfolio[keep]]
+        fields["limit_portfolio"] = portfolio_map[self.limit_portfolio[kept]]
+        return TargetRows(**fields, tag_position=self.tag_position, tag_name=self.tag_name)
+
+
+@dataclass(frozen=True)
 class BatchInputs:
     """Prices on the session calendar plus the books to value, for dates up to ``end``."""
 
@@ -129,6 +169,8 @@ class BatchInputs:
     benchmarks: tuple[BenchmarkSpec, ...] = ()
     benchmark_symbols: tuple[str, ...] = ()
     benchmark_prices: FloatArray | None = field(default=None, compare=False, repr=False)
+    #: Target allocations (None when the inputs were built without them).
+    targets: TargetRows | None = field(default=None, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""
@@ -175,4 +217,5 @@ class BatchInputs:
             ),
             self.benchmark_symbols,
             self.benchmark_prices,
+            targets=self.targets.take(mapping) if self.targets is not None else None,
         )

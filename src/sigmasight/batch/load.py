@@ -22,6 +22,7 @@ from sigmasight.batch.inputs import (
     Flow,
     Lots,
     Portfolios,
+    TargetRows,
 )
 from sigmasight.batch.security import LOOKBACK_SESSIONS
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
@@ -30,7 +31,8 @@ from sigmasight.domain.factors import FACTOR_SYMBOLS
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.storage.history import BenchmarkSectorWeight
 from sigmasight.storage.history_performance import PortfolioBenchmark
-from sigmasight.storage.models import EquityChange, Portfolio, Position
+from sigmasight.storage.models import EquityChange, Portfolio, Position, PositionTag, Tag
+from sigmasight.storage.rebalancing import PortfolioRiskLimit, PortfolioTarget
 from sigmasight.storage.types import exact_as_float
 from sigmasight.storage.uow import UnitOfWork
 
@@ -256,6 +258,54 @@ def build_inputs(
         benchmarks=books.benchmark_specs(),
         benchmark_symbols=tuple(books.benchmark_symbols),
         benchmark_prices=_closes(uow, books.benchmark_symbols, sessions, first, end),
+        targets=_targets(uow, books, row),
+    )
+
+
+def _targets(uow: UnitOfWork, books: Books, row: dict[int, int]) -> TargetRows:
+    """The books' target allocations and the tags of their positions."""
+    target, limit = PortfolioTarget.__table__, PortfolioRiskLimit.__table__
+    found = list(
+        uow.session.execute(
+            select(target).where(target.c.portfolio_id.in_(list(row))).order_by(target.c.id)
+        )
+    )
+    limits = list(
+        uow.session.execute(
+            select(limit).where(limit.c.portfolio_id.in_(list(row))).order_by(limit.c.id)
+        )
+    )
+    pairs = list(
+        uow.session.execute(
+            select(PositionTag.position_id, Tag.name)
+            .join(Tag, Tag.id == PositionTag.tag_id)
+            .join(Position, Position.id == PositionTag.position_id)
+            .where(Position.portfolio_id.in_(sorted({int(t.portfolio_id) for t in found})))
+        )
+        if found
+        else []
+    )
+    return TargetRows(
+        portfolio=np.array([row[t.portfolio_id] for t in found], dtype=np.int64),
+        level=np.array([t.level.value for t in found], dtype=str),
+        key=np.array([t.key for t in found], dtype=object),
+        weight=np.array([t.target_weight for t in found], dtype=np.float64),
+        lower=np.array([t.min_weight for t in found], dtype=np.float64),
+        upper=np.array([t.max_weight for t in found], dtype=np.float64),
+        threshold_kind=np.array(
+            [t.threshold_kind.value if t.threshold_kind else "" for t in found], dtype=str
+        ),
+        threshold=np.array(
+            [t.threshold if t.threshold is not None else np.nan for t in found], dtype=np.float64
+        ),
+        frequency=np.array([t.frequency.value for t in found], dtype=str),
+        tag_position=np.array([p for p, _ in pairs], dtype=np.int64),
+        tag_name=np.array([n for _, n in pairs], dtype=object),
+        limit_portfolio=np.array([row[x.portfolio_id] for x in limits], dtype=np.int64),
+        limit_metric=np.array([x.metric for x in limits], dtype=str),
+        limit_key=np.array([x.key for x in limits], dtype=object),
+        limit_lower=np.array([np.nan if x.lower is None else x.lower for x in limits]),
+        limit_upper=np.array([np.nan if x.upper is None else x.upper for x in limits]),
     )
 
 

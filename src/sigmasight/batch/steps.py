@@ -16,12 +16,14 @@ from functools import cached_property
 from typing import Any
 
 from sigmasight.batch.asset_metrics import ASSET_KEY, asset_metric_rows
-from sigmasight.batch.columns import Columns
+from sigmasight.batch.columns import Columns, extend
 from sigmasight.batch.correlations import asset_correlation_rows, portfolio_correlation_rows
 from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.greeks import option_greek_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.performance import performance_rows
+from sigmasight.batch.rebalancing import drift_and_events
+from sigmasight.batch.risk_limits import alert_rows
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
 from sigmasight.batch.snapshots import snapshot_rows
@@ -56,6 +58,11 @@ from sigmasight.storage.history_stress import (
     SecurityStressReturn,
     StressScenarioMoves,
 )
+from sigmasight.storage.rebalancing import (
+    PortfolioRiskAlert,
+    PortfolioTargetDrift,
+    RebalancingEvent,
+)
 
 SNAPSHOT_KEY = ("portfolio_id", "snapshot_date")
 BETA_KEY = ("symbol", "calc_date", "method", "window", "market_index")
@@ -71,6 +78,10 @@ SECURITY_STRESS_KEY = ("symbol", "calc_date")
 PORTFOLIO_STRESS_KEY = ("portfolio_id", "calc_date")
 PERFORMANCE_KEY = ("portfolio_id", "calc_date")
 BENCHMARK_METRICS_KEY = ("portfolio_id", "benchmark", "window", "calc_date")
+TARGET_DRIFT_KEY = ("portfolio_id", "calc_date", "level", "key")
+RISK_ALERT_KEY = ("portfolio_id", "calc_date", "metric", "key")
+#: Upserts write only the key and the proposal: a user's decision on an event stays.
+REBALANCING_EVENT_KEY = ("portfolio_id", "trigger_key")
 
 
 @dataclass(frozen=True)
@@ -223,6 +234,17 @@ def _performance(ctx: PortfolioContext) -> list[TableRows]:
     ]
 
 
+def _rebalancing(ctx: PortfolioContext) -> list[TableRows]:
+    drift, events = drift_and_events(ctx.inputs, ctx.metrics.vol63, ctx.rows)
+    alerts, limit_events = alert_rows(ctx.inputs, ctx.returns, ctx.metrics, ctx.rows)
+    extend(events, limit_events)
+    return [
+        TableRows(PortfolioTargetDrift, TARGET_DRIFT_KEY, drift),
+        TableRows(PortfolioRiskAlert, RISK_ALERT_KEY, alerts),
+        TableRows(RebalancingEvent, REBALANCING_EVENT_KEY, events),
+    ]
+
+
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
@@ -241,4 +263,5 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("option_greeks", _option_greeks),
     PortfolioStep("stress", _stress),
     PortfolioStep("performance", _performance),
+    PortfolioStep("rebalancing", _rebalancing),
 )

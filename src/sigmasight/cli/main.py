@@ -15,6 +15,7 @@ from sigmasight.cli import (
     demo,
     performance,
     portfolio,
+    rebalance,
     serve,
     worker,
 )
@@ -35,6 +36,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(batch.app, name="batch")
 app.add_typer(bench.app, name="bench")
 app.add_typer(analytics.app, name="analytics")
+app.add_typer(rebalance.app, name="rebalance")
 app.command(name="demo")(demo.demo)
 app.command(name="report")(performance.report)
 app.command(name="serve")(serve.serve)

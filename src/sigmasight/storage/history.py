@@ -175,6 +175,14 @@ from sigmasight.storage.history_stress import (  # noqa: E402
     SecurityStressReturn,
     StressScenarioMoves,
 )
+from sigmasight.storage.rebalancing import (  # noqa: E402
+    PortfolioRiskAlert,
+    PortfolioRiskLimit,
+    PortfolioTarget,
+    PortfolioTargetDrift,
+    RebalancingAudit,
+    RebalancingEvent,
+)
 
 __all__ = [
     "AssetCorrelation",
@@ -186,9 +194,15 @@ __all__ = [
     "PortfolioCorrelationSummary",
     "PortfolioFactorExposure",
     "PortfolioPerformanceHistory",
+    "PortfolioRiskAlert",
+    "PortfolioRiskLimit",
     "PortfolioRiskMetrics",
     "PortfolioSnapshot",
     "PortfolioStressResult",
+    "PortfolioTarget",
+    "PortfolioTargetDrift",
+    "RebalancingAudit",
+    "RebalancingEvent",
     "SecurityFactorExposure",
     "SecurityMarketBeta",
     "SecurityStressReturn",

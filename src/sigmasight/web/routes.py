@@ -249,6 +249,15 @@ def _correlation_headline(uow_factory: Any, owner: int, portfolio_id: int, day: 
     return correlation_views.correlation_summary(uow_factory, owner, portfolio_id, day)
 
 
+def _limit_alerts(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
+    """The overview's limit card: the date's alerts, or None without limits."""
+    from sigmasight.services.resources import limits
+
+    if not limits.list_limits(uow_factory, owner, portfolio_id):
+        return None
+    return limits.list_alerts(uow_factory, owner, portfolio_id, day, day)
+
+
 @router.get("/portfolios/{portfolio_id}", name="web_overview")
 def overview(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
@@ -271,6 +280,7 @@ def overview(
             ),
             "corr": _correlation_headline(uow_factory, owner, portfolio_id, view.as_of),
             "perf": _performance_headline(uow_factory, owner, portfolio_id, view.as_of),
+            "alerts": _limit_alerts(uow_factory, owner, portfolio_id, view.as_of),
             "oh": extra,
             "figures_json": figures,
         }

@@ -16,6 +16,7 @@ from starlette.status import HTTP_303_SEE_OTHER
 from sigmasight.config import Settings
 from sigmasight.web.manage import router as manage_router
 from sigmasight.web.manage_benchmarks import router as benchmark_router
+from sigmasight.web.rebalancing import router as rebalancing_router
 from sigmasight.web.routes import LoginRequiredError, router
 from sigmasight.web.session import SESSION_SECONDS
 
@@ -58,3 +59,4 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
     app.include_router(manage_router)
     app.include_router(benchmark_router)
+    app.include_router(rebalancing_router)
