@@ -19,6 +19,7 @@ from sigmasight.api.readers import Reader
 from tests.api.test_isolation_walk import (
     BODIES,
     EXEMPT,
+    OWNER_PARAMS,
     PUBLIC_PARAMS,
     Call,
     Intruder,
@@ -216,7 +217,9 @@ def test_walk_a_deleted_users_tokens_act_for_nobody(
     x, y = deleted_then_recreated["x"], deleted_then_recreated["y"]
     y_headers = _bearer(y["tokens"])
     before = _view(client, y_headers, y["ids"]["portfolio_id"])
-    values: dict[str, int | str] = {**x["ids"], "run_id": str(uuid.uuid4()), **PUBLIC_PARAMS}
+    # x never had scenarios, benchmarks, targets, events or limits: any id will do there
+    values: dict[str, int | str] = dict.fromkeys(OWNER_PARAMS, 1)
+    values.update({**x["ids"], "run_id": str(uuid.uuid4()), **PUBLIC_PARAMS})
     public = {(m, p) for m, p in EXEMPT} | {
         ("POST", f"{API}/auth/register"),
         ("POST", f"{API}/auth/login"),
