@@ -4,6 +4,7 @@ drawn, reachable from the nav, no console error or CSP violation."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sigmasight.web.formatting import num, pct
@@ -83,3 +84,20 @@ def test_benchmarks_are_added_refused_and_removed_from_the_page(
                     ).status_code
                     == 204
                 )
+
+
+def test_tearsheet_button_downloads_the_report(page: Any, live_server: str) -> None:
+    """The page's "Download tearsheet" gives the HTML report of the page's date, the same
+    figure as the API's performance route."""
+    _login(page, live_server)
+    page.wait_for_url("**/portfolios")
+    with _api(live_server) as api:
+        perf = api.get(f"/api/v1/analytics/portfolio/{FUND}/performance").json()
+    page.goto(f"{live_server}/portfolios/{FUND}/performance")
+    with page.expect_download() as caught:
+        page.get_by_test_id("tearsheet-link").click()
+    download = caught.value
+    assert download.suggested_filename == f"tearsheet-{FUND}-{perf['as_of']}.html"
+    body = Path(download.path()).read_text(encoding="utf-8")
+    assert perf["as_of"] in body
+    assert pct(perf["twr"]["cumulative"], 2) in body

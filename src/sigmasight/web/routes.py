@@ -401,6 +401,31 @@ def performance_page(
     return render_performance(request, uow_factory, portfolio_id, as_of)
 
 
+@router.get("/portfolios/{portfolio_id}/tearsheet.html", name="web_tearsheet")
+def tearsheet_download(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
+) -> Response:
+    """The Performance page's "Download tearsheet": the HTML report (one offline file)
+    the API's ``/report`` and ``sigmasight report`` give, as an attachment."""
+    from sigmasight.reports.tearsheet import render
+    from sigmasight.services.analytics.errors import PortfolioNotFoundError
+    from sigmasight.services.tearsheet import build_tearsheet
+
+    user = _user(request, uow_factory)
+    try:
+        sheet = build_tearsheet(uow_factory, user.id, portfolio_id, as_of)
+    except PortfolioNotFoundError as exc:
+        raise ApiError(404, "NOT_FOUND", f"portfolio {portfolio_id} not found") from exc
+    except analytics.NoSnapshotError as exc:
+        raise ApiError(404, "NO_SNAPSHOT", str(exc)) from exc
+    name = f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.html"
+    return Response(
+        render(sheet, "html"),
+        media_type="text/html; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def render_performance(
     request: Request,
     uow_factory: UowFactoryDep,

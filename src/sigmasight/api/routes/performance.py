@@ -178,3 +178,45 @@ def delete_benchmark(
     with _errors():
         benchmark_service.remove_benchmark(uow_factory, user.id, portfolio_id, benchmark_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+#: Formats the API serves; a PDF needs a browser process and is made by ``sigmasight report``.
+REPORT_FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json",
+}
+
+
+@router.get(
+    "/report",
+    response_class=Response,
+    responses={
+        200: {"content": {kind: {} for kind in REPORT_FORMATS.values()}},
+        **error_responses(404, 422),
+    },
+)
+def report(
+    portfolio_id: IdPath,
+    reader: CurrentReader,
+    request: Request,
+    as_of: AsOf = None,
+    format: Annotated[
+        str, Query(pattern="^(html|md|json)$", description="html (one offline file), md or json.")
+    ] = "html",
+) -> Response:
+    """The tearsheet (the report ``sigmasight report`` writes) as a download: summary and
+    coverage, performance against the benchmarks, period and monthly returns,
+    attribution, drawdowns, rolling volatility and beta, risk metrics, sectors, factors
+    and top risk contributors, read from the stored figures of ``as_of``."""
+    from sigmasight.reports.tearsheet import render
+    from sigmasight.services.tearsheet import build_tearsheet
+
+    with _errors():
+        sheet = build_tearsheet(request.app.state.uow_factory, reader.user_id, portfolio_id, as_of)
+    name = f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.{format}"
+    return Response(
+        render(sheet, format),
+        media_type=REPORT_FORMATS[format],
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
