@@ -186,10 +186,21 @@ def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatA
     return _fast_books(inputs, vol63, rows)[4]
 
 
+#: Sessions per block of :func:`nav_history`.
+NAV_BLOCK = 128
+
+
 def nav_history(inputs: BatchInputs, vol63: FloatArray, stop: int) -> tuple[FloatArray, IntArray]:
     """NAV (stop, P) of every book on the calendar rows ``0 .. stop - 1`` (NaN before
     inception) and each book's inception row, valued as :func:`daily_returns` does."""
-    nav_all = _fast_books(inputs, vol63, slice(0, stop))[1]
+    # In blocks of sessions: a lot held through a block is one sparse product there, so
+    # only the blocks where it enters or leaves value it lot by lot (the NAV of a
+    # session depends on that session's marks alone, whichever block computes it).
+    parts = []
+    for lo in range(0, stop, NAV_BLOCK):
+        hi = min(lo + NAV_BLOCK, stop)
+        parts.append(_fast_books(inputs, vol63, slice(lo, hi))[1][-(hi - lo) :])
+    nav_all = np.vstack(parts) if parts else np.full((0, inputs.portfolios.id.size), np.nan)
     lots = inputs.lots
     exit_row, _ = _exits(inputs, _last_known_closes(inputs)[0])
     return nav_all, _inception(inputs, _row_of(inputs, lots.entry_date), exit_row)
