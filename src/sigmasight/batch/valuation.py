@@ -173,6 +173,10 @@ def _inception(inputs: BatchInputs, entry: IntArray, exit_row: IntArray) -> IntA
     return inception
 
 
+#: Sessions per block of :func:`daily_returns` and :func:`nav_history`.
+NAV_BLOCK = 128
+
+
 def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatArray:
     """``value_books(inputs, vol63, rows).daily_return`` without the per-lot arrays.
 
@@ -182,12 +186,17 @@ def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatA
     one sparse product ``closes @ units``; only the other lots (entered or exited
     inside the span, options, private holdings, gaps in the closes) are valued lot by
     lot, as :func:`value_books` does. Same conventions, same figures (to rounding).
+    In blocks of :data:`NAV_BLOCK` sessions, as :func:`nav_history`: a lot entered a
+    year ago is one product over every block after its entry (each block carries the
+    session before it, so a return never depends on where a block starts).
     """
-    return _fast_books(inputs, vol63, rows)[4]
-
-
-#: Sessions per block of :func:`nav_history`.
-NAV_BLOCK = 128
+    parts = [
+        _fast_books(inputs, vol63, slice(lo, min(lo + NAV_BLOCK, rows.stop)))[4]
+        for lo in range(rows.start, rows.stop, NAV_BLOCK)
+    ]
+    if not parts:
+        return np.full((0, inputs.portfolios.id.size), np.nan)
+    return np.vstack(parts)
 
 
 def nav_history(inputs: BatchInputs, vol63: FloatArray, stop: int) -> tuple[FloatArray, IntArray]:
@@ -321,13 +330,14 @@ def _nav_and_returns(
     cumulative = np.where(live, cumulative, 0.0)
     nav_all = np.where(live, equity + cumulative + cum_flows, np.nan)
     skip = rows.start - first  # 1 when the session before the run is in the span
-    previous_cum = cumulative[:-1] if skip else np.zeros_like(cumulative[:1])
-    previous_flows = cum_flows[:-1] if skip else np.zeros_like(cum_flows[:1])
-    previous_nav = np.where(
-        live[skip:] & (span[skip:] > inception),
-        nav_all[:-1] if skip else equity,
-        equity,
-    )
+    if skip:
+        previous_cum, previous_flows, previous_all = cumulative[:-1], cum_flows[:-1], nav_all[:-1]
+    else:  # the span starts at the calendar's first row: nothing before it
+        zero = np.zeros_like(cumulative[:1])
+        previous_cum = np.vstack([zero, cumulative[:-1]])
+        previous_flows = np.vstack([zero, cum_flows[:-1]])
+        previous_all = np.vstack([equity[None, :], nav_all[:-1]])
+    previous_nav = np.where(live[skip:] & (span[skip:] > inception), previous_all, equity)
     pnl = np.where(live[skip:], cumulative[skip:] - previous_cum, 0.0)
     flows = np.where(live[skip:], cum_flows[skip:] - previous_flows, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
