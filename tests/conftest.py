@@ -7,12 +7,14 @@ reason, except under ``CI=true``, where a missing PostgreSQL is a failure.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
 
 import hypothesis
 import pytest
+import structlog
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -95,3 +97,18 @@ def engine(empty_engine: Engine) -> Engine:
 def uow_factory(engine: Engine) -> object:
     factory = make_session_factory(engine)
     return lambda: UnitOfWork(factory)
+
+
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """A CLI command configures logging onto the runner's streams, closed after the
+    call: put back the configuration other tests log through."""
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -4,10 +4,9 @@ validation (clear codes, nothing written)."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import pyxirr
-import structlog
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -238,21 +236,6 @@ def test_benchmark_crud_validates_and_writes_nothing_on_error(
         assert client.delete(f"{url}/{added.json()['id']}", headers=h).status_code == 404
     finally:
         assert client.delete(f"/api/v1/portfolios/{pid}", headers=h).status_code == 204
-
-
-@pytest.fixture
-def logging_restored() -> Iterator[None]:
-    """The CLI configures logging onto the runner's streams: put back the configuration
-    other tests log through."""
-    saved = structlog.get_config()
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:
-        yield
-    finally:
-        structlog.configure(**saved)
-        root.handlers[:] = handlers
-        root.setLevel(level)
 
 
 @pytest.mark.usefixtures("logging_restored")

@@ -4,9 +4,8 @@ prices and positions with an independent implementation (pandas, empyrical, scip
 from __future__ import annotations
 
 import itertools
-import logging
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -14,7 +13,6 @@ import empyrical
 import numpy as np
 import pandas as pd
 import pytest
-import structlog
 from fastapi.testclient import TestClient
 from scipy import stats
 from sqlalchemy import func, select
@@ -251,21 +249,6 @@ def test_routes_serve_the_service_and_answer_404_without_a_row(
     )
     assert missing.status_code == 404
     assert missing.json()["code"] == "NO_SNAPSHOT"
-
-
-@pytest.fixture
-def logging_restored() -> Iterator[None]:
-    """The CLI configures logging onto the runner's streams, closed after the call:
-    put back the configuration other tests log through."""
-    saved = structlog.get_config()
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    try:
-        yield
-    finally:
-        structlog.configure(**saved)
-        root.handlers[:] = handlers
-        root.setLevel(level)
 
 
 @pytest.mark.usefixtures("logging_restored")

@@ -5,16 +5,14 @@ with the same figures, and a PDF printed by Chromium."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from sigmasight.cli.main import app
@@ -25,11 +23,7 @@ DEMO_BOOKS = (1, 2, 3)
 
 
 @pytest.fixture
-def cli(sqlite_api_url: str, tmp_path: Path) -> Iterator[Callable[..., Path]]:
-    saved = structlog.get_config()
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-
+def cli(sqlite_api_url: str, tmp_path: Path, logging_restored: None) -> Callable[..., Path]:
     def run(pid: int, fmt: str) -> Path:
         out = tmp_path / f"sheet-{pid}.{fmt}"
         result = CliRunner().invoke(
@@ -39,12 +33,7 @@ def cli(sqlite_api_url: str, tmp_path: Path) -> Iterator[Callable[..., Path]]:
         assert result.exit_code == 0, result.output
         return out
 
-    try:
-        yield run
-    finally:
-        structlog.configure(**saved)
-        root.handlers[:] = handlers
-        root.setLevel(level)
+    return run
 
 
 def test_each_demo_tearsheet_renders_offline_with_the_apis_figures(
