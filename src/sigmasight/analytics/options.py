@@ -29,6 +29,38 @@ class DeltaResult:
     reason: ReasonArray
 
 
+def _inputs(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    years_to_expiry: ArrayLike,
+    volatility: ArrayLike,
+    is_call: ArrayLike,
+    rate: ArrayLike,
+    dividend_yield: ArrayLike,
+    rates_required: bool,
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    BoolArray, BoolArray, BoolArray,
+]:  # fmt: skip
+    """The kernels' inputs broadcast together (S, K, tau, vol, r, q, call), where each
+    option's are in their domain (``valid``: spot and strike finite and positive, time
+    finite, with ``rates_required`` a finite rate and yield, and a finite positive
+    volatility while it is live) and where it has time left (``live``)."""
+    S, K, tau, vol, r, q = np.broadcast_arrays(
+        *(
+            np.asarray(a, dtype=np.float64)
+            for a in (spot, strike, years_to_expiry, volatility, rate, dividend_yield)
+        )
+    )
+    call = np.broadcast_to(np.asarray(is_call, dtype=bool), S.shape)
+    valid = np.isfinite(S) & np.isfinite(K) & np.isfinite(tau) & (S > 0) & (K > 0)
+    if rates_required:
+        valid &= np.isfinite(r) & np.isfinite(q)
+    live = valid & (tau > 0)
+    valid &= ~live | (np.isfinite(vol) & (vol > 0))
+    return S, K, tau, vol, r, q, call, valid, live
+
+
 def black_scholes_delta(
     spot: ArrayLike,
     strike: ArrayLike,
@@ -63,17 +95,16 @@ def black_scholes_delta(
         Delta of a long position in one option on one share; sign of the position and
         the contract multiplier are applied by the caller.
     """
-    S, K, tau, vol, r, q = np.broadcast_arrays(
-        *(
-            np.asarray(a, dtype=np.float64)
-            for a in (spot, strike, years_to_expiry, volatility, rate, dividend_yield)
-        )
+    S, K, tau, vol, r, q, call, valid, live = _inputs(
+        spot,
+        strike,
+        years_to_expiry,
+        volatility,
+        is_call,
+        rate,
+        dividend_yield,
+        rates_required=True,
     )
-    call = np.broadcast_to(np.asarray(is_call, dtype=bool), S.shape)
-    finite = np.isfinite(S) & np.isfinite(K) & np.isfinite(tau) & np.isfinite(r) & np.isfinite(q)
-    valid = finite & (S > 0) & (K > 0)
-    live = valid & (tau > 0)
-    valid &= ~live | (np.isfinite(vol) & (vol > 0))
     with np.errstate(divide="ignore", invalid="ignore"):
         sq = vol * np.sqrt(tau)
         d1 = (np.log(S / K) + (r - q + 0.5 * vol * vol) * tau) / sq
@@ -104,16 +135,16 @@ def black_scholes_price(
     At or past expiry (:math:`\tau \le 0`) the value is the intrinsic value. NaN where an
     input is missing or out of its domain (as for :func:`black_scholes_delta`).
     """
-    S, K, tau, vol, r, q = np.broadcast_arrays(
-        *(
-            np.asarray(a, dtype=np.float64)
-            for a in (spot, strike, years_to_expiry, volatility, rate, dividend_yield)
-        )
+    S, K, tau, vol, r, q, call, valid, live = _inputs(
+        spot,
+        strike,
+        years_to_expiry,
+        volatility,
+        is_call,
+        rate,
+        dividend_yield,
+        rates_required=False,
     )
-    call = np.broadcast_to(np.asarray(is_call, dtype=bool), S.shape)
-    valid = np.isfinite(S) & np.isfinite(K) & np.isfinite(tau) & (S > 0) & (K > 0)
-    live = valid & (tau > 0)
-    valid &= ~live | (np.isfinite(vol) & (vol > 0))
     intrinsic = np.where(call, np.maximum(S - K, 0.0), np.maximum(K - S, 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.maximum(tau, 0.0)
@@ -205,17 +236,16 @@ def black_scholes_greeks(
     365). Inputs as for :func:`black_scholes_price`; ``rate`` and ``dividend_yield``
     are continuously compounded annual fractions.
     """
-    S, K, tau, vol, r, q = np.broadcast_arrays(
-        *(
-            np.asarray(a, dtype=np.float64)
-            for a in (spot, strike, years_to_expiry, volatility, rate, dividend_yield)
-        )
+    S, K, tau, vol, r, q, call, valid, live = _inputs(
+        spot,
+        strike,
+        years_to_expiry,
+        volatility,
+        is_call,
+        rate,
+        dividend_yield,
+        rates_required=True,
     )
-    call = np.broadcast_to(np.asarray(is_call, dtype=bool), S.shape)
-    finite = np.isfinite(S) & np.isfinite(K) & np.isfinite(tau) & np.isfinite(r) & np.isfinite(q)
-    valid = finite & (S > 0) & (K > 0)
-    live = valid & (tau > 0)
-    valid &= ~live | (np.isfinite(vol) & (vol > 0))
     live &= valid
     phi = np.where(call, 1.0, -1.0)
     # Live formulas on harmless stand-ins where an option is expired or invalid (the
