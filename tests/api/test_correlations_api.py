@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sigmasight.storage.history import AssetCorrelation
 from sigmasight.storage.models import DailyPrice, Position, Security
 from sigmasight.storage.uow import UnitOfWork
-from tests.api.test_risk_metrics_api import Book, logging_restored  # noqa: F401
+from tests.api.test_risk_metrics_api import Book
 
 Headers = dict[str, str]
 Json = dict[str, Any]
