@@ -35,6 +35,7 @@ from sigmasight.batch.steps import SecurityContext, SecurityStep, TableRows
 from sigmasight.domain.conventions import MARKET_INDEX_SYMBOL
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
+from sigmasight.memory import retain_freed_memory
 from sigmasight.services.market_data import ensure_prices
 from sigmasight.storage.history import (
     BatchRun,
@@ -144,6 +145,7 @@ def run_batch(
     options = options or BatchOptions()
     executor = executor or LocalExecutor()
     report = RunReport(run_id or str(uuid.uuid4()), start, end)
+    retain_freed_memory()  # a batch worker keeps the blocks it frees (sigmasight.memory)
     _open_run(uow_factory, report, "backfill" if start < end else "daily")
     try:
         with _collector_paused(), _one_blas_thread():
