@@ -20,7 +20,7 @@ from sigmasight.analytics.exposures import exposure_matrix
 from sigmasight.batch.columns import Columns, extend, finite, ints
 from sigmasight.batch.inputs import PRIVATE, BatchInputs, FloatArray, IntArray
 from sigmasight.batch.snapshots import held_positions
-from sigmasight.batch.valuation import Valuation, _exits, _row_of
+from sigmasight.batch.valuation import Valuation, lot_exits, row_of
 from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
 from sigmasight.storage.history_correlations import PAIR_WINDOWS
 
@@ -46,8 +46,8 @@ def held_columns(inputs: BatchInputs, rows: slice) -> sp.csr_array:
     leaves at expiry)."""
     lots = inputs.lots
     P, S = inputs.portfolios.id.size, len(inputs.symbols)
-    entry = _row_of(inputs, lots.entry_date)
-    exit_row, _ = _exits(inputs, inputs.mark_prices)
+    entry = row_of(inputs, lots.entry_date)
+    exit_row, _ = lot_exits(inputs, inputs.mark_prices)
     priced = (lots.kind != PRIVATE) & (lots.column >= 0) & (lots.quantity != 0)
     ts = np.arange(rows.start, rows.stop)
     k, m = np.nonzero((ts[:, None] >= entry) & (ts[:, None] < exit_row) & priced)

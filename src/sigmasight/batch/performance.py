@@ -22,12 +22,12 @@ from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, bucket_co
 from sigmasight.batch.columns import Columns, extend, finite, ints
 from sigmasight.batch.inputs import PRIVATE, BatchInputs, FloatArray, IntArray
 from sigmasight.batch.valuation import (
-    _exits,
-    _last_known_closes,
-    _marks,
-    _row_of,
-    _units,
+    last_known_closes,
+    lot_exits,
+    lot_marks,
+    lot_units,
     nav_history,
+    row_of,
 )
 from sigmasight.storage.history_performance import (
     ANNUALIZED_PERIODS,
@@ -133,10 +133,10 @@ def sector_pnl(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatArra
     )
     bucket = np.where(lots.kind == PRIVATE, NB - 1, column_bucket[lots.column])
     group = sp.csr_array((np.ones(M), (np.arange(M), lots.portfolio * NB + bucket)), (M, P * NB))
-    closes, _ = _last_known_closes(inputs)
-    entry = _row_of(inputs, lots.entry_date)
-    exit_row, exit_price = _exits(inputs, closes)
-    units = _units(inputs)
+    closes, _ = last_known_closes(inputs)
+    entry = row_of(inputs, lots.entry_date)
+    exit_row, exit_price = lot_exits(inputs, closes)
+    units = lot_units(inputs)
     cost = units * lots.entry_price
     out = np.zeros((rows.stop - rows.start, P * NB))
     for lo in range(rows.start, rows.stop, PNL_BLOCK):
@@ -144,7 +144,7 @@ def sector_pnl(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatArra
         span = np.arange(max(lo - 1, 0), hi)
         t = span[:, None]
         held, exited = (t >= entry) & (t < exit_row), t >= exit_row
-        marks = _marks(inputs, vol63, span, closes)
+        marks = lot_marks(inputs, vol63, span, closes)
         cum = np.where(held, units * marks - cost, np.where(exited, units * exit_price - cost, 0.0))
         grouped = np.asarray(np.where(np.isfinite(cum), cum, 0.0) @ group)
         previous = grouped[:-1] if lo > 0 else np.vstack([np.zeros((1, P * NB)), grouped[:-1]])

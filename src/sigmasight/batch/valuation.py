@@ -56,7 +56,7 @@ class Valuation:
         return t - self.offset
 
 
-def _row_of(inputs: BatchInputs, days: npt.NDArray[np.datetime64]) -> IntArray:
+def row_of(inputs: BatchInputs, days: npt.NDArray[np.datetime64]) -> IntArray:
     """First session on or after each day; NaT (open-ended) maps past the end."""
     out = np.searchsorted(inputs.sessions, days.astype("datetime64[D]"), "left").astype(np.int64)
     return np.where(np.isnat(days), inputs.sessions.size + 1, out)
@@ -72,7 +72,7 @@ def _last_known(prices: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     return filled, fresh
 
 
-def _marks(
+def lot_marks(
     inputs: BatchInputs,
     vol63: FloatArray,
     rows: IntArray,
@@ -104,12 +104,12 @@ def _marks(
     return price
 
 
-def _exits(inputs: BatchInputs, closes: FloatArray) -> tuple[IntArray, FloatArray]:
+def lot_exits(inputs: BatchInputs, closes: FloatArray) -> tuple[IntArray, FloatArray]:
     """Exit row and price of every lot; open options leave at expiry, at intrinsic value."""
     lots, T = inputs.lots, inputs.sessions.size
-    exit_row = _row_of(inputs, lots.exit_date)
+    exit_row = row_of(inputs, lots.exit_date)
     exit_price = lots.exit_price.copy()
-    expiry = _row_of(inputs, lots.expiry)
+    expiry = row_of(inputs, lots.expiry)
     expires = (lots.kind == OPTION) & (expiry < exit_row) & (expiry < T)
     if expires.any():
         spot = closes[expiry[expires], lots.column[expires]]
@@ -127,14 +127,14 @@ def value_books(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Valuatio
     P, M = inputs.portfolios.id.size, lots.kind.size
     first = max(rows.start - 1, 0)
     span = np.arange(first, rows.stop)  # the run's rows and the session before
-    closes, fresh = _last_known_closes(inputs)
-    marks = _marks(inputs, vol63, span, closes)
-    entry = _row_of(inputs, lots.entry_date)
-    exit_row, exit_price = _exits(inputs, closes)
+    closes, fresh = last_known_closes(inputs)
+    marks = lot_marks(inputs, vol63, span, closes)
+    entry = row_of(inputs, lots.entry_date)
+    exit_row, exit_price = lot_exits(inputs, closes)
     t = span[:, None]
     held = (t >= entry) & (t < exit_row)
     exited = t >= exit_row
-    units = _units(inputs)
+    units = lot_units(inputs)
     cost = units * lots.entry_price
     value = np.where(held, units * marks, np.nan)
     cum_lot = np.where(held, value - cost, np.where(exited, units * exit_price - cost, 0.0))
@@ -149,7 +149,7 @@ def value_books(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> Valuatio
     )
 
 
-def _last_known_closes(inputs: BatchInputs) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+def last_known_closes(inputs: BatchInputs) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """:func:`_last_known` of the run's marks, made once per run (every partition and
     step shares it)."""
     if "last_known" not in inputs.derived:
@@ -158,7 +158,7 @@ def _last_known_closes(inputs: BatchInputs) -> tuple[FloatArray, npt.NDArray[np.
     return closes, fresh
 
 
-def _units(inputs: BatchInputs) -> FloatArray:
+def lot_units(inputs: BatchInputs) -> FloatArray:
     """Units of each lot: shares, or contracts times the multiplier."""
     lots = inputs.lots
     multiplier = np.where(lots.kind == OPTION, float(OPTION_CONTRACT_MULTIPLIER), 1.0)
@@ -211,8 +211,8 @@ def nav_history(inputs: BatchInputs, vol63: FloatArray, stop: int) -> tuple[Floa
         parts.append(_fast_books(inputs, vol63, slice(lo, hi))[1][-(hi - lo) :])
     nav_all = np.vstack(parts) if parts else np.full((0, inputs.portfolios.id.size), np.nan)
     lots = inputs.lots
-    exit_row, _ = _exits(inputs, _last_known_closes(inputs)[0])
-    return nav_all, _inception(inputs, _row_of(inputs, lots.entry_date), exit_row)
+    exit_row, _ = lot_exits(inputs, last_known_closes(inputs)[0])
+    return nav_all, _inception(inputs, row_of(inputs, lots.entry_date), exit_row)
 
 
 def _fast_books(
@@ -223,11 +223,11 @@ def _fast_books(
     P, S = inputs.portfolios.id.size, len(inputs.symbols)
     first = max(rows.start - 1, 0)
     span = np.arange(first, rows.stop)
-    closes, _ = _last_known_closes(inputs)
+    closes, _ = last_known_closes(inputs)
     window = closes[first : rows.stop]
-    entry = _row_of(inputs, lots.entry_date)
-    exit_row, exit_price = _exits(inputs, closes)
-    units = _units(inputs)
+    entry = row_of(inputs, lots.entry_date)
+    exit_row, exit_price = lot_exits(inputs, closes)
+    units = lot_units(inputs)
     cost = units * lots.entry_price
     column = np.maximum(lots.column, 0)
     complete: npt.NDArray[np.bool_] = np.asarray(np.isfinite(window).all(axis=0))
@@ -245,7 +245,7 @@ def _fast_books(
     )
     rest = np.flatnonzero(~through)
     if rest.size:
-        marks = _marks(inputs, vol63, span, closes, rest)
+        marks = lot_marks(inputs, vol63, span, closes, rest)
         t = span[:, None]
         held = (t >= entry[rest]) & (t < exit_row[rest])
         exited = t >= exit_row[rest]
