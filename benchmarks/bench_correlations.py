@@ -34,6 +34,7 @@ from sigmasight.analytics.correlations import (
     pair_correlations,
 )
 from sigmasight.analytics.risk_contributions import euler_contributions
+from sigmasight.memory import retain_freed_memory
 
 STORED = (21, 63, 126, 252, 20, 60)
 
@@ -162,6 +163,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller samples")
     args = parser.parse_args()
+    # As in the batch process (sigmasight.memory), for both sides.
+    kept = retain_freed_memory()
+    print(f"freed memory kept for reuse (glibc mallopt, as the batch does): {kept}")
     sample = 50 if args.quick else 300
     R = synthetic(800, 500)
     bench_matrices(R, sample)
