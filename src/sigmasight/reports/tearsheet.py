@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -257,26 +259,78 @@ def render_html(t: Tearsheet) -> str:
     )  # fmt: skip
 
 
-def render_pdf(html: str, chromium: str = "/usr/bin/chromium") -> bytes:
-    """The HTML printed to A4 by Chromium (through Playwright) once every chart is drawn."""
-    from playwright.sync_api import sync_playwright
+#: The Chromium that prints PDFs unless told otherwise (``SIGMASIGHT_CHROMIUM``): Debian's.
+DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
+#: Chromium's flags for printing, the browser tests' own: no sandbox (containers run as
+#: root), no GPU, nothing fetched or updated in the background.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+#: Chromium processes printing at once in one server process; further requests wait.
+PRINTS_AT_ONCE = 2
+PRINT_WAIT_SECONDS = 120
+_printers = threading.BoundedSemaphore(PRINTS_AT_ONCE)
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.set_content(html, wait_until="load")
-            page.wait_for_function("window.tearsheetDrawn === true", timeout=30_000)
-            pdf: bytes = page.pdf(format="A4", print_background=True)
-            return pdf
-        finally:
-            browser.close()
+
+class PdfUnavailableError(RuntimeError):
+    """No PDF can be printed here: Playwright or Chromium is missing, Chromium did not
+    start, or every printer stayed busy; the message says which and what to do."""
 
 
-def render(t: Tearsheet, fmt: str) -> bytes:
+def render_pdf(html: str, chromium: Path | str = DEFAULT_CHROMIUM) -> bytes:
+    """The HTML printed to A4 by Chromium (through Playwright) once every chart is drawn.
+
+    Synchronous: call it from a thread without a running asyncio loop (a ``def`` route,
+    the CLI). Raises :class:`PdfUnavailableError` when nothing can print it.
+    """
+    executable = Path(chromium)
+    if not (executable.is_file() and os.access(executable, os.X_OK)):
+        raise PdfUnavailableError(
+            f"Chromium was not found at {executable}: install it (apt-get install chromium) "
+            "or point SIGMASIGHT_CHROMIUM at it"
+        )
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as exc:
+        raise PdfUnavailableError(
+            "Playwright is not installed: install SigmaSight with its pdf extra "
+            "(pip install 'sigmasight[pdf]'); it drives the system Chromium"
+        ) from exc
+    if not _printers.acquire(timeout=PRINT_WAIT_SECONDS):
+        raise PdfUnavailableError(
+            f"every PDF printer ({PRINTS_AT_ONCE}) stayed busy for {PRINT_WAIT_SECONDS} s: "
+            "try again"
+        )
+    try:
+        with sync_playwright() as pw:
+            try:
+                browser = pw.chromium.launch(
+                    executable_path=str(executable), args=list(CHROMIUM_ARGS)
+                )
+            except Error as exc:
+                why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise PdfUnavailableError(f"Chromium at {executable} did not start: {why}") from exc
+            try:
+                page = browser.new_page()
+                page.set_content(html, wait_until="load")
+                page.wait_for_function("window.tearsheetDrawn === true", timeout=30_000)
+                pdf: bytes = page.pdf(format="A4", print_background=True)
+                return pdf
+            finally:
+                browser.close()
+    finally:
+        _printers.release()
+
+
+def render(t: Tearsheet, fmt: str, chromium: Path | str = DEFAULT_CHROMIUM) -> bytes:
     if fmt == "json":
         return render_json(t).encode()
     if fmt == "md":
         return render_md(t).encode()
     html = render_html(t)
-    return render_pdf(html) if fmt == "pdf" else html.encode()
+    return render_pdf(html, chromium) if fmt == "pdf" else html.encode()

@@ -405,9 +405,27 @@ def performance_page(
 def tearsheet_download(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
 ) -> Response:
-    """The Performance page's "Download tearsheet": the HTML report (one offline file)
+    """The Performance page's "Download tearsheet (HTML)": the report (one offline file)
     the API's ``/report`` and ``sigmasight report`` give, as an attachment."""
-    from sigmasight.reports.tearsheet import render
+    return _tearsheet(request, uow_factory, portfolio_id, as_of, "html")
+
+
+@router.get("/portfolios/{portfolio_id}/tearsheet.pdf", name="web_tearsheet_pdf")
+def tearsheet_pdf_download(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
+) -> Response:
+    """The same report printed to PDF by the server's Chromium (a ``def`` route: the
+    synchronous Playwright runs in a worker thread); 503 ``PDF_UNAVAILABLE`` without it."""
+    return _tearsheet(request, uow_factory, portfolio_id, as_of, "pdf")
+
+
+TEARSHEET_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _tearsheet(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: date | None, fmt: str
+) -> Response:
+    from sigmasight.reports.tearsheet import PdfUnavailableError, render
     from sigmasight.services.analytics.errors import PortfolioNotFoundError
     from sigmasight.services.tearsheet import build_tearsheet
 
@@ -418,10 +436,14 @@ def tearsheet_download(
         raise ApiError(404, "NOT_FOUND", f"portfolio {portfolio_id} not found") from exc
     except analytics.NoSnapshotError as exc:
         raise ApiError(404, "NO_SNAPSHOT", str(exc)) from exc
-    name = f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.html"
+    try:
+        body = render(sheet, fmt, request.app.state.settings.chromium)
+    except PdfUnavailableError as exc:
+        raise ApiError(503, "PDF_UNAVAILABLE", str(exc)) from exc
+    name = f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.{fmt}"
     return Response(
-        render(sheet, "html"),
-        media_type="text/html; charset=utf-8",
+        body,
+        media_type=TEARSHEET_MEDIA[fmt],
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
