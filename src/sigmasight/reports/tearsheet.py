@@ -2,8 +2,8 @@
 inlined), Markdown, JSON or PDF (the HTML printed by Chromium).
 
 Every figure is a service's (see :mod:`sigmasight.services.tearsheet`); this module only
-lays them out. The charts are the dashboard's figure builders, so a chart in the report
-is the chart on the page.
+lays them out. The charts are :mod:`sigmasight.charts`' builders, the dashboard's too, so a
+chart in the report is the chart on the page.
 """
 
 from __future__ import annotations
@@ -177,7 +177,9 @@ def _holdings(t: Tearsheet) -> list[Section]:
 
 def figures(t: Tearsheet) -> dict[str, Any]:
     """The report's Plotly figures (the dashboard's builders), by chart id."""
-    from sigmasight.web import charts_performance, charts_risk
+    from sigmasight.charts import performance as charts_performance
+    from sigmasight.charts import portfolio as charts_portfolio
+    from sigmasight.charts import risk as charts_risk
 
     out: dict[str, Any] = {}
     p = t.views.get("performance")
@@ -189,24 +191,8 @@ def figures(t: Tearsheet) -> dict[str, Any]:
     if t.views.get("drawdowns") is not None:
         out["underwater"] = charts_risk.underwater(t.views["drawdowns"])
     if t.views.get("series") is not None:
-        out["rolling"] = _rolling(t.views["series"])
+        out["rolling"] = charts_portfolio.rolling_volatility_and_beta(t.views["series"])
     return out
-
-
-def _rolling(series: Any) -> Any:
-    import plotly.graph_objects as go
-
-    from sigmasight.web.charts import _json
-
-    days = [r.date.isoformat() for r in series.rows]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=days, y=[r.volatility_21d for r in series.rows],
-                             name="volatility 21d (annualised)", mode="lines"))  # fmt: skip
-    fig.add_trace(go.Scatter(x=days, y=[r.beta_direct for r in series.rows], name="beta (direct)",
-                             mode="lines", yaxis="y2"))  # fmt: skip
-    fig.update_layout(yaxis={"tickformat": ".0%", "title": "volatility"},
-                      yaxis2={"overlaying": "y", "side": "right", "title": "beta"})  # fmt: skip
-    return _json(fig)
 
 
 def render_json(t: Tearsheet) -> str:
@@ -246,7 +232,7 @@ def render_html(t: Tearsheet) -> str:
     """One self-contained file: styles, data and Plotly inlined, nothing fetched."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from sigmasight.web.setup import PLOTLY_JS
+    from sigmasight.charts.base import PLOTLY_JS
 
     env = Environment(
         loader=FileSystemLoader(Path(__file__).with_name("templates")),

@@ -17,6 +17,8 @@ from sigmasight.api.deps import LoginGuardDep, UowFactoryDep
 from sigmasight.api.errors import NUL_MESSAGE, ApiError
 from sigmasight.api.login import InvalidCredentialsError, TooManyAttemptsError
 from sigmasight.api.schemas_resources import IsoDate
+from sigmasight.charts import portfolio as charts
+from sigmasight.charts import risk as charts_risk
 from sigmasight.services import analytics
 from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.holdings import holdings, pnl_periods
@@ -36,7 +38,6 @@ from sigmasight.services.scheduling import (
 from sigmasight.services.sessions import session_on_or_before
 from sigmasight.storage.models import User
 from sigmasight.storage.sessions import live_user, revoke
-from sigmasight.web import charts, charts_risk
 from sigmasight.web.formatting import FILTERS
 from sigmasight.web.session import (
     SESSION_SECONDS,
@@ -456,10 +457,10 @@ def render_performance(
     benchmark_error: str | None = None,
 ) -> HTMLResponse:
     """The Performance page (with the benchmark form's refusal, when there is one)."""
+    from sigmasight.charts import performance as charts_performance
     from sigmasight.services import benchmarks as benchmark_service
     from sigmasight.services.analytics import performance as performance_views
     from sigmasight.services.analytics.attribution import attribution
-    from sigmasight.web import charts_performance
 
     def build(owner: int, day: date | None) -> dict[str, Any]:
         p = performance_views.performance_page(uow_factory, owner, portfolio_id, day)
@@ -492,8 +493,8 @@ def render_performance(
 def factors_page(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
 ) -> HTMLResponse:
+    from sigmasight.charts import factors as charts_factors
     from sigmasight.services.analytics import factors as factor_views
-    from sigmasight.web import charts_factors
 
     def build(owner: int, day: date | None) -> dict[str, Any]:
         view = factor_views.portfolio_factor_exposures(uow_factory, owner, portfolio_id, day)
@@ -527,8 +528,8 @@ def correlations_page(
     window: int = 60,
 ) -> HTMLResponse:
     from sigmasight.analytics.correlations import CORRELATION_HORIZONS
+    from sigmasight.charts import correlations as charts
     from sigmasight.services.analytics import correlations as views
-    from sigmasight.web import charts_correlations as charts
 
     measures = (("volatility", "Volatility"), ("var", "VaR 95%"), ("cvar", "CVaR 95%"))
     measure = measure if measure in dict(measures) else "volatility"
@@ -576,9 +577,9 @@ def stress_page(
     scenario: str | None = None,
     by: str = "position",
 ) -> HTMLResponse:
+    from sigmasight.charts import stress as charts_stress
     from sigmasight.services.analytics.greeks import option_greeks
     from sigmasight.services.analytics.stress import stress_tests
-    from sigmasight.web import charts_stress
 
     by = by if by in charts_stress.GROUPINGS else "position"
 
