@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         "per-session rate by (1 + r)^(1/252) - 1.",
     )
 
+    chromium: Path = Field(
+        default=Path("/usr/bin/chromium"),
+        description="The system Chromium that prints PDF tearsheets (through Playwright, "
+        "the pdf extra); Playwright never downloads a browser.",
+    )
+
     @property
     def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         return tuple(

@@ -22,6 +22,7 @@ import uvicorn
 
 from sigmasight.api.app import create_app
 from sigmasight.config import Settings
+from sigmasight.reports.tearsheet import CHROMIUM_ARGS as PDF_CHROMIUM_ARGS
 from sigmasight.services.worker import work
 from sigmasight.storage.db import make_engine, make_session_factory
 from sigmasight.storage.uow import UnitOfWork
@@ -30,14 +31,8 @@ from tests.api.conftest import TEST_SECRET
 from tests.api.conftest import sqlite_api_url as sqlite_api_url  # the shared demo DB
 
 CHROMIUM = Path(os.environ.get("SIGMASIGHT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+#: The flags the PDF tearsheet launches Chromium with: the tests drive the same browser.
+CHROMIUM_ARGS = list(PDF_CHROMIUM_ARGS)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from sigmasight.charts.risk import return_histogram
 from sigmasight.services.analytics.risk_metrics import (
     BacktestPoint,
     ExAnte,
@@ -14,7 +15,6 @@ from sigmasight.services.analytics.risk_metrics import (
     VaRBacktestView,
     VaREntry,
 )
-from sigmasight.web.charts_risk import return_histogram
 
 
 def _views(losses: np.ndarray) -> tuple[RiskMetricsView, VaRBacktestView]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sigmasight.web.formatting import num, pct
+from tests._pdf import pdf_pages
 from tests.web.conftest import watch_csp
 from tests.web.test_dashboard import FUND, _api, _login, _text
 
@@ -101,3 +102,24 @@ def test_tearsheet_button_downloads_the_report(page: Any, live_server: str) -> N
     body = Path(download.path()).read_text(encoding="utf-8")
     assert perf["as_of"] in body
     assert pct(perf["twr"]["cumulative"], 2) in body
+
+
+def test_pdf_button_downloads_the_tearsheet_printed_by_chromium(
+    page: Any, live_server: str
+) -> None:
+    """Beside the HTML one, "Download tearsheet (PDF)" gives the same report printed by
+    the server's Chromium, for the page's date."""
+    _login(page, live_server)
+    page.wait_for_url("**/portfolios")
+    with _api(live_server) as api:
+        perf = api.get(f"/api/v1/analytics/portfolio/{FUND}/performance").json()
+    page.goto(f"{live_server}/portfolios/{FUND}/performance")
+    link = page.get_by_test_id("tearsheet-pdf-link")
+    assert link.inner_text() == "Download tearsheet (PDF)"
+    with page.expect_download(timeout=180_000) as caught:
+        link.click()
+    download = caught.value
+    assert download.failure() is None
+    assert download.suggested_filename == f"tearsheet-{FUND}-{perf['as_of']}.pdf"
+    pages = pdf_pages(Path(download.path()).read_bytes())
+    assert 3 <= pages <= 12, pages

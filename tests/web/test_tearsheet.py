@@ -114,3 +114,9 @@ def test_unknown_portfolio_and_format_fail_cleanly(sqlite_api_url: str) -> None:
     assert (missing.exit_code, "not found" in missing.output) == (2, True)
     bad = runner.invoke(app, ["report", "1", "--format", "docx", *db])
     assert bad.exit_code == 2
+    nowhere = "/nonexistent/chromium"
+    no_pdf = runner.invoke(
+        app, ["report", "1", "--format", "pdf", *db], env={"SIGMASIGHT_CHROMIUM": nowhere}
+    )
+    assert no_pdf.exit_code == 1
+    assert f"no PDF: Chromium was not found at {nowhere}" in " ".join(no_pdf.output.split())

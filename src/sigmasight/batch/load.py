@@ -171,17 +171,18 @@ def read_books(uow: UnitOfWork, portfolio_ids: Sequence[int] | None) -> Books:
 
 
 def load_start(books: Books, calendar: TradingCalendar, start: date) -> date:
-    """First session to load: the lookback before ``start`` (taken back to the last week
-    of the month before) or the first entry if earlier.
+    """First session to load: the lookback before ``start`` or the books' first entry,
+    whichever is earlier, taken back to the last week of the month before.
 
     A monthly-rebalanced benchmark blend drifts from the close before each month's first
-    session, so it is known from the panel's first month boundary on: with the lookback
-    taken back past a month boundary, every session a book's history reaches has the same
-    blend return whichever run computes it (a daily run or a backfill)."""
+    session, so it is known from the panel's first month boundary on: with the panel
+    reaching past the month boundary before both the lookback and the first entry, every
+    session a book's history covers (from its entry on) has the same blend return
+    whichever run computes it (a daily run or a backfill, whose lookbacks differ)."""
     back = calendar.window_start(calendar.previous_session(start), LOOKBACK_SESSIONS)
-    back = back.replace(day=1) - timedelta(days=7)
     first = books.first_entry()
-    return min(back, first) if first else back
+    earliest = min(back, first) if first else back
+    return earliest.replace(day=1) - timedelta(days=7)
 
 
 def build_inputs(

@@ -191,7 +191,7 @@ def report(
     import time
     from pathlib import Path
 
-    from sigmasight.reports.tearsheet import FORMATS, render
+    from sigmasight.reports.tearsheet import FORMATS, PdfUnavailableError, render
     from sigmasight.services.analytics import errors
     from sigmasight.services.tearsheet import build_tearsheet
 
@@ -206,7 +206,10 @@ def report(
             sheet = build_tearsheet(uow_factory, owner_id, portfolio_id, day)
         except (errors.PortfolioNotFoundError, errors.NoSnapshotError) as exc:
             fail(str(exc))
-    body = render(sheet, fmt)
+    try:
+        body = render(sheet, fmt, settings.chromium)
+    except PdfUnavailableError as exc:
+        fail(f"no PDF: {exc}", code=1)
     path = Path(output or f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.{fmt}")
     path.write_bytes(body)
     seconds = time.perf_counter() - started

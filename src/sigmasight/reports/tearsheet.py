@@ -2,14 +2,16 @@
 inlined), Markdown, JSON or PDF (the HTML printed by Chromium).
 
 Every figure is a service's (see :mod:`sigmasight.services.tearsheet`); this module only
-lays them out. The charts are the dashboard's figure builders, so a chart in the report
-is the chart on the page.
+lays them out. The charts are :mod:`sigmasight.charts`' builders, the dashboard's too, so a
+chart in the report is the chart on the page.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -175,7 +177,9 @@ def _holdings(t: Tearsheet) -> list[Section]:
 
 def figures(t: Tearsheet) -> dict[str, Any]:
     """The report's Plotly figures (the dashboard's builders), by chart id."""
-    from sigmasight.web import charts_performance, charts_risk
+    from sigmasight.charts import performance as charts_performance
+    from sigmasight.charts import portfolio as charts_portfolio
+    from sigmasight.charts import risk as charts_risk
 
     out: dict[str, Any] = {}
     p = t.views.get("performance")
@@ -187,24 +191,8 @@ def figures(t: Tearsheet) -> dict[str, Any]:
     if t.views.get("drawdowns") is not None:
         out["underwater"] = charts_risk.underwater(t.views["drawdowns"])
     if t.views.get("series") is not None:
-        out["rolling"] = _rolling(t.views["series"])
+        out["rolling"] = charts_portfolio.rolling_volatility_and_beta(t.views["series"])
     return out
-
-
-def _rolling(series: Any) -> Any:
-    import plotly.graph_objects as go
-
-    from sigmasight.web.charts import _json
-
-    days = [r.date.isoformat() for r in series.rows]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=days, y=[r.volatility_21d for r in series.rows],
-                             name="volatility 21d (annualised)", mode="lines"))  # fmt: skip
-    fig.add_trace(go.Scatter(x=days, y=[r.beta_direct for r in series.rows], name="beta (direct)",
-                             mode="lines", yaxis="y2"))  # fmt: skip
-    fig.update_layout(yaxis={"tickformat": ".0%", "title": "volatility"},
-                      yaxis2={"overlaying": "y", "side": "right", "title": "beta"})  # fmt: skip
-    return _json(fig)
 
 
 def render_json(t: Tearsheet) -> str:
@@ -244,7 +232,7 @@ def render_html(t: Tearsheet) -> str:
     """One self-contained file: styles, data and Plotly inlined, nothing fetched."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from sigmasight.web.setup import PLOTLY_JS
+    from sigmasight.charts.base import PLOTLY_JS
 
     env = Environment(
         loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -257,26 +245,78 @@ def render_html(t: Tearsheet) -> str:
     )  # fmt: skip
 
 
-def render_pdf(html: str, chromium: str = "/usr/bin/chromium") -> bytes:
-    """The HTML printed to A4 by Chromium (through Playwright) once every chart is drawn."""
-    from playwright.sync_api import sync_playwright
+#: The Chromium that prints PDFs unless told otherwise (``SIGMASIGHT_CHROMIUM``): Debian's.
+DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
+#: Chromium's flags for printing, the browser tests' own: no sandbox (containers run as
+#: root), no GPU, nothing fetched or updated in the background.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+#: Chromium processes printing at once in one server process; further requests wait.
+PRINTS_AT_ONCE = 2
+PRINT_WAIT_SECONDS = 120
+_printers = threading.BoundedSemaphore(PRINTS_AT_ONCE)
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.set_content(html, wait_until="load")
-            page.wait_for_function("window.tearsheetDrawn === true", timeout=30_000)
-            pdf: bytes = page.pdf(format="A4", print_background=True)
-            return pdf
-        finally:
-            browser.close()
+
+class PdfUnavailableError(RuntimeError):
+    """No PDF can be printed here: Playwright or Chromium is missing, Chromium did not
+    start, or every printer stayed busy; the message says which and what to do."""
 
 
-def render(t: Tearsheet, fmt: str) -> bytes:
+def render_pdf(html: str, chromium: Path | str = DEFAULT_CHROMIUM) -> bytes:
+    """The HTML printed to A4 by Chromium (through Playwright) once every chart is drawn.
+
+    Synchronous: call it from a thread without a running asyncio loop (a ``def`` route,
+    the CLI). Raises :class:`PdfUnavailableError` when nothing can print it.
+    """
+    executable = Path(chromium)
+    if not (executable.is_file() and os.access(executable, os.X_OK)):
+        raise PdfUnavailableError(
+            f"Chromium was not found at {executable}: install it (apt-get install chromium) "
+            "or point SIGMASIGHT_CHROMIUM at it"
+        )
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError as exc:
+        raise PdfUnavailableError(
+            "Playwright is not installed: install SigmaSight with its pdf extra "
+            "(pip install 'sigmasight[pdf]'); it drives the system Chromium"
+        ) from exc
+    if not _printers.acquire(timeout=PRINT_WAIT_SECONDS):
+        raise PdfUnavailableError(
+            f"every PDF printer ({PRINTS_AT_ONCE}) stayed busy for {PRINT_WAIT_SECONDS} s: "
+            "try again"
+        )
+    try:
+        with sync_playwright() as pw:
+            try:
+                browser = pw.chromium.launch(
+                    executable_path=str(executable), args=list(CHROMIUM_ARGS)
+                )
+            except Error as exc:
+                why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise PdfUnavailableError(f"Chromium at {executable} did not start: {why}") from exc
+            try:
+                page = browser.new_page()
+                page.set_content(html, wait_until="load")
+                page.wait_for_function("window.tearsheetDrawn === true", timeout=30_000)
+                pdf: bytes = page.pdf(format="A4", print_background=True)
+                return pdf
+            finally:
+                browser.close()
+    finally:
+        _printers.release()
+
+
+def render(t: Tearsheet, fmt: str, chromium: Path | str = DEFAULT_CHROMIUM) -> bytes:
     if fmt == "json":
         return render_json(t).encode()
     if fmt == "md":
         return render_md(t).encode()
     html = render_html(t)
-    return render_pdf(html) if fmt == "pdf" else html.encode()
+    return render_pdf(html, chromium) if fmt == "pdf" else html.encode()

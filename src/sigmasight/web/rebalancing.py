@@ -16,10 +16,10 @@ from starlette.status import HTTP_303_SEE_OTHER
 from sigmasight.analytics.rebalancing import Constraints
 from sigmasight.api.deps import UowFactoryDep, utcnow
 from sigmasight.api.schemas_resources import IdPath, service_errors
+from sigmasight.charts import rebalancing as charts_rebalancing
 from sigmasight.services.analytics import rebalancing as views
 from sigmasight.services.resources import limits
 from sigmasight.services.resources import rebalancing_events as events
-from sigmasight.web import charts_rebalancing
 from sigmasight.web.manage import _portfolio
 from sigmasight.web.routes import AsOf, _page, _script_json
 from sigmasight.web.session import check_csrf

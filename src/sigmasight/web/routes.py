@@ -17,6 +17,8 @@ from sigmasight.api.deps import LoginGuardDep, UowFactoryDep
 from sigmasight.api.errors import NUL_MESSAGE, ApiError
 from sigmasight.api.login import InvalidCredentialsError, TooManyAttemptsError
 from sigmasight.api.schemas_resources import IsoDate
+from sigmasight.charts import portfolio as charts
+from sigmasight.charts import risk as charts_risk
 from sigmasight.services import analytics
 from sigmasight.services.analytics import asset_metrics
 from sigmasight.services.holdings import holdings, pnl_periods
@@ -36,7 +38,6 @@ from sigmasight.services.scheduling import (
 from sigmasight.services.sessions import session_on_or_before
 from sigmasight.storage.models import User
 from sigmasight.storage.sessions import live_user, revoke
-from sigmasight.web import charts, charts_risk
 from sigmasight.web.formatting import FILTERS
 from sigmasight.web.session import (
     SESSION_SECONDS,
@@ -405,9 +406,27 @@ def performance_page(
 def tearsheet_download(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
 ) -> Response:
-    """The Performance page's "Download tearsheet": the HTML report (one offline file)
+    """The Performance page's "Download tearsheet (HTML)": the report (one offline file)
     the API's ``/report`` and ``sigmasight report`` give, as an attachment."""
-    from sigmasight.reports.tearsheet import render
+    return _tearsheet(request, uow_factory, portfolio_id, as_of, "html")
+
+
+@router.get("/portfolios/{portfolio_id}/tearsheet.pdf", name="web_tearsheet_pdf")
+def tearsheet_pdf_download(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
+) -> Response:
+    """The same report printed to PDF by the server's Chromium (a ``def`` route: the
+    synchronous Playwright runs in a worker thread); 503 ``PDF_UNAVAILABLE`` without it."""
+    return _tearsheet(request, uow_factory, portfolio_id, as_of, "pdf")
+
+
+TEARSHEET_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _tearsheet(
+    request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: date | None, fmt: str
+) -> Response:
+    from sigmasight.reports.tearsheet import PdfUnavailableError, render
     from sigmasight.services.analytics.errors import PortfolioNotFoundError
     from sigmasight.services.tearsheet import build_tearsheet
 
@@ -418,10 +437,14 @@ def tearsheet_download(
         raise ApiError(404, "NOT_FOUND", f"portfolio {portfolio_id} not found") from exc
     except analytics.NoSnapshotError as exc:
         raise ApiError(404, "NO_SNAPSHOT", str(exc)) from exc
-    name = f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.html"
+    try:
+        body = render(sheet, fmt, request.app.state.settings.chromium)
+    except PdfUnavailableError as exc:
+        raise ApiError(503, "PDF_UNAVAILABLE", str(exc)) from exc
+    name = f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.{fmt}"
     return Response(
-        render(sheet, "html"),
-        media_type="text/html; charset=utf-8",
+        body,
+        media_type=TEARSHEET_MEDIA[fmt],
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
@@ -434,10 +457,10 @@ def render_performance(
     benchmark_error: str | None = None,
 ) -> HTMLResponse:
     """The Performance page (with the benchmark form's refusal, when there is one)."""
+    from sigmasight.charts import performance as charts_performance
     from sigmasight.services import benchmarks as benchmark_service
     from sigmasight.services.analytics import performance as performance_views
     from sigmasight.services.analytics.attribution import attribution
-    from sigmasight.web import charts_performance
 
     def build(owner: int, day: date | None) -> dict[str, Any]:
         p = performance_views.performance_page(uow_factory, owner, portfolio_id, day)
@@ -470,8 +493,8 @@ def render_performance(
 def factors_page(
     request: Request, uow_factory: UowFactoryDep, portfolio_id: int, as_of: AsOf = None
 ) -> HTMLResponse:
+    from sigmasight.charts import factors as charts_factors
     from sigmasight.services.analytics import factors as factor_views
-    from sigmasight.web import charts_factors
 
     def build(owner: int, day: date | None) -> dict[str, Any]:
         view = factor_views.portfolio_factor_exposures(uow_factory, owner, portfolio_id, day)
@@ -505,8 +528,8 @@ def correlations_page(
     window: int = 60,
 ) -> HTMLResponse:
     from sigmasight.analytics.correlations import CORRELATION_HORIZONS
+    from sigmasight.charts import correlations as charts
     from sigmasight.services.analytics import correlations as views
-    from sigmasight.web import charts_correlations as charts
 
     measures = (("volatility", "Volatility"), ("var", "VaR 95%"), ("cvar", "CVaR 95%"))
     measure = measure if measure in dict(measures) else "volatility"
@@ -554,9 +577,9 @@ def stress_page(
     scenario: str | None = None,
     by: str = "position",
 ) -> HTMLResponse:
+    from sigmasight.charts import stress as charts_stress
     from sigmasight.services.analytics.greeks import option_greeks
     from sigmasight.services.analytics.stress import stress_tests
-    from sigmasight.web import charts_stress
 
     by = by if by in charts_stress.GROUPINGS else "position"
 

@@ -6,13 +6,13 @@ import hashlib
 import hmac
 from pathlib import Path
 
-import plotly
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.status import HTTP_303_SEE_OTHER
 
+from sigmasight.charts.base import PLOTLY_JS
 from sigmasight.config import Settings
 from sigmasight.web.manage import router as manage_router
 from sigmasight.web.manage_benchmarks import router as benchmark_router
@@ -21,7 +21,6 @@ from sigmasight.web.routes import LoginRequiredError, router
 from sigmasight.web.session import SESSION_SECONDS
 
 STATIC = Path(__file__).with_name("static")
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 #: Domain separation: the cookie key is a MAC of this label under the JWT secret, so a

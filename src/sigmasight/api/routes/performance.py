@@ -180,11 +180,12 @@ def delete_benchmark(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-#: Formats the API serves; a PDF needs a browser process and is made by ``sigmasight report``.
+#: The formats of the report; a PDF is the HTML printed by the server's Chromium.
 REPORT_FORMATS = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",
+    "pdf": "application/pdf",
 }
 
 
@@ -193,7 +194,7 @@ REPORT_FORMATS = {
     response_class=Response,
     responses={
         200: {"content": {kind: {} for kind in REPORT_FORMATS.values()}},
-        **error_responses(404, 422),
+        **error_responses(404, 422, 503),
     },
 )
 def report(
@@ -202,21 +203,32 @@ def report(
     request: Request,
     as_of: AsOf = None,
     format: Annotated[
-        str, Query(pattern="^(html|md|json)$", description="html (one offline file), md or json.")
+        str,
+        Query(
+            pattern="^(html|md|json|pdf)$",
+            description="html (one offline file), md, json or pdf (printed by Chromium).",
+        ),
     ] = "html",
 ) -> Response:
     """The tearsheet (the report ``sigmasight report`` writes) as a download: summary and
     coverage, performance against the benchmarks, period and monthly returns,
     attribution, drawdowns, rolling volatility and beta, risk metrics, sectors, factors
-    and top risk contributors, read from the stored figures of ``as_of``."""
-    from sigmasight.reports.tearsheet import render
+    and top risk contributors, read from the stored figures of ``as_of``. A PDF needs
+    Playwright (the ``pdf`` extra) and Chromium on the server: without them the answer
+    is 503 ``PDF_UNAVAILABLE`` saying what is missing. A ``def`` route: the PDF is printed
+    by Playwright's synchronous API in a worker thread, outside the event loop."""
+    from sigmasight.reports.tearsheet import PdfUnavailableError, render
     from sigmasight.services.tearsheet import build_tearsheet
 
     with _errors():
         sheet = build_tearsheet(request.app.state.uow_factory, reader.user_id, portfolio_id, as_of)
+    try:
+        body = render(sheet, format, request.app.state.settings.chromium)
+    except PdfUnavailableError as exc:
+        raise ApiError(503, "PDF_UNAVAILABLE", str(exc)) from exc
     name = f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.{format}"
     return Response(
-        render(sheet, format),
+        body,
         media_type=REPORT_FORMATS[format],
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )

@@ -8,8 +8,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from sigmasight.charts.base import figure_json
 from sigmasight.services.analytics.stress import ScenarioResult
-from sigmasight.web.charts import _json
 
 GROUPINGS = ("position", "sector")
 
@@ -41,4 +41,4 @@ def waterfall(scenario: ScenarioResult, by: str) -> Any:
         )
     )
     fig.update_layout(yaxis_title="P&L (loss < 0)", showlegend=False)
-    return _json(fig)
+    return figure_json(fig)

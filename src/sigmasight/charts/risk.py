@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from sigmasight.charts.base import figure_json
 from sigmasight.services.analytics import DrawdownsView, RiskMetricsView, VaRBacktestView
-from sigmasight.web.charts import _json
 
 #: Line colours of the ex-ante levels (one per confidence) on the return histogram.
 _LEVEL_COLOURS = {0.95: "#ef6c00", 0.99: "#c62828"}
@@ -63,7 +63,7 @@ def return_histogram(metrics: RiskMetricsView, backtest: VaRBacktestView) -> Any
     )
     fig.update_xaxes(tickformat=".1%", title="daily return (realized series; lines at −loss)")
     fig.update_yaxes(title="sessions", range=[0, top])
-    return _json(fig)
+    return figure_json(fig)
 
 
 def underwater(view: DrawdownsView) -> Any:
@@ -77,7 +77,7 @@ def underwater(view: DrawdownsView) -> Any:
         )
     )
     fig.update_yaxes(tickformat=".1%", title="below the running peak")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def backtest(view: VaRBacktestView) -> Any:
@@ -103,4 +103,4 @@ def backtest(view: VaRBacktestView) -> Any:
         )
     )
     fig.update_yaxes(tickformat=".1%", title="loss (positive) / VaR")
-    return _json(fig)
+    return figure_json(fig)

@@ -1,13 +1,12 @@
-"""Plotly figures for the dashboard, as JSON-ready dicts (rendered by plotly.min.js)."""
+"""Figures of a portfolio's overview, risk, holdings and security pages."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
+from sigmasight.charts.base import Z_95, figure_json
 from sigmasight.services.analytics import (
     ConcentrationView,
     MarketBetaView,
@@ -16,19 +15,6 @@ from sigmasight.services.analytics import (
     VolatilityView,
 )
 from sigmasight.services.holdings_summary import OverviewHoldings
-
-#: 95 % two-sided normal quantile for beta confidence intervals.
-Z_95 = 1.959963984540054
-
-
-def _json(fig: go.Figure) -> Any:
-    fig.update_layout(
-        margin={"l": 50, "r": 20, "t": 30, "b": 40},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        legend={"orientation": "h"},
-    )
-    return json.loads(pio.to_json(fig))
 
 
 def volatility_history(view: VolatilityView) -> Any:
@@ -41,7 +27,7 @@ def volatility_history(view: VolatilityView) -> Any:
     ):
         fig.add_trace(go.Scatter(x=days, y=values, mode="lines", name=name))
     fig.update_yaxes(tickformat=".0%", title="annualised volatility")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def sector_bars(view: SectorView) -> Any:
@@ -57,14 +43,14 @@ def sector_bars(view: SectorView) -> Any:
         )
     )
     fig.update_xaxes(tickformat=".0%", title="net weight minus benchmark weight", zeroline=True)
-    return _json(fig)
+    return figure_json(fig)
 
 
 def weights(view: ConcentrationView) -> Any:
     rows = [h for h in view.holdings if h.weight is not None][:25]
     fig = go.Figure(go.Bar(x=[h.symbol for h in rows], y=[h.weight for h in rows], name="Weight"))
     fig.update_yaxes(tickformat=".0%", title="% of gross market value")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def beta_intervals(view: MarketBetaView) -> Any:
@@ -79,7 +65,7 @@ def beta_intervals(view: MarketBetaView) -> Any:
         )
     )
     fig.update_xaxes(title="market beta (95% confidence interval)")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def nav_history(series: SnapshotSeries) -> Any:
@@ -92,7 +78,7 @@ def nav_history(series: SnapshotSeries) -> Any:
         )
     )
     fig.update_yaxes(title="net asset value")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def security_chart(points: list[Any]) -> Any:
@@ -139,7 +125,7 @@ def security_chart(points: list[Any]) -> Any:
     fig.update_yaxes(title="MACD", row=3, col=1)
     fig.update_xaxes(rangeslider_visible=False)
     fig.update_layout(height=640)
-    return _json(fig)
+    return figure_json(fig)
 
 
 def allocation(view: OverviewHoldings) -> Any:
@@ -157,4 +143,18 @@ def allocation(view: OverviewHoldings) -> Any:
         )
     )
     fig.update_xaxes(tickformat=".0%", title="market value, % of NAV", zeroline=True)
-    return _json(fig)
+    return figure_json(fig)
+
+
+def rolling_volatility_and_beta(series: SnapshotSeries) -> Any:
+    """The stored snapshots' 21-session realized volatility (left axis) and direct beta
+    (right axis)."""
+    days = [r.date.isoformat() for r in series.rows]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=days, y=[r.volatility_21d for r in series.rows],
+                             name="volatility 21d (annualised)", mode="lines"))  # fmt: skip
+    fig.add_trace(go.Scatter(x=days, y=[r.beta_direct for r in series.rows], name="beta (direct)",
+                             mode="lines", yaxis="y2"))  # fmt: skip
+    fig.update_layout(yaxis={"tickformat": ".0%", "title": "volatility"},
+                      yaxis2={"overlaying": "y", "side": "right", "title": "beta"})  # fmt: skip
+    return figure_json(fig)

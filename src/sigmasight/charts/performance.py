@@ -7,9 +7,9 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from sigmasight.charts.base import figure_json
 from sigmasight.services.analytics.attribution import AttributionView
 from sigmasight.services.analytics.performance import PerformancePage
-from sigmasight.web.charts import _json
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -29,7 +29,7 @@ def cumulative(page: PerformancePage) -> Any:
             )
         )
     fig.update_yaxes(tickformat=".1%", title="cumulative return (TWR)")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def monthly_heatmap(page: PerformancePage) -> Any:
@@ -54,7 +54,7 @@ def monthly_heatmap(page: PerformancePage) -> Any:
         )
     )
     fig.update_yaxes(type="category")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def rolling_tracking_error(page: PerformancePage) -> Any:
@@ -67,7 +67,7 @@ def rolling_tracking_error(page: PerformancePage) -> Any:
         )
     )
     fig.update_yaxes(tickformat=".1%", title="annualised tracking error")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def attribution_bars(view: AttributionView) -> Any:
@@ -80,4 +80,4 @@ def attribution_bars(view: AttributionView) -> Any:
                hovertemplate="%{x}: %{y:.2%}<extra></extra>")
     )  # fmt: skip
     fig.update_yaxes(tickformat=".2%", title="contribution to return")
-    return _json(fig)
+    return figure_json(fig)

@@ -6,8 +6,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from sigmasight.charts.base import figure_json
 from sigmasight.services.analytics.rebalancing import ProposalView, TargetDrift
-from sigmasight.web.charts import _json
 
 
 def allocation_bands(targets: list[TargetDrift], proposal: ProposalView | None) -> Any:
@@ -45,7 +45,7 @@ def allocation_bands(targets: list[TargetDrift], proposal: ProposalView | None) 
     )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%", title="weight (delta-adjusted exposure / NAV)")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def drift_lines(targets: list[TargetDrift]) -> Any:
@@ -65,4 +65,4 @@ def drift_lines(targets: list[TargetDrift]) -> Any:
                 )
             )
     fig.update_yaxes(tickformat=".0%", title="weight")
-    return _json(fig)
+    return figure_json(fig)

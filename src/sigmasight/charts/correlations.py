@@ -6,12 +6,12 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from sigmasight.charts.base import figure_json
 from sigmasight.services.analytics.correlations import (
     CorrelationMatrixView,
     RiskContributionsView,
     RollingCorrelationView,
 )
-from sigmasight.web.charts import _json
 
 
 def heatmap(view: CorrelationMatrixView) -> Any:
@@ -38,7 +38,7 @@ def heatmap(view: CorrelationMatrixView) -> Any:
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def rolling(view: RollingCorrelationView) -> Any:
@@ -47,7 +47,7 @@ def rolling(view: RollingCorrelationView) -> Any:
         go.Scatter(x=days, y=list(view.correlations), mode="lines", name=f"{view.a} / {view.b}")
     )
     fig.update_yaxes(range=[-1, 1], title=f"{view.window}-session correlation")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def contributions(view: RiskContributionsView) -> Any:
@@ -57,4 +57,4 @@ def contributions(view: RiskContributionsView) -> Any:
         go.Bar(x=[c.key for c in rows], y=[c.component for c in rows], name="component")
     )
     fig.update_yaxes(tickformat=".1%", title=f"contribution to {view.measure}")
-    return _json(fig)
+    return figure_json(fig)

@@ -6,9 +6,9 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from sigmasight.charts.base import Z_95, figure_json
 from sigmasight.domain.factors import FACTORS
 from sigmasight.services.analytics.factors import FactorHistoryPoint, PortfolioFactorView
-from sigmasight.web.charts import Z_95, _json
 
 
 def loadings(view: PortfolioFactorView) -> Any:
@@ -32,7 +32,7 @@ def loadings(view: PortfolioFactorView) -> Any:
         )
     fig.update_layout(barmode="group")
     fig.update_xaxes(title="loading per unit of NAV (95% interval)", zeroline=True)
-    return _json(fig)
+    return figure_json(fig)
 
 
 def risk_shares(view: PortfolioFactorView) -> Any:
@@ -41,7 +41,7 @@ def risk_shares(view: PortfolioFactorView) -> Any:
     shares = [*(f.risk_share for f in rows), view.risk.specific_share]
     fig = go.Figure(go.Bar(x=names, y=shares, name="Share of variance"))
     fig.update_yaxes(tickformat=".0%", title="share of portfolio variance (Euler)")
-    return _json(fig)
+    return figure_json(fig)
 
 
 def loadings_over_time(history: list[FactorHistoryPoint]) -> Any:
@@ -52,4 +52,4 @@ def loadings_over_time(history: list[FactorHistoryPoint]) -> Any:
         if any(v is not None for v in values):
             fig.add_trace(go.Scatter(x=days, y=values, mode="lines", name=f.name))
     fig.update_yaxes(title="weighted loading")
-    return _json(fig)
+    return figure_json(fig)
