@@ -262,3 +262,42 @@ def stress_tests(
             NOTES,
             rate_insensitive(public),
         )
+
+
+@dataclass(frozen=True)
+class StressHeadline:
+    """The overview's stress card: the worst stored scenario of a date."""
+
+    as_of: date
+    key: str
+    name: str
+    pnl: float
+    pnl_percent: float | None
+    scenarios: int
+
+
+def stress_headline(
+    uow_factory: UowFactory, owner_id: int, portfolio_id: int, as_of: date | None = None
+) -> StressHeadline | None:
+    """The worst scenario (largest loss) of the ``portfolio_stress_results`` row of
+    ``as_of`` (default: the latest snapshot), or None when the batch stored none."""
+    with uow_factory() as uow:
+        ctx = load_context(uow, owner_id, portfolio_id, as_of)
+        stored = uow.session.get(PortfolioStressResult, (portfolio_id, ctx.as_of))
+        if stored is None or stored.worst_scenario is None or stored.worst_pnl is None:
+            return None
+        k = stored.scenario_keys.index(stored.worst_scenario)
+        name = uow.session.scalar(
+            select(StressScenarioMoves.name).where(
+                StressScenarioMoves.calc_date == ctx.as_of,
+                StressScenarioMoves.scenario_key == stored.worst_scenario,
+            )
+        )
+        return StressHeadline(
+            ctx.as_of,
+            stored.worst_scenario,
+            name or stored.worst_scenario,
+            stored.worst_pnl,
+            num(stored.pnl_percent[k]),
+            len(stored.scenario_keys),
+        )
