@@ -88,7 +88,9 @@ def bond_book(client: TestClient) -> tuple[Headers, int]:
     book = {"name": "Bond book", "equity_balance": "250000"}
     pid = client.post(f"{API}/portfolios", json=book, headers=headers).json()["id"]
     positions = [LONG_BOND, SHORT_BOND, STOCK, CALL]
-    response = client.post(f"{API}/portfolios/{pid}/positions/bulk", json=positions, headers=headers)
+    response = client.post(
+        f"{API}/portfolios/{pid}/positions/bulk", json=positions, headers=headers
+    )
     assert response.status_code == 201, response.text
     _run(client, pid)
     return headers, pid
@@ -98,7 +100,9 @@ def _run(client: TestClient, pid: int) -> None:
     factory: Callable[[], UnitOfWork] = client.app.state.uow_factory  # type: ignore[attr-defined]
     calendar = TradingCalendar(start=date(2015, 1, 1), end=date(2024, 12, 31))
     options = BatchOptions(portfolio_ids=[pid], fetch_prices=False)
-    report = run_batch(factory, ProviderChain([DemoProvider()]), calendar, DAY, DAY, options=options)
+    report = run_batch(
+        factory, ProviderChain([DemoProvider()]), calendar, DAY, DAY, options=options
+    )
     assert report.ok, report.errors
 
 

@@ -40,7 +40,11 @@ def rate(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
 
 
 def _run(
-    factory: UowFactory, chain: ProviderChain, calendar: TradingCalendar, mp: pytest.MonkeyPatch, r: float
+    factory: UowFactory,
+    chain: ProviderChain,
+    calendar: TradingCalendar,
+    mp: pytest.MonkeyPatch,
+    r: float,
 ) -> tuple[dict[int, dict[str, object]], dict[int, OptionGreeks]]:
     mp.setenv("SIGMASIGHT_RISK_FREE_RATE", str(r))
     get_settings.cache_clear()
@@ -50,7 +54,7 @@ def _run(
         snaps = {
             s.portfolio_id: {
                 c: getattr(s, c)
-                for c in PortfolioSnapshot.__table__.columns.keys()
+                for c in PortfolioSnapshot.__table__.columns.keys()  # noqa: SIM118
                 if c not in VOLATILE
             }
             for s in uow.session.scalars(
@@ -79,13 +83,17 @@ def test_nav_marks_use_rate_zero_and_greeks_the_configured_rate(
         for h in holdings(demo_db, owner, pid, DAY).holdings
     }
     snaps_0, greeks_0 = _run(demo_db, chain, calendar, rate, 0.0)
-    assert snaps_5 and snaps_5 == snaps_0  # NAV, P&L, exposures: no rate in the marks
-    assert greeks_5 and greeks_5.keys() == greeks_0.keys()
+    assert snaps_5
+    assert snaps_5 == snaps_0  # NAV, P&L, exposures: no rate in the marks
+    assert greeks_5
+    assert greeks_5.keys() == greeks_0.keys()
     for position_id, g in greeks_5.items():
         assert g.rate == pytest.approx(math.log1p(0.05), rel=1e-15)
         assert greeks_0[position_id].rate == 0.0
         flag = "c" if g.is_call else "p"
-        assert g.spot is not None and g.volatility is not None and g.price is not None
+        assert g.spot is not None
+        assert g.volatility is not None
+        assert g.price is not None
         args = (g.spot, g.strike, g.years_to_expiry)
         at_rate = vl_price(flag, *args, math.log1p(0.05), g.volatility, 0.0)
         at_zero = vl_price(flag, *args, 0.0, g.volatility, 0.0)

@@ -35,14 +35,17 @@ def stored(sqlite_api_url: str) -> dict[tuple[int, date], tuple[str, str, float,
         books = BookReference(read_raw(engine))
         with engine.connect() as connection:
             rows = connection.execute(
-                text("SELECT portfolio_id, calc_date, scenario_keys, pnl FROM portfolio_stress_results")
+                text(
+                    "SELECT portfolio_id, calc_date, scenario_keys, pnl "
+                    "FROM portfolio_stress_results"
+                )
             ).all()
-            names = dict(
-                ((str(d), k), n)
+            names = {
+                (str(d), k): n
                 for d, k, n in connection.execute(
                     text("SELECT calc_date, scenario_key, name FROM stress_scenario_moves")
                 ).all()
-            )
+            }
     finally:
         engine.dispose()
     out = {}
@@ -51,16 +54,21 @@ def stored(sqlite_api_url: str) -> dict[tuple[int, date], tuple[str, str, float,
         keys, pnl = json.loads(keys_json), json.loads(pnl_json)
         worst = min(range(len(pnl)), key=lambda k: pnl[k])
         nav = books.nav(pid, when)
-        out[(pid, when)] = (keys[worst], names[(str(day), keys[worst])], pnl[worst], pnl[worst] / nav)
+        out[(pid, when)] = (
+            keys[worst],
+            names[(str(day), keys[worst])],
+            pnl[worst],
+            pnl[worst] / nav,
+        )
     return out
 
 
 @pytest.mark.parametrize("day", [BATCH_END, PAST])
-@pytest.mark.parametrize("portfolio", (1, 2, 3))
+@pytest.mark.parametrize("portfolio", [1, 2, 3])
 def test_the_stress_card_shows_the_worst_stored_scenario(
     page: Any, live_server: str, stored: dict[Any, Any], portfolio: int, day: date
 ) -> None:
-    key, name, pnl, share = stored[(portfolio, day)]
+    _, name, pnl, share = stored[(portfolio, day)]
     assert pnl < 0
     _login(page, live_server)
     page.wait_for_url("**/portfolios")

@@ -306,7 +306,9 @@ def _apply_durations(
     rows = np.flatnonzero(np.asarray(hypothetical, dtype=bool))
     if bond.size == 0 or rows.size == 0:
         return
-    convexity = book.convexity if book.convexity is not None else np.full_like(book.duration, np.nan)
+    convexity = (
+        book.convexity if book.convexity is not None else np.full_like(book.duration, np.nan)
+    )
     R = duration_returns(
         book.duration[bond], convexity[bond], np.asarray(rate_change, dtype=np.float64)[rows]
     )

@@ -271,9 +271,7 @@ def _day_rows(
     """One row per live book: every scenario's figures as lists (books x scenarios)."""
     P = inputs.portfolios.id.size
     hypothetical = np.array([s.kind is ScenarioKind.HYPOTHETICAL for s in m.scenarios])
-    res = st.stress_books(
-        book, m.returns, m.method, m.vol_points, m.rate_change, P, hypothetical
-    )
+    res = st.stress_books(book, m.returns, m.method, m.vol_points, m.rate_change, P, hypothetical)
     opt = book.is_option[None, :]
     pos = book.portfolio
     option_pnl = _per_book(np.where(opt, np.nan_to_num(res.position_pnl), 0.0), pos, P, live)

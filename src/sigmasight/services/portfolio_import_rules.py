@@ -18,7 +18,6 @@ from enum import StrEnum
 from typing import Final, TypeVar
 
 from sigmasight.domain.enums import InvestmentClass, InvestmentSubtype
-from sigmasight.domain.stress import MAX_ABS_CONVEXITY, MAX_ABS_MODIFIED_DURATION
 from sigmasight.domain.positions import (
     OccSymbol,
     OptionType,
@@ -30,6 +29,7 @@ from sigmasight.domain.positions import (
     parse_occ_symbol,
     position_type_for,
 )
+from sigmasight.domain.stress import MAX_ABS_CONVEXITY, MAX_ABS_MODIFIED_DURATION
 
 
 class ImportErrorCode(StrEnum):
@@ -402,9 +402,7 @@ def _rate_terms(row: _Row, held: _Instrument | None) -> tuple[float | None, floa
     if kind in _WHY_NO_DURATION:
         for column, _, _ in limits:
             if row.text(column):
-                row.fail(
-                    column, _E.DURATION_NOT_APPLICABLE, kind=kind, why=_WHY_NO_DURATION[kind]
-                )
+                row.fail(column, _E.DURATION_NOT_APPLICABLE, kind=kind, why=_WHY_NO_DURATION[kind])
     return duration, convexity
 
 
