@@ -284,3 +284,74 @@ def test_many_portfolios_equal_a_per_position_loop() -> None:
             if book.column[i] >= 0:
                 loop[k, book.portfolio[i]] += book.value[i] * R[k, book.column[i]]
     np.testing.assert_allclose(res.portfolio_pnl, loop, rtol=1e-12, atol=1e-6)
+
+
+def test_a_bond_position_with_a_duration_moves_by_it_in_hypothetical_scenarios() -> None:
+    """Positions with a modified duration (and convexity) in the hypothetical scenarios:
+    a long bond loses exactly D x 0.01 x value on +100 bp, a short gains as much, the
+    convexity term is C dy^2 / 2 of the value (worked by hand below); a historical
+    scenario keeps the security's own replay, and an option beside them is still
+    repriced with the shocked rate."""
+    book = _book([1e6, -4e5, 2.5e5, 3e5], [0, 0, 0, 1], [0, 0, 1, 1])
+    book = st.Book(
+        **{
+            **book.__dict__,
+            "duration": np.array([7.0, 7.0, 16.8, np.nan]),
+            "convexity": np.array([np.nan, np.nan, 3.7, np.nan]),
+        }
+    )
+    # scenarios: a replay (the bond's own -3 %, the stock's -30 %), +100 bp, -250 bp
+    R = np.array([[-0.03, -0.30], [0.0, 0.0], [0.0, 0.0]])
+    method = np.array([[0, 0], [1, 1], [1, 1]], dtype=np.int64)
+    dy = np.array([0.0, 0.01, -0.025])
+    hypothetical = np.array([False, True, True])
+    res = st.stress_books(book, R, method, np.zeros(3), dy, 2, hypothetical)
+    # +100 bp: long 1e6 of D = 7 loses 70,000; the short 4e5 gains 28,000
+    assert res.position_pnl[1, 0] == -7.0 * 0.01 * 1e6 == -70_000.0
+    assert res.position_pnl[1, 1] == pytest.approx(7.0 * 0.01 * 4e5)
+    # D = 16.8, C = 3.7 on 250,000: -16.8 x 0.01 = -0.168, 3.7 x 0.0001 / 2 = 0.000185
+    assert res.position_pnl[1, 2] == pytest.approx(250_000 * (-0.168 + 0.000185), rel=1e-12)
+    # -250 bp: 16.8 x 0.025 = 0.42, 3.7 x 0.000625 / 2 = 0.00115625
+    assert res.position_pnl[2, 2] == pytest.approx(250_000 * (0.42 + 0.00115625), rel=1e-12)
+    # the replay keeps the own return; the stock without a duration keeps its factor move
+    assert res.position_pnl[0].tolist() == pytest.approx([-30_000.0, 12_000.0, -7_500.0, -9e4])
+    assert res.method[1:, :3].tolist() == [[st.Method.DURATION] * 3] * 2
+    assert res.method[0, :3].tolist() == [st.Method.REPLAY] * 3
+    assert res.method[1:, 3].tolist() == [st.Method.PROXY] * 2
+    assert res.portfolio_pnl[1].tolist() == pytest.approx(
+        [-70_000.0 + 28_000.0, 250_000 * (-0.168 + 0.000185)]
+    )
+    # without the scenario kinds the kernel leaves every position on its security's move
+    plain = st.stress_books(book, R, method, np.zeros(3), dy, 2)
+    assert plain.position_pnl[1, :3].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_an_option_beside_a_bond_is_repriced_with_the_shocked_rate() -> None:
+    """A duration on the book never touches an option: it is repriced at r + dy (vollib)."""
+    m = 2
+    book = st.Book(
+        portfolio=np.array([0, 0]),
+        column=np.array([0, 1]),
+        value=np.array([np.nan, 1e5]),
+        is_option=np.array([True, False]),
+        units=np.array([100.0, 1.0]),
+        spot=np.array([100.0, np.nan]),
+        strike=np.array([95.0, np.nan]),
+        years=np.array([1.0, np.nan]),
+        volatility=np.array([0.25, np.nan]),
+        is_call=np.array([True, False]),
+        rate=np.full(m, 0.03),
+        dividend_yield=np.zeros(m),
+        duration=np.array([np.nan, 5.0]),
+        convexity=np.full(m, np.nan),
+    )
+    res = st.stress_books(
+        book, np.zeros((1, 2)), np.ones((1, 2), np.int64), np.zeros(1), np.array([0.01]), 1,
+        np.array([True]),
+    )  # fmt: skip
+    want = 100 * (vl_price("c", 100.0, 95.0, 1.0, 0.04, 0.25, 0.0)
+                  - vl_price("c", 100.0, 95.0, 1.0, 0.03, 0.25, 0.0))  # fmt: skip
+    assert want > 0  # a call gains from a rate rise
+    assert res.position_pnl[0, 0] == pytest.approx(want, rel=1e-10)
+    assert res.position_pnl[0, 1] == -5_000.0
+    assert res.method[0].tolist() == [st.Method.REPRICED, st.Method.DURATION]

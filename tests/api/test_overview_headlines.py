@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import or_, select
 
 from sigmasight.domain.enums import InvestmentClass
-from sigmasight.services.analytics import asset_metrics, correlations
-from sigmasight.storage.history import PortfolioCorrelationSummary
+from sigmasight.services.analytics import asset_metrics, correlations, stress
+from sigmasight.storage.history import PortfolioCorrelationSummary, PortfolioSnapshot
 from sigmasight.storage.history_assets import AssetPerformanceMetric
+from sigmasight.storage.history_stress import PortfolioStressResult, StressScenarioMoves
 from sigmasight.storage.models import Position
 from sigmasight.storage.uow import UnitOfWork
 
@@ -80,3 +81,29 @@ def test_correlation_headline_is_the_stored_summary(
             assert row is not None
             assert got is not None
             assert (got.securities, got.effective_bets) == (row.securities, row.effective_bets)
+
+
+def test_stress_headline_is_the_largest_stored_loss(
+    uow_factory: Callable[[], UnitOfWork], owner: int, ids: dict[str, int]
+) -> None:
+    """The stress card's worst scenario: plain ``min`` over the stored P&L list of the
+    date (each recomputed from raw rows by tests/reference/test_stored_stress.py), its
+    share of the snapshot's NAV and the scenario's stored name."""
+    for pid in ids.values():
+        got = stress.stress_headline(uow_factory, owner, pid, DAY)
+        with uow_factory() as uow:
+            row = uow.session.get(PortfolioStressResult, (pid, DAY))
+            snapshot = uow.session.get(PortfolioSnapshot, (pid, DAY))
+            assert row is not None
+            assert snapshot is not None
+            pnl, keys, nav = list(row.pnl), list(row.scenario_keys), snapshot.nav
+            k = min(range(len(pnl)), key=lambda i: pnl[i])
+            moves = uow.session.get(StressScenarioMoves, (DAY, keys[k]))
+            assert moves is not None
+            name = moves.name
+        assert got is not None
+        assert (got.key, got.name, got.as_of) == (keys[k], name, DAY)
+        assert got.pnl == pnl[k]
+        assert got.pnl < 0
+        assert got.pnl_percent == pytest.approx(pnl[k] / nav, rel=1e-12)
+        assert got.scenarios == len(keys)

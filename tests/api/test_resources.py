@@ -211,6 +211,12 @@ def test_position_lifecycle(client: TestClient, account: Headers) -> None:
          "symbol", "OUT_OF_RANGE"),
         ({"symbol": "NOT A TICKER"}, "symbol", "BAD_SYMBOL"),
         ({"symbol": "AA\x00PL"}, "symbol", "BAD_SYMBOL"),
+        ({"modified_duration": "101"}, "modified_duration", "DURATION_OUT_OF_RANGE"),
+        ({"modified_duration": "5", "convexity": "-10001"}, "convexity",
+         "DURATION_OUT_OF_RANGE"),
+        ({"convexity": "2"}, "convexity", "CONVEXITY_WITHOUT_DURATION"),
+        ({"symbol": "AAPL220121C00150000", "modified_duration": "3"}, "modified_duration",
+         "DURATION_NOT_APPLICABLE"),
     ],
 )  # fmt: skip
 def test_position_obeys_the_import_rules(
@@ -236,6 +242,31 @@ def test_position_patch_is_checked_as_a_whole(client: TestClient, account: Heade
     assert [(d["field"], d["code"]) for d in details] == [("exit_date", "EXIT_BEFORE_ENTRY")]
     _error(client.patch(url, json={"quantity": None}, headers=headers), 422, "VALIDATION_ERROR")
     assert _ok(client.get(url, headers=headers)) == position
+
+
+def test_position_duration_and_convexity(client: TestClient, account: Headers) -> None:
+    """A bond holding's duration and convexity are stored as sent, changed and cleared by
+    PATCH, and kept when other fields change; a position without them shows null."""
+    headers = account
+    pid = _portfolio(client, headers)["id"]
+    plain = _position(client, headers, pid)
+    assert (plain["modified_duration"], plain["convexity"]) == (None, None)
+    bond = _position(client, headers, pid, symbol="MSFT", modified_duration="16.8",
+                     convexity="3.7")  # fmt: skip
+    assert (bond["modified_duration"], bond["convexity"]) == (16.8, 3.7)
+    url = f"{API}/portfolios/{pid}/positions/{bond['id']}"
+    changed = _ok(client.patch(url, json={"quantity": "-5"}, headers=headers))
+    assert (changed["modified_duration"], changed["convexity"]) == (16.8, 3.7)
+    changed = _ok(client.patch(url, json={"modified_duration": "7.25"}, headers=headers))
+    assert (changed["modified_duration"], changed["convexity"]) == (7.25, 3.7)
+    details = _error(client.patch(url, json={"modified_duration": None}, headers=headers), 422,
+                     "INVALID_POSITION")  # fmt: skip
+    assert [(d["field"], d["code"]) for d in details] == [
+        ("convexity", "CONVEXITY_WITHOUT_DURATION")
+    ]
+    cleared = {"modified_duration": None, "convexity": None}
+    changed = _ok(client.patch(url, json=cleared, headers=headers))
+    assert (changed["modified_duration"], changed["convexity"]) == (None, None)
 
 
 def test_bulk_is_all_or_nothing(client: TestClient, account: Headers) -> None:

@@ -23,6 +23,7 @@ SYM, QTY, PRICE, ENTRY = "Symbol", "Quantity", "Entry Price Per Share", "Entry D
 CLS, SUB = "Investment Class", "Investment Subtype"
 UND, STRIKE, EXPIRY, OTYPE = "Underlying Symbol", "Strike Price", "Expiration Date", "Option Type"
 EXIT, EXIT_PX = "Exit Date", "Exit Price Per Share"
+DUR, CONV = "Modified Duration", "Convexity"
 
 Expected = set[tuple[int, str | None, str]]
 
@@ -119,6 +120,17 @@ BAD: dict[str, tuple[dict[str, int], Expected]] = {
             (5, EXPIRY, "EXPIRY_TOO_FAR"),
         },
     ),
+    "bad_durations.csv": (
+        {},
+        {
+            (2, DUR, "DURATION_OUT_OF_RANGE"),
+            (3, CONV, "DURATION_OUT_OF_RANGE"),
+            (4, CONV, "CONVEXITY_WITHOUT_DURATION"),
+            (5, DUR, "DURATION_NOT_APPLICABLE"),
+            (6, DUR, "DURATION_NOT_APPLICABLE"),
+            (7, DUR, "BAD_NUMBER"),
+        },
+    ),
 }
 
 GOOD_COUNTS = {
@@ -126,6 +138,7 @@ GOOD_COUNTS = {
     "good_excel_export.csv": 4,
     "good_options.csv": 5,
     "good_lots.csv": 8,
+    "good_bonds.csv": 3,
 }
 
 
@@ -222,3 +235,12 @@ def test_good_lots_keeps_every_lot() -> None:
     assert sum(p.quantity for p in result.positions if p.symbol == "AAPL") == Decimal(350)
     assert result.positions[-1].investment_class is InvestmentClass.OPTIONS
     assert result.positions[-2].investment_class is InvestmentClass.PUBLIC
+
+
+def test_good_bonds_values() -> None:
+    """Modified duration and convexity are read as given (floats of the exact decimals);
+    empty cells leave them None."""
+    result = parse_portfolio_csv((CORPUS / "good_bonds.csv").read_bytes(), today=TODAY)
+    assert not result.errors
+    got = [(p.symbol, p.modified_duration, p.convexity) for p in result.positions]
+    assert got == [("TLT", 16.8, 3.7), ("IEF", 7.25, None), ("AAPL", None, None)]

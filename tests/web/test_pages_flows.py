@@ -177,6 +177,8 @@ def test_compute_edit_and_delete_from_the_web(page: Any, live_server: str) -> No
     msft.get_by_role("link", name="Edit or delete MSFT").click()
     _axe_clean(page)
     page.fill("#quantity", "1,250")
+    page.fill("#modified_duration", "7.5")
+    page.fill("#convexity", "0.6")
     page.click("form.card button.primary")
     page.wait_for_url(f"**/portfolios/{portfolio_id}/holdings")
     with httpx.Client(base_url=live_server, timeout=30) as client:
@@ -187,12 +189,17 @@ def test_compute_edit_and_delete_from_the_web(page: Any, live_server: str) -> No
         positions = client.get(f"/api/v1/portfolios/{portfolio_id}/positions", headers=headers)
         by_symbol = {p["symbol"]: p for p in positions.json()}
     assert float(by_symbol["MSFT"]["quantity"]) == 1250
+    assert (by_symbol["MSFT"]["modified_duration"], by_symbol["MSFT"]["convexity"]) == (7.5, 0.6)
 
     # A change that breaks a rule is shown on the form, and nothing is saved.
     page.goto(f"{live_server}/portfolios/{portfolio_id}/positions/{by_symbol['AAPL']['id']}/edit")
     page.fill("#entry_price", "-5")
     page.click("form.card button.primary")
     assert "price" in _text(page, "edit-errors").lower()
+    page.fill("#entry_price", "150")
+    page.fill("#convexity", "2")
+    page.click("form.card button.primary")
+    assert "needs one" in _text(page, "edit-errors")
     page.click("[data-testid=delete-position]")
     page.wait_for_url(f"**/portfolios/{portfolio_id}/holdings")
     with httpx.Client(base_url=live_server, timeout=30) as client:

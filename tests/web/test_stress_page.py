@@ -29,6 +29,9 @@ def test_stress_page_shows_the_apis_numbers(page: Any, live_server: str) -> None
     for s in stress["scenarios"]:
         assert _text(page, f"pnl-{s['key']}") == money(s["pnl"])
         assert _text(page, f"pnl-pct-{s['key']}") == pct(s["pnl_percent"], 2)
+    not_sensitive = ", ".join(p["symbol"] for p in stress["not_rate_sensitive"])
+    assert not_sensitive
+    assert _text(page, "not-rate-sensitive") == not_sensitive
     worst = stress["scenarios"][0]
     for p in worst["positions"]:
         assert _text(page, f"position-pnl-{p['position_id']}") == money(p["pnl"])

@@ -26,6 +26,7 @@ class Method(IntEnum):
     REPRICED = 2  # an option, repriced
     MISSING = 3  # neither history nor a proxy: no P&L (counted as 0, stated)
     EXCLUDED = 4  # a private holding: excluded from stress P&L
+    DURATION = 5  # a bond holding in a hypothetical scenario: -D dy + C dy^2 / 2
 
 
 def episode_returns(closes: FloatArray, start_rows: ArrayLike, end_rows: ArrayLike) -> FloatArray:
@@ -165,7 +166,8 @@ class Book:
     a private holding: excluded). Linear positions lose ``value x return``; options are
     repriced from ``spot``, ``strike``, ``years``, ``volatility``, ``rate``,
     ``dividend_yield`` (NaN / unused for other positions) with ``units`` the signed
-    contracts times the multiplier.
+    contracts times the multiplier. ``duration`` and ``convexity`` (years, years
+    squared; NaN: none) are a bond holding's, for :func:`duration_returns`.
     """
 
     portfolio: IntArray
@@ -180,6 +182,25 @@ class Book:
     is_call: BoolArray
     rate: FloatArray
     dividend_yield: FloatArray
+    duration: FloatArray | None = None
+    convexity: FloatArray | None = None
+
+
+def duration_returns(
+    duration: FloatArray, convexity: FloatArray, rate_change: FloatArray
+) -> FloatArray:
+    r"""Return (K, B) of B bond holdings under K rate changes :math:`\Delta y_k`
+    (fractions, +0.01 = +100 bp), second order in the rate change:
+
+    .. math:: R_{kb} = -D_b\,\Delta y_k + \tfrac12 C_b\,\Delta y_k^2
+
+    with :math:`D_b` the modified duration (years) and :math:`C_b` the convexity (years
+    squared; NaN counts as 0: first order only). A rate rise is a loss for a long bond
+    (:math:`D > 0`); the position's P&L is its signed value times :math:`R`, so a short
+    bond gains."""
+    dy = np.asarray(rate_change, dtype=np.float64)[:, None]
+    out: FloatArray = -dy * duration[None, :] + 0.5 * np.nan_to_num(convexity)[None, :] * dy * dy
+    return out
 
 
 @dataclass(frozen=True)
@@ -205,10 +226,14 @@ def stress_books(
     vol_points: FloatArray,
     rate_change: FloatArray,
     n_portfolios: int,
+    hypothetical: BoolArray | None = None,
 ) -> StressResult:
     r"""P&L of every position and portfolio under K scenarios.
 
-    Linear positions: :math:`\text{value} \times R_{k,n}`. Options, repriced with the
+    Linear positions: :math:`\text{value} \times R_{k,n}`; a bond holding with a
+    duration (``book.duration`` finite) in a ``hypothetical`` scenario (K,) instead
+    :math:`\text{value} \times (-D\,\Delta y_k + \tfrac12 C\,\Delta y_k^2)`
+    (:func:`duration_returns`, method ``DURATION``). Options, repriced with the
     shocked spot :math:`S(1+R_{k,n})`, volatility :math:`\sigma + \Delta\sigma` and rate
     :math:`r + \Delta r`, time to expiry unchanged (an instantaneous shock):
     :math:`u\,(V(S', \sigma', r') - V(S, \sigma, r))`; beside it
@@ -247,6 +272,7 @@ def stress_books(
         approx = approx + base.vega * dvol * 100.0 + base.rho * dr * 100.0
         delta_gamma[:, opt] = u * approx
         method[:, opt] = np.where(np.isfinite(pnl[:, opt]), Method.REPRICED, Method.MISSING)
+    _apply_durations(book, private, hypothetical, rate_change, pnl, method)
     method[:, private] = Method.EXCLUDED
     pnl[:, private] = 0.0
     missing = ~np.isfinite(pnl)
@@ -262,3 +288,29 @@ def stress_books(
         portfolio_pnl=totals.reshape(K, P).astype(np.float64),
         missing=counts.reshape(K, P).astype(np.int64),
     )
+
+
+def _apply_durations(
+    book: Book,
+    private: BoolArray,
+    hypothetical: BoolArray | None,
+    rate_change: FloatArray,
+    pnl: FloatArray,
+    method: IntArray,
+) -> None:
+    """Overwrite, in place, the P&L and method of bond holdings with a duration in the
+    hypothetical scenarios by their duration (and convexity) response."""
+    if book.duration is None or hypothetical is None:
+        return
+    bond = np.flatnonzero(np.isfinite(book.duration) & ~book.is_option & ~private)
+    rows = np.flatnonzero(np.asarray(hypothetical, dtype=bool))
+    if bond.size == 0 or rows.size == 0:
+        return
+    convexity = (
+        book.convexity if book.convexity is not None else np.full_like(book.duration, np.nan)
+    )
+    R = duration_returns(
+        book.duration[bond], convexity[bond], np.asarray(rate_change, dtype=np.float64)[rows]
+    )
+    pnl[np.ix_(rows, bond)] = book.value[bond][None, :] * R
+    method[np.ix_(rows, bond)] = Method.DURATION

@@ -238,6 +238,14 @@ class PositionCreate(_Write):
     option_type: OptionType | None = None
     exit_date: IsoDate | None = None
     exit_price: Amount | None = None
+    modified_duration: Amount | None = Field(
+        None,
+        description="Years, within +/-100, for a bond holding (not an option or a private "
+        "holding): P&L under a rate change dy is value x (-D dy + C dy^2 / 2).",
+    )
+    convexity: Amount | None = Field(
+        None, description="Years squared, within +/-10,000; needs a modified duration."
+    )
     notes: Text | None = None
 
 
@@ -258,6 +266,14 @@ class PositionUpdate(_Write):
     option_type: OptionType | None = None
     exit_date: IsoDate | None = None
     exit_price: Amount | None = None
+    modified_duration: Amount | None = Field(
+        None,
+        description="Years, within +/-100, for a bond holding (not an option or a private "
+        "holding): P&L under a rate change dy is value x (-D dy + C dy^2 / 2).",
+    )
+    convexity: Amount | None = Field(
+        None, description="Years squared, within +/-10,000; needs a modified duration."
+    )
     notes: Text | None = None
 
 
@@ -299,6 +315,8 @@ class PositionPublic(_Public):
     underlying_symbol: str | None
     strike: ExactOut | None
     expiry: date | None
+    modified_duration: float | None = Field(description="Years; null: none set.")
+    convexity: float | None = Field(description="Years squared; null: none set.")
     notes: str | None
     created_at: datetime
     tags: list[TagPublic] = Field(description="By name.")

@@ -18,7 +18,7 @@ class StressPositionOut(_Out):
     symbol: str
     sector: str | None
     pnl: Num = Field(description="Position P&L under the scenario (currency; loss < 0).")
-    method: Literal["replay", "proxy", "repriced", "missing"]
+    method: Literal["replay", "proxy", "repriced", "duration", "missing"]
     delta_gamma: Num = Field(description="Options: the delta-gamma approximation of pnl.")
 
 
@@ -54,6 +54,10 @@ class StressTestsOut(_Out):
     nav: float
     scenarios: list[ScenarioResultOut] = Field(description="Largest loss first.")
     excluded: list[ExcludedPositionOut]
+    not_rate_sensitive: list[ExcludedPositionOut] = Field(
+        description="Public positions without a modified duration, with the reason: a "
+        "rate shock gives them no duration P&L."
+    )
     notes: list[str]
 
 

@@ -35,6 +35,9 @@ class Lots:
     strike: FloatArray
     expiry: npt.NDArray[np.datetime64]
     is_call: npt.NDArray[np.bool_]
+    #: A bond holding's modified duration (years) and convexity (years squared); NaN: none
+    modified_duration: FloatArray
+    convexity: FloatArray
 
     def take(self, mask: npt.NDArray[np.bool_], portfolio_map: IntArray) -> Lots:
         """The lots selected by ``mask`` with portfolio rows renumbered by ``portfolio_map``."""

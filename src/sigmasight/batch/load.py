@@ -133,6 +133,8 @@ _POSITION_COLUMNS = frozenset(
         "underlying_symbol",
         "strike",
         "expiry",
+        "modified_duration",
+        "convexity",
     }
 )
 
@@ -359,4 +361,6 @@ def _lots(books: Books, row: dict[int, int], column: dict[str, int]) -> Lots:
         strike=num(c["strike"]),
         expiry=days(c["expiry"]),
         is_call=np.isin(position_type, [PositionType.LC.value, PositionType.SC.value]),
+        modified_duration=num(c["modified_duration"]),
+        convexity=num(c["convexity"]),
     )

@@ -11,8 +11,10 @@ the date, applied through the symbols' OLS factor loadings of the date (market b
 alone for a symbol without a factor fit). Portfolio part: each book's P&L under each
 scenario from the positions held at the close, options repriced.
 
-No bond durations are stored yet: a bond ETF moves through its rates-factor loading; the
-kernel's duration path (``analytics.stress.security_moves``) is there for them.
+A position with a modified duration (a bond holding; ``positions.modified_duration``,
+optional convexity) moves in the hypothetical scenarios by its duration response to the
+scenario's rate change (``analytics.stress.duration_returns``, method ``duration``)
+instead of its security's factor move; in a replay it keeps its security's own return.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ METHOD_NAMES = {
     st.Method.REPRICED: "repriced",
     st.Method.MISSING: "missing",
     st.Method.EXCLUDED: "excluded",
+    st.Method.DURATION: "duration",
 }
 _METHOD_LABELS = np.array([METHOD_NAMES[m] for m in sorted(METHOD_NAMES)], dtype=object)
 HYPOTHETICAL = tuple(s for s in SCENARIOS if s.kind is ScenarioKind.HYPOTHETICAL)
@@ -247,6 +250,8 @@ def held_book(
         is_call=lots.is_call[idx],
         rate=np.full(idx.size, math.log1p(rate)),
         dividend_yield=np.zeros(idx.size),
+        duration=np.where(option, np.nan, lots.modified_duration[idx]),
+        convexity=np.where(option, np.nan, lots.convexity[idx]),
     )
     return book, idx
 
@@ -265,7 +270,8 @@ def _day_rows(
 ) -> Columns:
     """One row per live book: every scenario's figures as lists (books x scenarios)."""
     P = inputs.portfolios.id.size
-    res = st.stress_books(book, m.returns, m.method, m.vol_points, m.rate_change, P)
+    hypothetical = np.array([s.kind is ScenarioKind.HYPOTHETICAL for s in m.scenarios])
+    res = st.stress_books(book, m.returns, m.method, m.vol_points, m.rate_change, P, hypothetical)
     opt = book.is_option[None, :]
     pos = book.portfolio
     option_pnl = _per_book(np.where(opt, np.nan_to_num(res.position_pnl), 0.0), pos, P, live)

@@ -138,6 +138,10 @@ def _print_table(view: object) -> None:
     console.print(table)
     for e in view.excluded:
         console.print(f"excluded: {e.symbol} ({e.reason})", soft_wrap=True)
+    if view.not_rate_sensitive:
+        names = ", ".join(p.symbol for p in view.not_rate_sensitive)
+        reason = view.not_rate_sensitive[0].reason
+        console.print(f"not rate-sensitive: {names} ({reason})", soft_wrap=True)
 
 
 def _print_positions(s: object, as_of: date) -> None:

@@ -181,6 +181,9 @@ class ParsedPosition:
         Option contract terms; all set for options and all ``None`` otherwise.
     source_row : int
         1-based physical line of the file the position came from.
+    modified_duration, convexity : float or None
+        Of a bond holding (years, years squared), for the rate shocks of the stress
+        tests; ``None`` for a position without them (never for an option).
     """
 
     symbol: str
@@ -196,6 +199,8 @@ class ParsedPosition:
     strike: Decimal | None
     expiry: date | None
     source_row: int
+    modified_duration: float | None = None
+    convexity: float | None = None
 
     def __post_init__(self) -> None:
         problem = _invariant_violation(self)
@@ -243,6 +248,10 @@ def _invariant_violation(p: ParsedPosition) -> str | None:
         return "exit price is negative"
     if p.exit_date is not None and p.exit_date < p.entry_date:
         return "exit date is before entry date"
+    if p.convexity is not None and p.modified_duration is None:
+        return "convexity without a modified duration"
+    if p.modified_duration is not None and p.investment_class is InvestmentClass.OPTIONS:
+        return "an option has no modified duration (it is repriced)"
     is_option = p.investment_class is InvestmentClass.OPTIONS
     terms = (p.underlying_symbol, p.strike, p.expiry)
     if is_option != all(t is not None for t in terms) or (

@@ -38,7 +38,8 @@ class StressMethod(StrEnum):
     """How a position's stress P&L was obtained."""
 
     REPLAY = "replay"  # the security's own return over the episode
-    PROXY = "proxy"  # beta or factor model (or duration for a bond)
+    PROXY = "proxy"  # beta or factor model
+    DURATION = "duration"  # a bond holding: value x (-D dy + C dy^2 / 2) in a hypothetical
     REPRICED = "repriced"  # an option, fully repriced by Black-Scholes-Merton
 
 
@@ -66,6 +67,11 @@ COVARIANCE_MIN_OBS: Final = TRADING_DAYS_PER_YEAR // 2
 #: Modified duration (years) assumed for the rates factor's ETF (TLT, 20+ year
 #: Treasuries): a 100 bp rise moves the factor by -17 %.
 RATES_FACTOR_DURATION: Final = 17.0
+#: Bounds of a position's modified duration (years) and convexity (years squared):
+#: wide enough for any listed bond or bond fund (a 100-year zero has D < 100, C < 10,000)
+#: and for negative-duration funds, narrow enough to catch a value typed in the wrong unit.
+MAX_ABS_MODIFIED_DURATION: Final = 100.0
+MAX_ABS_CONVEXITY: Final = 10_000.0
 #: Largest shock accepted in a user scenario: factor returns in (-1, +MAX], rates and
 #: volatility in basis points / points within these bounds.
 MAX_FACTOR_SHOCK: Final = 5.0

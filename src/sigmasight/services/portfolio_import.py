@@ -288,6 +288,11 @@ _TEMPLATE: Final = """\
 #                          are given they must agree.
 #   Exit Date, Exit Price Per Share
 #                          Both for a closed position (exit on or after entry), else none.
+#   Modified Duration, Convexity
+#                          A bond holding's modified duration (years, within +/-100) and
+#                          convexity (years squared, within +/-10,000; only with a
+#                          duration), used by the stress tests' rate shocks. Not for
+#                          options (repriced) or private holdings (excluded).
 #
 # The example rows below use symbols and dates of the bundled demo data (daily prices of
 # 20 S&P 500 stocks, five factor ETFs and the S&P 500 from 2019 to 2022-12-28), so after

@@ -29,6 +29,7 @@ from sigmasight.domain.positions import (
     parse_occ_symbol,
     position_type_for,
 )
+from sigmasight.domain.stress import MAX_ABS_CONVEXITY, MAX_ABS_MODIFIED_DURATION
 
 
 class ImportErrorCode(StrEnum):
@@ -70,6 +71,9 @@ class ImportErrorCode(StrEnum):
     TOO_MANY_DECIMALS = "TOO_MANY_DECIMALS"
     SHORT_NOT_ALLOWED = "SHORT_NOT_ALLOWED"
     EXPIRY_TOO_FAR = "EXPIRY_TOO_FAR"
+    DURATION_OUT_OF_RANGE = "DURATION_OUT_OF_RANGE"
+    DURATION_NOT_APPLICABLE = "DURATION_NOT_APPLICABLE"
+    CONVEXITY_WITHOUT_DURATION = "CONVEXITY_WITHOUT_DURATION"
 
 
 _E = ImportErrorCode
@@ -130,6 +134,10 @@ MESSAGES: Final[Mapping[ImportErrorCode, str]] = {
     _E.SHORT_NOT_ALLOWED: "Quantity is {value}, but a {subtype} position cannot be short.",
     _E.EXPIRY_TOO_FAR: "The option expires on {value}, more than {years} years after its "
     "Entry Date {entry}; listed options expire sooner.",
+    _E.DURATION_OUT_OF_RANGE: "{column} is {value}; it must be within +/-{limit:,g} ({unit}).",
+    _E.DURATION_NOT_APPLICABLE: "{column} is '{value}' but Investment Class is {kind}; {why}",
+    _E.CONVEXITY_WITHOUT_DURATION: "Convexity is '{value}' but Modified Duration is empty; "
+    "convexity refines a duration and needs one.",
 }
 
 
@@ -177,6 +185,8 @@ class Column(StrEnum):
     OPTION_TYPE = "Option Type"
     EXIT_DATE = "Exit Date"
     EXIT_PRICE = "Exit Price Per Share"
+    MODIFIED_DURATION = "Modified Duration"
+    CONVEXITY = "Convexity"
 
 
 REQUIRED_COLUMNS: Final = (Column.SYMBOL, Column.QUANTITY, Column.ENTRY_PRICE, Column.ENTRY_DATE)
@@ -340,6 +350,7 @@ def validate_row(
     entry_date = row.date_(Column.ENTRY_DATE, today) if row.present(Column.ENTRY_DATE) else None
     exit_date, exit_price = _exit(row, entry_date, today)
     held = _instrument(row, quantity, entry_date, exit_date)
+    duration, convexity = _rate_terms(row, held)
     if row.errors or held is None or quantity is None:
         return None, row.errors
     if entry_price is None or entry_date is None:
@@ -358,8 +369,41 @@ def validate_row(
         strike=held.strike,
         expiry=held.expiry,
         source_row=line,
+        modified_duration=duration,
+        convexity=convexity,
     )
     return position, []
+
+
+_WHY_NO_DURATION: Final = {
+    InvestmentClass.OPTIONS: "an option is repriced with the shocked rate, not by a duration.",
+    InvestmentClass.PRIVATE: "a private holding is excluded from stress P&L.",
+}
+
+
+def _rate_terms(row: _Row, held: _Instrument | None) -> tuple[float | None, float | None]:
+    """Modified duration (years) and convexity (years squared) of a public holding, both
+    optional, convexity only with a duration, each within its bound."""
+    limits = (
+        (Column.MODIFIED_DURATION, MAX_ABS_MODIFIED_DURATION, "years"),
+        (Column.CONVEXITY, MAX_ABS_CONVEXITY, "years squared"),
+    )
+    values: list[float | None] = []
+    for column, limit, unit in limits:
+        number = row.number(column, dollar=False)
+        if number is not None and abs(number) > Decimal(str(limit)):
+            row.fail(column, _E.DURATION_OUT_OF_RANGE, limit=limit, unit=unit)
+            number = None
+        values.append(None if number is None else float(number))
+    duration, convexity = values
+    if row.text(Column.CONVEXITY) and not row.text(Column.MODIFIED_DURATION):
+        row.fail(Column.CONVEXITY, _E.CONVEXITY_WITHOUT_DURATION)
+    kind = held.investment_class if held is not None else None
+    if kind in _WHY_NO_DURATION:
+        for column, _, _ in limits:
+            if row.text(column):
+                row.fail(column, _E.DURATION_NOT_APPLICABLE, kind=kind, why=_WHY_NO_DURATION[kind])
+    return duration, convexity
 
 
 def _quantity(row: _Row) -> Decimal | None:

@@ -135,6 +135,8 @@ def _to_row(portfolio_id: int, parsed: ParsedPosition) -> Position:
         underlying_symbol=parsed.underlying_symbol,
         strike=parsed.strike,
         expiry=parsed.expiry,
+        modified_duration=parsed.modified_duration,
+        convexity=parsed.convexity,
     )
 
 

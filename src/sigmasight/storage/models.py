@@ -139,6 +139,12 @@ class Position(Base):
     underlying_symbol: Mapped[str | None] = mapped_column(String(SYMBOL), default=None)
     strike: Mapped[Decimal | None] = mapped_column(PRICE, default=None)
     expiry: Mapped[date | None] = mapped_column(Date, default=None)
+    #: Modified duration (years) and convexity (years squared) of a bond holding, set by
+    #: its owner: its P&L under a rate change dy is value x (-D dy + C dy^2 / 2)
+    #: (docs/methodology.md, "Rate sensitivity of bond holdings"). None: not rate-sensitive
+    #: by duration.
+    modified_duration: Mapped[float | None] = mapped_column(Float, default=None)
+    convexity: Mapped[float | None] = mapped_column(Float, default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -29,7 +29,7 @@ from sigmasight.web.session import check_csrf
 router = APIRouter(include_in_schema=False, dependencies=[Depends(service_errors)])
 CsrfField = Annotated[str, Form(alias="csrf_token")]
 #: Form fields of the edit form and the position field each one sets.
-DECIMALS = ("quantity", "entry_price", "exit_price")
+DECIMALS = ("quantity", "entry_price", "exit_price", "modified_duration", "convexity")
 DATES = ("entry_date", "exit_date")
 
 
@@ -96,6 +96,8 @@ def edit_position(
     entry_date: Annotated[str, Form(max_length=20)] = "",
     exit_price: Annotated[str, Form(max_length=40)] = "",
     exit_date: Annotated[str, Form(max_length=20)] = "",
+    modified_duration: Annotated[str, Form(max_length=40)] = "",
+    convexity: Annotated[str, Form(max_length=40)] = "",
     notes: Annotated[str, Form(max_length=1000)] = "",
     csrf_token_field: CsrfField = "",
 ) -> Response:
@@ -107,6 +109,8 @@ def edit_position(
         "entry_date": entry_date,
         "exit_price": exit_price,
         "exit_date": exit_date,
+        "modified_duration": modified_duration,
+        "convexity": convexity,
         "notes": notes,
     }
     changes, errors = _changes(form)

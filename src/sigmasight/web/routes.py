@@ -250,6 +250,14 @@ def _correlation_headline(uow_factory: Any, owner: int, portfolio_id: int, day: 
     return correlation_views.correlation_summary(uow_factory, owner, portfolio_id, day)
 
 
+def _stress_headline(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
+    """The overview's stress card: the date's worst stored scenario, or None before the
+    family stored a row for the date."""
+    from sigmasight.services.analytics import stress as stress_views
+
+    return stress_views.stress_headline(uow_factory, owner, portfolio_id, day)
+
+
 def _limit_alerts(uow_factory: Any, owner: int, portfolio_id: int, day: date) -> Any:
     """The overview's limit card: the date's alerts, or None without limits."""
     from sigmasight.services.resources import limits
@@ -282,6 +290,7 @@ def overview(
             "corr": _correlation_headline(uow_factory, owner, portfolio_id, view.as_of),
             "perf": _performance_headline(uow_factory, owner, portfolio_id, view.as_of),
             "alerts": _limit_alerts(uow_factory, owner, portfolio_id, view.as_of),
+            "stress": _stress_headline(uow_factory, owner, portfolio_id, view.as_of),
             "oh": extra,
             "figures_json": figures,
         }

@@ -4,8 +4,12 @@ The book's P&L is the ``portfolio_stress_results`` row the batch stored; a posit
 derived on reading from stored rows by the same rule the batch applies: its market value
 (marked as the batch marks it) times its security's stored scenario return, or, for an
 option, the Black-Scholes-Merton value at the shocked spot, volatility and rate minus the
-value at the stored inputs (``option_greeks``), times contracts x multiplier. Private
-holdings are excluded from stress P&L and listed as such.
+value at the stored inputs (``option_greeks``), times contracts x multiplier. A bond
+holding with a modified duration ``D`` (and convexity ``C``) in a hypothetical scenario
+loses ``value x (D dy - C dy^2 / 2)`` for the scenario's rate change ``dy`` (method
+``duration``); a public non-option position without a duration is listed as not
+rate-sensitive by duration. Private holdings are excluded from stress P&L and listed as
+such.
 """
 
 from __future__ import annotations
@@ -38,6 +42,14 @@ NOTES = (
     "ones under the factor covariance of the 504 sessions up to as_of; the market always moves",
     "options: instantaneous shock (time to expiry unchanged); delta_gamma = delta dS + "
     "gamma dS^2 / 2 + vega dvol + rho dr, beside the full repricing",
+    "duration = a bond holding's modified duration D (years) and convexity C (years^2) "
+    "applied to the scenario's rate change dy (a fraction; +100 bp = 0.01) in hypothetical "
+    "scenarios: pnl = value x (-D dy + C dy^2 / 2); a rate rise is a loss for a long bond "
+    "and a gain for a short one",
+)
+NOT_RATE_SENSITIVE = (
+    "no modified duration set: not rate-sensitive by duration (a rate shock moves it only "
+    "through its security's rates-factor loading, none when that factor has no data)"
 )
 
 
@@ -85,6 +97,7 @@ class StressView:
     scenarios: tuple[ScenarioResult, ...]
     excluded: tuple[ExcludedPosition, ...]
     notes: tuple[str, ...]
+    not_rate_sensitive: tuple[ExcludedPosition, ...] = ()
 
 
 def _option_pnl(
@@ -130,8 +143,28 @@ def position_stress(
             return StressPosition(p.id, p.symbol, sector, None, "missing", None)
         pnl, dg = _option_pnl(g, r, scenario.vol_points, scenario.rate_change)
         return StressPosition(p.id, p.symbol, sector, pnl, "repriced", dg)
+    if p.modified_duration is not None and scenario.kind == "hypothetical":
+        return _bond_stress(p, m, sector, scenario.rate_change)
     pnl = num(m.value * r) if m.value is not None else None
     return StressPosition(p.id, p.symbol, sector, pnl, method, None)
+
+
+def _bond_stress(p: Position, m: Mark, sector: str | None, dy: float) -> StressPosition:
+    """A bond holding under a rate change ``dy``: value x (-D dy + C dy^2 / 2)."""
+    duration = float(p.modified_duration or 0.0)
+    convexity = float(p.convexity or 0.0)
+    r = -duration * dy + 0.5 * convexity * dy * dy
+    pnl = num(m.value * r) if m.value is not None else None
+    return StressPosition(p.id, p.symbol, sector, pnl, "duration", None)
+
+
+def rate_insensitive(held: list[tuple[Position, Mark]]) -> tuple[ExcludedPosition, ...]:
+    """Public, non-option positions without a modified duration, with the reason."""
+    return tuple(
+        ExcludedPosition(p.id, p.symbol, NOT_RATE_SENSITIVE)
+        for p, _ in held
+        if p.investment_class is InvestmentClass.PUBLIC and p.modified_duration is None
+    )
 
 
 def _scenario(
@@ -220,4 +253,51 @@ def stress_tests(
                 for p, m in public
             )
             out.append(_scenario(entry, sc, positions))
-        return StressView(portfolio_id, day, ctx.snapshot.nav, tuple(out), excluded, NOTES)
+        return StressView(
+            portfolio_id,
+            day,
+            ctx.snapshot.nav,
+            tuple(out),
+            excluded,
+            NOTES,
+            rate_insensitive(public),
+        )
+
+
+@dataclass(frozen=True)
+class StressHeadline:
+    """The overview's stress card: the worst stored scenario of a date."""
+
+    as_of: date
+    key: str
+    name: str
+    pnl: float
+    pnl_percent: float | None
+    scenarios: int
+
+
+def stress_headline(
+    uow_factory: UowFactory, owner_id: int, portfolio_id: int, as_of: date | None = None
+) -> StressHeadline | None:
+    """The worst scenario (largest loss) of the ``portfolio_stress_results`` row of
+    ``as_of`` (default: the latest snapshot), or None when the batch stored none."""
+    with uow_factory() as uow:
+        ctx = load_context(uow, owner_id, portfolio_id, as_of)
+        stored = uow.session.get(PortfolioStressResult, (portfolio_id, ctx.as_of))
+        if stored is None or stored.worst_scenario is None or stored.worst_pnl is None:
+            return None
+        k = stored.scenario_keys.index(stored.worst_scenario)
+        name = uow.session.scalar(
+            select(StressScenarioMoves.name).where(
+                StressScenarioMoves.calc_date == ctx.as_of,
+                StressScenarioMoves.scenario_key == stored.worst_scenario,
+            )
+        )
+        return StressHeadline(
+            ctx.as_of,
+            stored.worst_scenario,
+            name or stored.worst_scenario,
+            stored.worst_pnl,
+            num(stored.pnl_percent[k]),
+            len(stored.scenario_keys),
+        )

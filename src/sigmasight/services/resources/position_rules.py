@@ -45,6 +45,8 @@ class PositionDraft:
     option_type: OptionType | None = None
     exit_date: date | None = None
     exit_price: Decimal | None = None
+    modified_duration: Decimal | float | None = None
+    convexity: Decimal | float | None = None
     notes: str | None = None
 
 
@@ -62,6 +64,8 @@ FIELD_OF_COLUMN: Mapping[Column, str] = {
     Column.OPTION_TYPE: "option_type",
     Column.EXIT_DATE: "exit_date",
     Column.EXIT_PRICE: "exit_price",
+    Column.MODIFIED_DURATION: "modified_duration",
+    Column.CONVEXITY: "convexity",
 }
 _FIELD_OF_NAME = {column.value: field for column, field in FIELD_OF_COLUMN.items()}
 
@@ -71,6 +75,8 @@ def _cell(value: object) -> str:
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")  # plain notation: the import refuses exponents
+    if isinstance(value, float):  # a stored duration: its shortest exact decimal
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

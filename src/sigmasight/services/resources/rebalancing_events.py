@@ -300,6 +300,8 @@ def _copy_lot(uow: UnitOfWork, lot: Position, quantity: Decimal) -> Position:
         "investment_subtype",
         "entry_price",
         "entry_date",
+        "modified_duration",
+        "convexity",
         "notes",
     )
     copy = Position(**{f: getattr(lot, f) for f in fields}, quantity=quantity, tags=list(lot.tags))
