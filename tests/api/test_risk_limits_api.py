@@ -18,6 +18,9 @@ from sqlalchemy import text
 
 from sigmasight.services.worker import run_next
 
+#: Targets valid from before every date these tests use (targets are point in time).
+SINCE = {"effective_from": "2022-01-01"}
+
 API = "/api/v1"
 START, END = date(2022, 12, 1), date(2022, 12, 28)
 EQUITY = 70_000.0
@@ -64,7 +67,7 @@ def book(client: TestClient) -> dict[str, Any]:
         assert client.post(f"{base}/positions", json=lot, headers=h).status_code == 201
     target = {"level": "symbol", "key": "AAPL", "target_weight": 0.2, "min_weight": 0.1}
     target["max_weight"] = 0.3
-    assert client.post(f"{base}/targets", json=target, headers=h).status_code == 201
+    assert client.post(f"{base}/targets", json=target, headers=h, params=SINCE).status_code == 201
     # A single-name bound halfway through AAPL's largest daily rise in the month: AAPL
     # crosses it upwards on that day (a new breach).
     aapl = _weights(client)["AAPL"]

@@ -1,6 +1,7 @@
 """Risk limits in the batch: each breach of a user-set limit on a date is an alert row,
 and the first day of a breach starts a ``limit`` rebalancing event (when the portfolio
-has targets to rebalance to).
+has targets valid on the date to rebalance to; its proposal is completed by the runner
+as for the other events, see ``batch.rebalancing``).
 
 Figures, on the conventions of the families that show them (computed here the same way,
 for the portfolios that have limits only):
@@ -26,13 +27,7 @@ from sigmasight.analytics.exposures import exposure_matrix, position_exposure
 from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, bucket_codes
 from sigmasight.batch.columns import Columns, extend
 from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
-from sigmasight.batch.rebalancing import (
-    LotExposures,
-    event_row,
-    lot_targets,
-    previous_rows,
-    with_previous_session,
-)
+from sigmasight.batch.rebalancing import event_row, previous_rows, with_previous_session
 from sigmasight.batch.security import SecurityMetrics
 from sigmasight.batch.snapshots import BLOCK_SERIES, _series, held_positions
 from sigmasight.batch.valuation import Valuation
@@ -124,8 +119,6 @@ def alert_rows(
     limited = np.unique(t.limit_portfolio)
     sub = inputs.subset(limited)
     valuation = with_previous_session(sub, metrics.vol63, rows)
-    lot_target = lot_targets(sub)
-    exposures = LotExposures(sub, valuation, metrics.vol63)
     t_sub = sub.targets
     assert t_sub is not None
     P = limited.size
@@ -141,11 +134,11 @@ def alert_rows(
             previous = {(p, m, key) for p, m, key, *_ in earlier}
             _extend_alerts(alerts, sub, found, day)
             new = [b for b in found if b[:3] not in previous]
+            valid = t_sub.valid_on(sub.sessions[ts[k : k + 1]])[0]
             for p in sorted({b[0] for b in new}):
-                cols = np.flatnonzero(t_sub.portfolio == p).astype(np.int64)
-                if cols.size == 0:
-                    continue  # no targets: the alert alone
-                row = event_row(sub, valuation, exposures, lot_target, p, int(ts[k]), "limit", cols)
+                if not (valid & (t_sub.portfolio == p)).any():
+                    continue  # no targets valid on the date: the alert alone
+                row = event_row(sub, p, int(ts[k]), "limit")
                 row["reason"] = "limit breached: " + ", ".join(
                     f"{m}{' ' + key if key else ''} at {value:.4f}"
                     for q, m, key, value, *_ in new
