@@ -68,6 +68,8 @@ def test_targets_proposals_events(book: dict[str, Any]) -> None:
         "0.02",
         "--frequency",
         "monthly",
+        "--effective-from",
+        "2022-01-03",
     )
     assert "AAPL at 20.00 %" in added
     refused = _cli(

@@ -195,8 +195,10 @@ def test_event_proposal_lands_in_band(client: TestClient, book: dict[str, Any]) 
 def _nested_close(a: Any, b: Any) -> bool:
     """Equal JSON, floats to 1e-12 relative."""
     if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(
-            _nested_close(a[k], b[k]) for k in a
+        return (
+            isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(_nested_close(a[k], b[k]) for k in a)
         )
     if isinstance(a, list):
         return isinstance(b, list) and len(a) == len(b) and all(map(_nested_close, a, b))

@@ -100,10 +100,15 @@ def target_add(
     threshold: Annotated[float | None, typer.Option(help="Drift that triggers")] = None,
     relative: Annotated[bool, typer.Option(help="Threshold relative to the target")] = False,
     frequency: Annotated[str, typer.Option(help="none, monthly, quarterly...")] = "none",
+    effective_from: Annotated[
+        str | None,
+        typer.Option(help="First date it applies to, YYYY-MM-DD (default: today, UTC)"),
+    ] = None,
     owner: OwnerOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Add a target; every rule is checked against the portfolio's targets with it."""
+    """Add a target; every rule is checked against the portfolio's targets with it.
+    Targets are point in time: the batch uses it for dates from ``--effective-from``."""
     from sigmasight.domain.rebalancing import RebalanceFrequency, TargetLevel, ThresholdKind
     from sigmasight.services.resources import targets as service
 
@@ -120,9 +125,10 @@ def target_add(
             threshold=threshold,
             frequency=RebalanceFrequency(frequency),
         )
+        day = date.fromisoformat(effective_from) if effective_from else datetime.now(UTC).date()
     except ValueError as exc:
         fail(str(exc))
-    row = _run(database_url, owner, lambda f, o: service.add_target(f, o, portfolio_id, draft))
+    row = _run(database_url, owner, lambda f, o: service.add_target(f, o, portfolio_id, draft, day))
     console.print(
         f"Target {row.id} added: {row.level.value} {row.key} at {_pct(row.target_weight)}"
     )
