@@ -56,9 +56,10 @@ def target_slots(inputs: BatchInputs) -> tuple[IntArray, IntArray]:
     t = inputs.targets
     assert t is not None
     frame = pd.DataFrame({"p": t.portfolio, "level": t.level, "key": t.key})
-    slot = frame.groupby(["p", "level", "key"], sort=False).ngroup().to_numpy(np.int64)
+    groups = frame.groupby(["p", "level", "key"], sort=False).ngroup()
+    slot: IntArray = np.asarray(groups, dtype=np.int64)
     _, first = np.unique(slot, return_index=True)
-    return slot, first.astype(np.int64)
+    return slot, np.asarray(first, dtype=np.int64)
 
 
 def lot_targets(inputs: BatchInputs) -> IntArray:
