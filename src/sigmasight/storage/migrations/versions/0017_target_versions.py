@@ -1,7 +1,7 @@
 """point-in-time targets: each target row is a version valid from a date to a date
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-11-29 14:30:00
 
 Existing targets become versions valid from the date they were created (the UTC date of
@@ -18,7 +18,7 @@ from alembic import op
 import sigmasight.storage.types
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
