@@ -96,6 +96,8 @@ def test_the_page_shows_the_apis_numbers(page: Any, live_server: str, book: dict
     targets = {row[1]: row for row in _cells(page, "targets")}
     for key, weight in proposal["before"]["weights"].items():
         assert targets[key][2] == pct(weight, 2)
+    # each row says which version of the target applies: valid since the date it was set
+    assert {tuple(row[6:8]) for row in targets.values()} == {(SINCE["effective_from"], "current")}
     trades = _cells(page, "trades")
     assert [(r[0], r[1], r[2]) for r in trades] == [
         (t["symbol"], t["side"], f"{t['quantity']:g}") for t in proposal["trades"]

@@ -384,6 +384,10 @@ class TargetDrift:
     min_weight: float
     max_weight: float
     history: list[DriftPoint]
+    #: the version of the target valid on the date asked: from (inclusive), to (exclusive;
+    #: None while it is the current one)
+    effective_from: date | None = None
+    effective_to: date | None = None
 
     @property
     def latest(self) -> DriftPoint | None:
@@ -418,6 +422,8 @@ def drift_history(
                 t.min_weight,
                 t.max_weight,
                 points.get((t.level.value, t.key), []),
+                t.effective_from,
+                t.effective_to,
             )
             for t in targets
         ]
