@@ -12,12 +12,14 @@ import pytest
 import sigmasight.batch.runner as runner
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
+from tests import _ci
 from tests.batch.conftest import UowFactory
 
-glibc = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
-    reason="mallopt is glibc's; elsewhere retain_freed_memory answers False",
-)
+
+def _need_glibc() -> None:
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
+        _ci.unavailable("glibc", "mallopt is glibc's; elsewhere retain_freed_memory answers False")
+
 
 # Rounds of ten 10 MB arrays, filled then all freed: the page faults of rounds 2-5 (each
 # round would fault in 25,600 pages of 4 KiB if its memory came back fresh).
@@ -39,8 +41,8 @@ print(applied, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-@glibc
 def test_freed_blocks_are_reused_without_page_faults() -> None:
+    _need_glibc()
     done = subprocess.run(
         [sys.executable, "-c", _ROUNDS, "retain"], capture_output=True, text=True, check=True
     )
@@ -51,8 +53,8 @@ def test_freed_blocks_are_reused_without_page_faults() -> None:
     assert int(faults) < 2_000
 
 
-@glibc
 def test_retain_freed_memory_is_applied_once() -> None:
+    _need_glibc()
     from sigmasight.memory import retain_freed_memory
 
     assert retain_freed_memory() is True
