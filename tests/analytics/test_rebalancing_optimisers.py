@@ -174,3 +174,27 @@ def test_risk_parity_proposal_keeps_the_constraints(returns: pd.DataFrame) -> No
     after = np.bincount(GROUPS, weights=(book.quantity + x) * book.price) / prop.nav_after
     inside = (after >= targets.lower - 1e-9) & (after <= targets.upper + 1e-9)
     assert prop.feasible == bool(inside.all())
+
+
+@pytest.mark.parametrize("variant", ro.VARIANTS)
+def test_a_compiled_problem_solves_as_a_fresh_compile(returns: pd.DataFrame, variant: str) -> None:
+    """The problem of a shape is compiled once and reused: solving a book again on the
+    cached problem, after another book of the same shape set its parameters, gives the
+    bits the first (compiling) solve gave."""
+    book, targets, constraints = _case(returns, cash=50_000.0, max_turnover=0.5)
+    first = ro.problem_of(book, targets, constraints, returns.to_numpy()[-250:])[0]
+    shifted = np.array([0.25, 0.25, 0.2, 0.25])
+    moved = rb.Targets(shifted, shifted - 0.04, shifted + 0.04, GROUPS)
+    other = ro.problem_of(book, moved, constraints, returns.to_numpy()[-500:-250])[0]
+    ro._template.cache_clear()
+    ro._parity_template.cache_clear()
+    fresh = ro.solve(first, variant)
+    between = ro.solve(other, variant)
+    again = ro.solve(first, variant)
+    hits = ro._template.cache_info().hits + ro._parity_template.cache_info().hits
+    assert hits == 2  # both later solves reused the compiled problem
+    assert fresh is not None
+    assert between is not None
+    assert again is not None
+    assert not np.allclose(between, fresh, rtol=0, atol=1e-6)  # the new values were used
+    assert np.array_equal(again, fresh)

@@ -289,7 +289,8 @@ def owner(client: TestClient, demo_headers: Headers) -> Iterator[Owner]:
     change = _ok(
         client.post(f"{base}/equity-changes", json={**flow, "notes": mark}, headers=h), 201
     )
-    target = _ok(client.post(f"{base}/targets", json=_target(), headers=h), 201)
+    since = {"effective_from": "2022-01-03"}  # targets are point in time
+    target = _ok(client.post(f"{base}/targets", json=_target(), headers=h, params=since), 201)
     limit = _ok(
         client.post(f"{base}/limits", json={"metric": "beta", "upper": 0.1}, headers=h), 201
     )

@@ -68,6 +68,8 @@ def test_targets_proposals_events(book: dict[str, Any]) -> None:
         "0.02",
         "--frequency",
         "monthly",
+        "--effective-from",
+        "2022-01-03",
     )
     assert "AAPL at 20.00 %" in added
     refused = _cli(
@@ -91,7 +93,9 @@ def test_targets_proposals_events(book: dict[str, Any]) -> None:
     assert "UNKNOWN_SYMBOL" in refused
     listed = _cli(book, "targets", pid)
     assert "AAPL" in listed
+    assert "2022-01-03" in listed  # the date it applies from
     assert "NOPE" not in listed
+    assert "AAPL" not in _cli(book, "targets", pid, "--as-of", "2022-01-02")
     shown = _cli(book, "proposals", pid, "--variant", "back_to_target")
     assert "back_to_target on 2022-12-28: feasible" in shown
     assert "AAPL" in shown

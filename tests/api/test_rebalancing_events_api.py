@@ -14,6 +14,9 @@ from fastapi.testclient import TestClient
 from sigmasight.services.worker import run_next
 from sigmasight.storage.rebalancing import RebalancingEvent
 
+#: Targets valid from before every date these tests use (targets are point in time).
+SINCE = {"effective_from": "2022-01-01"}
+
 API = "/api/v1"
 LOTS = [
     ("AAPL", 100, 140.0, "2022-05-02"),
@@ -54,7 +57,7 @@ def book(client: TestClient) -> dict[str, Any]:
         }
         for k, w in TARGETS.items()
     ]
-    assert client.put(f"{base}/targets", json=targets, headers=h).status_code == 200
+    assert client.put(f"{base}/targets", json=targets, headers=h, params=SINCE).status_code == 200
     run = {"start": "2022-12-27", "end": "2022-12-28", "portfolio_ids": [pid]}
     run_id = client.post(f"{API}/batch/runs", json=run, headers=h).json()["id"]
     app: Any = client.app

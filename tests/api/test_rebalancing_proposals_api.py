@@ -20,6 +20,9 @@ from sqlalchemy import text
 from sigmasight.services.worker import run_next
 from tests.api.conftest import Headers
 
+#: Targets valid from before every date these tests use (targets are point in time).
+SINCE = {"effective_from": "2022-01-01"}
+
 API = "/api/v1"
 AS_OF = date(2022, 12, 28)
 EQUITY = 100_000.0
@@ -63,7 +66,12 @@ def book(client: TestClient) -> dict[str, Any]:
         }
         for s, w in TARGETS.items()
     ]
-    assert client.put(f"{API}/portfolios/{pid}/targets", json=targets, headers=h).status_code == 200
+    assert (
+        client.put(
+            f"{API}/portfolios/{pid}/targets", json=targets, headers=h, params=SINCE
+        ).status_code
+        == 200
+    )
     run = {"start": "2022-12-27", "end": AS_OF.isoformat(), "portfolio_ids": [pid]}
     run_id = client.post(f"{API}/batch/runs", json=run, headers=h).json()["id"]
     app: Any = client.app

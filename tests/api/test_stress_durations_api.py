@@ -184,6 +184,8 @@ def test_the_ad_hoc_rate_shock_equals_the_stored_one(
     assert {p["symbol"]: p["method"] for p in got["positions"]} == {
         p["symbol"]: p["method"] for p in want["positions"]
     }
+    # the ad-hoc answer names the positions a rate shock does not reach, as the GET does
+    assert response.json()["not_rate_sensitive"] == stored["not_rate_sensitive"]
 
 
 def test_a_rerun_rewrites_the_same_history_row(

@@ -148,3 +148,52 @@ def test_another_users_portfolio_is_not_found(client: TestClient, new_user: NewU
         assert response.status_code == 404, (method, response.text)
         assert response.json()["code"] == "NOT_FOUND"
     assert client.get(url, headers=owner).json() == [row]
+
+
+def test_targets_keep_their_versions(client: TestClient, new_user: NewUser) -> None:
+    """A change closes the old version on its date (the id stays with the current one), a
+    deletion ends the target, ``as_of`` lists what applied on a date, and a write dated
+    before the last change is refused with nothing written."""
+    h = new_user()
+    url = _book(client, h)
+    since = {"effective_from": "2022-01-03"}
+    row = client.post(url, json=_target(), headers=h, params=since).json()
+    assert (row["effective_from"], row["effective_to"]) == ("2022-01-03", None)
+    change = {"effective_from": "2022-06-01"}
+    patched = client.patch(
+        f"{url}/{row['id']}", json={"target_weight": 0.32}, headers=h, params=change
+    )
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["id"], patched.json()["effective_from"]) == (row["id"], "2022-06-01")
+    on = {
+        d: client.get(url, headers=h, params={"as_of": d}).json()
+        for d in ("2022-05-31", "2022-06-01", "2022-01-02")
+    }
+    assert [(t["target_weight"], t["effective_to"]) for t in on["2022-05-31"]] == [
+        (0.3, "2022-06-01")
+    ]
+    assert [t["target_weight"] for t in on["2022-06-01"]] == [0.32]
+    assert on["2022-01-02"] == []
+    early = client.patch(
+        f"{url}/{row['id']}",
+        json={"target_weight": 0.31},
+        headers=h,
+        params={"effective_from": "2022-03-01"},
+    )
+    assert _codes(early) == ["EFFECTIVE_BEFORE_HISTORY"]
+    assert client.get(url, headers=h).json()[0]["target_weight"] == 0.32
+    ended = client.delete(f"{url}/{row['id']}", headers=h, params={"effective_from": "2022-09-01"})
+    assert ended.status_code == 204
+    assert client.get(url, headers=h).json() == []
+    assert [
+        t["target_weight"]
+        for t in client.get(url, headers=h, params={"as_of": "2022-08-31"}).json()
+    ] == [0.32]
+    assert client.get(url, headers=h, params={"as_of": "2022-09-01"}).json() == []
+    assert client.delete(f"{url}/{row['id']}", headers=h).status_code == 404
+    # The key can be targeted again after its end, not before it.
+    again = client.post(url, json=_target(), headers=h, params={"effective_from": "2022-08-01"})
+    assert _codes(again) == ["EFFECTIVE_BEFORE_HISTORY"]
+    again = client.post(url, json=_target(), headers=h, params={"effective_from": "2022-10-03"})
+    assert again.status_code == 201, again.text
+    assert len(client.get(url, headers=h, params={"as_of": "2022-10-03"}).json()) == 1

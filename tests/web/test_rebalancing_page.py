@@ -14,6 +14,9 @@ from axe_playwright_python.sync_playwright import Axe
 from sigmasight.web.formatting import money, num, pct
 from tests.web.conftest import watch_csp
 
+#: Targets valid from before every date these tests use (targets are point in time).
+SINCE = {"effective_from": "2022-01-01"}
+
 PASSWORD = "page-horse-battery"
 
 
@@ -47,7 +50,7 @@ def book(live_server: str) -> dict[str, Any]:
                 "max_weight": 0.35,
             },
         ]
-        assert api.put(f"/portfolios/{pid}/targets", json=targets).status_code == 200
+        assert api.put(f"/portfolios/{pid}/targets", json=targets, params=SINCE).status_code == 200
         limit = {"metric": "beta", "upper": 0.1}
         assert api.post(f"/portfolios/{pid}/limits", json=limit).status_code == 201
         run = {"start": "2022-12-20", "end": "2022-12-28", "portfolio_ids": [pid]}
@@ -93,6 +96,8 @@ def test_the_page_shows_the_apis_numbers(page: Any, live_server: str, book: dict
     targets = {row[1]: row for row in _cells(page, "targets")}
     for key, weight in proposal["before"]["weights"].items():
         assert targets[key][2] == pct(weight, 2)
+    # each row says which version of the target applies: valid since the date it was set
+    assert {tuple(row[6:8]) for row in targets.values()} == {(SINCE["effective_from"], "current")}
     trades = _cells(page, "trades")
     assert [(r[0], r[1], r[2]) for r in trades] == [
         (t["symbol"], t["side"], f"{t['quantity']:g}") for t in proposal["trades"]

@@ -75,10 +75,7 @@ def scenario_weights(
     if S.ndim == 1:
         S = S[:, None]
     T = S.shape[0]
-    if measure not in MEASURES:
-        raise ValueError(f"unknown measure {measure!r}; expected one of {MEASURES}")
-    if T < 2:
-        raise ValueError("a risk contribution needs at least two returns")
+    _check(measure, T)
     if measure.startswith("historical"):
         return _historical_weights(S, measure, confidence)
     centred = S - S.mean(axis=0)
@@ -168,15 +165,19 @@ def euler_contributions(
     R = np.asarray(returns, dtype=np.float64)
     W = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     T = R.shape[0]
-    if measure not in MEASURES:
-        raise ValueError(f"unknown measure {measure!r}; expected one of {MEASURES}")
-    if T < 2:
-        raise ValueError("a risk contribution needs at least two returns")
+    _check(measure, T)
     if measure.startswith("historical"):
         total, marginal = _historical_split(R, W, measure, confidence)
     else:
         total, marginal = _moment_split(R, W, measure, confidence)
     return Contributions(total=total, weight=W, marginal=marginal, component=W * marginal)
+
+
+def _check(measure: str, T: int) -> None:
+    if measure not in MEASURES:
+        raise ValueError(f"unknown measure {measure!r}; expected one of {MEASURES}")
+    if T < 2:
+        raise ValueError("a risk contribution needs at least two returns")
 
 
 #: Below this share of non-zero weights a book's weights multiply as a sparse matrix (30

@@ -92,6 +92,8 @@ class TargetPublic(_Public):
     max_weight: float
     threshold: Threshold | None
     frequency: RebalanceFrequency
+    effective_from: date = Field(description="First date this version applies to.")
+    effective_to: date | None = Field(description="First date it no longer applies to.")
     created_at: datetime
     updated_at: datetime
 

@@ -223,6 +223,21 @@ class PortfolioPublic(_Public):
 # -- positions and tags -----------------------------------------------------------------
 
 
+#: A bond holding's rate terms (stress tests: P&L under a rate change dy is
+#: value x (-D dy + C dy^2 / 2)).
+Duration = Annotated[
+    Amount | None,
+    Field(
+        description="Years, within +/-100, for a bond holding (not an option or a private "
+        "holding): P&L under a rate change dy is value x (-D dy + C dy^2 / 2)."
+    ),
+]
+Convexity = Annotated[
+    Amount | None,
+    Field(description="Years squared, within +/-10,000; needs a modified duration."),
+]
+
+
 class PositionCreate(_Write):
     """A position (lot); the rules are the CSV import's (docs/methodology_import.md)."""
 
@@ -238,14 +253,8 @@ class PositionCreate(_Write):
     option_type: OptionType | None = None
     exit_date: IsoDate | None = None
     exit_price: Amount | None = None
-    modified_duration: Amount | None = Field(
-        None,
-        description="Years, within +/-100, for a bond holding (not an option or a private "
-        "holding): P&L under a rate change dy is value x (-D dy + C dy^2 / 2).",
-    )
-    convexity: Amount | None = Field(
-        None, description="Years squared, within +/-10,000; needs a modified duration."
-    )
+    modified_duration: Duration = None
+    convexity: Convexity = None
     notes: Text | None = None
 
 
@@ -266,14 +275,8 @@ class PositionUpdate(_Write):
     option_type: OptionType | None = None
     exit_date: IsoDate | None = None
     exit_price: Amount | None = None
-    modified_duration: Amount | None = Field(
-        None,
-        description="Years, within +/-100, for a bond holding (not an option or a private "
-        "holding): P&L under a rate change dy is value x (-D dy + C dy^2 / 2).",
-    )
-    convexity: Amount | None = Field(
-        None, description="Years squared, within +/-10,000; needs a modified duration."
-    )
+    modified_duration: Duration = None
+    convexity: Convexity = None
     notes: Text | None = None
 
 

@@ -84,6 +84,10 @@ class StressRunOut(_Out):
     portfolio_id: int
     as_of: dt.date
     scenario: ScenarioResultOut
+    not_rate_sensitive: list[ExcludedPositionOut] = Field(
+        description="Public positions without a modified duration, with the reason: a "
+        "rate shock gives them no duration P&L."
+    )
 
 
 class StressScenarioPublic(BaseModel):

@@ -90,8 +90,10 @@ class AssetPanels:
 
 @dataclass(frozen=True)
 class TargetRows:
-    """Target allocations of the run's portfolios (Q,), and the (position, tag) pairs of
-    their lots (G,) for tag-level targets (see ``batch.rebalancing``)."""
+    """Target allocations of the run's portfolios (Q,), one per version (targets are point
+    in time: a version applies to the dates in ``[valid_from, valid_to)``), and the
+    (position, tag) pairs of their lots (G,) for tag-level targets (see
+    ``batch.rebalancing``)."""
 
     portfolio: IntArray  # row in Portfolios
     level: npt.NDArray[np.str_]
@@ -102,6 +104,8 @@ class TargetRows:
     threshold_kind: npt.NDArray[np.str_]  # "" without a threshold
     threshold: FloatArray  # NaN without a threshold
     frequency: npt.NDArray[np.str_]
+    valid_from: npt.NDArray[np.datetime64]  # datetime64[D], inclusive
+    valid_to: npt.NDArray[np.datetime64]  # datetime64[D], exclusive; NaT: current
     tag_position: IntArray  # (G,) position id
     tag_name: npt.NDArray[np.object_]  # (G,)
     #: Risk limits (L,): portfolio row, metric, key ("" but for sectors), bounds (NaN: none)
@@ -110,6 +114,27 @@ class TargetRows:
     limit_key: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
     limit_lower: FloatArray = field(default_factory=lambda: np.zeros(0))
     limit_upper: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def valid_on(self, days: npt.NDArray[np.datetime64]) -> npt.NDArray[np.bool_]:
+        """(K, Q): version q applies to ``days[k]``."""
+        day = days.astype("datetime64[D]")[:, None]
+        ended = ~np.isnat(self.valid_to)[None, :] & (day >= self.valid_to[None, :])
+        out: npt.NDArray[np.bool_] = (day >= self.valid_from[None, :]) & ~ended
+        return out
+
+    def take_rows(self, index: IntArray) -> TargetRows:
+        """The target versions ``index`` (limits and tags unchanged)."""
+        fields = {
+            name: getattr(self, name)[index]
+            for name in self.__dataclass_fields__
+            if not name.startswith(("limit_", "tag_"))
+        }
+        rest = {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name.startswith(("limit_", "tag_"))
+        }
+        return TargetRows(**fields, **rest)
 
     def take(self, portfolio_map: IntArray) -> TargetRows:
         """The targets and limits of the portfolios kept by ``portfolio_map`` (−1: dropped),

@@ -266,11 +266,15 @@ def build_inputs(
 
 
 def _targets(uow: UnitOfWork, books: Books, row: dict[int, int]) -> TargetRows:
-    """The books' target allocations and the tags of their positions."""
+    """The books' target versions (every one that applies to some date) and the tags of
+    their positions."""
     target, limit = PortfolioTarget.__table__, PortfolioRiskLimit.__table__
+    some_date = target.c.effective_to.is_(None) | (target.c.effective_to > target.c.effective_from)
     found = list(
         uow.session.execute(
-            select(target).where(target.c.portfolio_id.in_(list(row))).order_by(target.c.id)
+            select(target)
+            .where(target.c.portfolio_id.in_(list(row)), some_date)
+            .order_by(target.c.id)
         )
     )
     limits = list(
@@ -302,6 +306,11 @@ def _targets(uow: UnitOfWork, books: Books, row: dict[int, int]) -> TargetRows:
             [t.threshold if t.threshold is not None else np.nan for t in found], dtype=np.float64
         ),
         frequency=np.array([t.frequency.value for t in found], dtype=str),
+        valid_from=np.array([t.effective_from for t in found], dtype="datetime64[D]"),
+        valid_to=np.array(
+            [t.effective_to if t.effective_to else np.datetime64("NaT") for t in found],
+            dtype="datetime64[D]",
+        ),
         tag_position=np.array([p for p, _ in pairs], dtype=np.int64),
         tag_name=np.array([n for _, n in pairs], dtype=object),
         limit_portfolio=np.array([row[x.portfolio_id] for x in limits], dtype=np.int64),

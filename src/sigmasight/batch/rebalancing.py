@@ -1,12 +1,14 @@
 """The rebalancing family in the batch: each target's drift on each date, and the events
-that a threshold breach or a calendar date triggers, with their proposal.
+that a threshold breach or a calendar date triggers.
 
 Weights are delta-adjusted exposure over NAV (the risk views' convention), from the lots
 held at the date's close and their marks, as the snapshots compute them. A lot counts
 towards the target whose level and key it matches: its symbol (stocks and ETFs), its
 (underlying's) sector bucket, its investment class, or one of its tags (the first
-target when two tags are targeted). Targets have no history: every date is evaluated
-against the targets stored when the batch runs.
+target when two tags are targeted). Targets are point in time: each date is evaluated
+against the target versions valid on it (a version starting on the date counts; one
+ending on it does not), so a backfill across a change uses the old target before it and
+the new one from it, and a deleted target has no drift after its deletion.
 
 Triggers, each a function of the date's and the previous session's drift only (so a
 backfill and a daily run create the same events):
@@ -16,12 +18,16 @@ backfill and a daily run create the same events):
 - ``scheduled``: the date is the first session of a target's calendar period.
 
 An event's key is ``<kind>:<date>``; the batch writes only the key and the proposal
-columns, so a rerun neither duplicates an event nor touches a user's decision.
+columns, so a rerun neither duplicates an event nor touches a user's decision. The rows
+built here carry no proposal: once the run's history is written, the runner completes
+them with the proposals view's back-to-target proposal for the event's date
+(:data:`EVENT_CONSTRAINTS`), so an event shows exactly what that view shows for its date.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,18 +40,36 @@ from sigmasight.batch.inputs import PRIVATE, PUBLIC, BatchInputs, FloatArray, In
 from sigmasight.batch.snapshots import held_positions
 from sigmasight.batch.valuation import Valuation, value_books
 
+if TYPE_CHECKING:
+    from sigmasight.storage.uow import UnitOfWork
+
 #: Months per calendar period of each frequency.
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
 #: Constraints of the proposals the batch attaches to events (the API's defaults).
 EVENT_CONSTRAINTS = rb.Constraints()
 
 
+def target_slots(inputs: BatchInputs) -> tuple[IntArray, IntArray]:
+    """The slot of each target version (Q,): one slot per portfolio, level and key, which
+    every version of that target shares (a weight does not depend on the target's
+    values); and the first version (index) of each slot (Z,)."""
+    t = inputs.targets
+    assert t is not None
+    frame = pd.DataFrame({"p": t.portfolio, "level": t.level, "key": t.key})
+    groups = frame.groupby(["p", "level", "key"], sort=False).ngroup()
+    slot: IntArray = np.asarray(groups, dtype=np.int64)
+    _, first = np.unique(slot, return_index=True)
+    return slot, np.asarray(first, dtype=np.int64)
+
+
 def lot_targets(inputs: BatchInputs) -> IntArray:
-    """The target (index into ``inputs.targets``) of each lot, −1 for none (M,)."""
-    lots, targets = inputs.lots, inputs.targets
+    """The target slot (see :func:`target_slots`) of each lot, −1 for none (M,)."""
+    lots, all_targets = inputs.lots, inputs.targets
     out = np.full(lots.kind.size, -1, dtype=np.int64)
-    if targets is None or targets.key.size == 0 or out.size == 0:
+    if all_targets is None or all_targets.key.size == 0 or out.size == 0:
         return out
+    _, first = target_slots(inputs)
+    targets = all_targets.take_rows(first)
     column_bucket = np.append(
         bucket_codes(np.array(inputs.sectors, dtype=object), inputs.is_etf),
         BUCKETS.index(UNCLASSIFIED_BUCKET),
@@ -92,7 +116,8 @@ def _period(sessions: np.ndarray, months: int) -> IntArray:
 
 
 def _scheduled(inputs: BatchInputs, ts: IntArray) -> np.ndarray:
-    """(K, Q): the date is the first session of the target's calendar period."""
+    """(K, Q): the date is the first session of the target's calendar period (whether
+    the version applies to it or not: the caller masks by validity)."""
     t = inputs.targets
     assert t is not None
     out = np.zeros((ts.size, t.key.size), dtype=bool)
@@ -106,19 +131,21 @@ def _scheduled(inputs: BatchInputs, ts: IntArray) -> np.ndarray:
 
 
 def _weights(
-    inputs: BatchInputs, valuation: Valuation, vol63: FloatArray, ts: IntArray, lot_target: IntArray
+    inputs: BatchInputs, valuation: Valuation, vol63: FloatArray, ts: IntArray, lot_slot: IntArray
 ) -> FloatArray:
-    """(K, Q) target weights on the dates ``ts`` (NaN before inception)."""
+    """(K, Q) weights of each target version's key on the dates ``ts`` (NaN before
+    inception), whether the version applies to the date or not."""
     t = inputs.targets
     assert t is not None
-    Q = t.key.size
+    slot, first = target_slots(inputs)
+    Z = first.size
     held = held_positions(inputs, valuation, vol63, ts)
     exposure = position_exposure(held.positions)
-    target = lot_target[held.lot]
+    target = lot_slot[held.lot]
     keep = (target >= 0) & np.isfinite(exposure)
     sums = np.bincount(
-        held.date[keep] * Q + target[keep], weights=exposure[keep], minlength=ts.size * Q
-    ).reshape(ts.size, Q)
+        held.date[keep] * Z + target[keep], weights=exposure[keep], minlength=ts.size * Z
+    ).reshape(ts.size, Z)[:, slot]
     nav = valuation.nav[ts - valuation.offset][:, t.portfolio]
     weight: FloatArray = np.where(nav > 0, sums / np.where(nav > 0, nav, 1.0), np.nan)
     return weight
@@ -156,15 +183,17 @@ def drift_and_events(
     if t is None or t.key.size == 0:
         return drift, events
     valuation = with_previous_session(inputs, vol63, rows)
-    lot_target = lot_targets(inputs)
+    lot_slot = lot_targets(inputs)
     ts = np.arange(rows.start, rows.stop)
-    weight = _weights(inputs, valuation, vol63, ts, lot_target)
+    weight = _weights(inputs, valuation, vol63, ts, lot_slot)
     before, has_before = previous_rows(ts)
-    previous = _weights(inputs, valuation, vol63, before, lot_target)
+    previous = _weights(inputs, valuation, vol63, before, lot_slot)
+    valid = t.valid_on(inputs.sessions[ts])
     breach = _breach(inputs, weight)
-    was = _breach(inputs, previous) & has_before[:, None]
+    # A version that did not apply the session before starts a new episode.
+    was = _breach(inputs, previous) & has_before[:, None] & t.valid_on(inputs.sessions[before])
     scheduled = _scheduled(inputs, ts)
-    live = np.isfinite(weight)
+    live = np.isfinite(weight) & valid
     k, q = np.nonzero(live)
     days = inputs.sessions[ts[k]].astype(object)
     extend(
@@ -184,7 +213,6 @@ def drift_and_events(
             "scheduled": scheduled[k, q].tolist(),
         },
     )
-    exposures = LotExposures(inputs, valuation, vol63)
     triggers = {
         "threshold": live & breach & ~was,
         "scheduled": live & scheduled,
@@ -193,9 +221,7 @@ def drift_and_events(
         for p in np.unique(t.portfolio):
             cols = np.flatnonzero(t.portfolio == p)
             for kk in np.flatnonzero(fired[:, cols].any(axis=1)):
-                row = event_row(
-                    inputs, valuation, exposures, lot_target, int(p), int(ts[kk]), kind, cols
-                )
+                row = event_row(inputs, int(p), int(ts[kk]), kind)
                 row["reason"] = _reason(kind, t.key[cols], fired[kk, cols], weight[kk, cols])
                 extend(events, {name: [value] for name, value in row.items()})
     return drift, events
@@ -210,112 +236,45 @@ def _reason(kind: str, keys: np.ndarray, fired: np.ndarray, weight: FloatArray) 
     return f"scheduled review of {named}"
 
 
-class LotExposures:
-    """Delta-adjusted exposure of every lot (M,) at the close of a calendar row, valued
-    once per row however many events the row has."""
-
-    def __init__(self, inputs: BatchInputs, valuation: Valuation, vol63: FloatArray) -> None:
-        self.inputs, self.valuation, self.vol63 = inputs, valuation, vol63
-        self._rows: dict[int, FloatArray] = {}
-
-    def of(self, t: int) -> FloatArray:
-        if t not in self._rows:
-            held = held_positions(self.inputs, self.valuation, self.vol63, np.array([t]))
-            out = np.zeros(self.inputs.lots.kind.size)
-            out[held.lot] = position_exposure(held.positions)
-            self._rows[t] = out
-        return self._rows[t]
-
-
-def event_row(
-    inputs: BatchInputs,
-    valuation: Valuation,
-    exposures: LotExposures,
-    lot_target: IntArray,
-    p: int,
-    t: int,
-    kind: str,
-    cols: IntArray,
-) -> dict[str, Any]:
-    """The event of portfolio row ``p`` on calendar row ``t``, with its proposal."""
-    lots, targets = inputs.lots, inputs.targets
-    assert targets is not None
-    r = t - valuation.offset
-    mine = np.flatnonzero((lots.portfolio == p) & valuation.held[r])
-    mine = mine[np.lexsort((lots.position_id[mine], lots.entry_date[mine]))]  # FIFO order
-    public = lots.kind[mine] == PUBLIC
-    symbols = np.unique(lots.symbol[mine[public]].astype(str))
-    n_other = int((~public).sum())
-    where = np.searchsorted(symbols, lots.symbol[mine[public]].astype(str))
-    instrument = np.empty(mine.size, dtype=np.int64)
-    instrument[public] = where
-    instrument[~public] = symbols.size + np.arange(n_other)
-    N = symbols.size + n_other
-    value = valuation.value[r, mine]
-    quantity = np.bincount(instrument, weights=lots.quantity[mine], minlength=N).astype(float)
-    price = np.ones(N)  # untradable instruments are never traded: their price is unused
-    price[instrument[public]] = valuation.price[r, mine[public]]
-    lot_exposure = exposures.of(t)
-    per_lot = np.nan_to_num(lot_exposure[mine]) / lots.quantity[mine]
-    value_unit, exposure_unit = price.copy(), price.copy()
-    value_unit[instrument[~public]] = np.nan_to_num(value[~public]) / lots.quantity[mine[~public]]
-    exposure_unit[instrument[~public]] = per_lot[~public]
-    group = np.full(N, -1, dtype=np.int64)
-    local = {int(c): i for i, c in enumerate(cols)}
-    for lot_row, inst in zip(mine, instrument, strict=True):
-        target = int(lot_target[lot_row])
-        if target in local and group[inst] < 0:
-            group[inst] = local[target]
-    book = rb.Book(
-        quantity=quantity,
-        price=price,
-        exposure_per_unit=exposure_unit,
-        value_per_unit=value_unit,
-        tradable=np.arange(N) < symbols.size,
-        lot_size=np.ones(N),
-        cash=float(valuation.nav[r, p] - np.nansum(value)),
-    )
-    chosen = rb.Targets(targets.weight[cols], targets.lower[cols], targets.upper[cols], group)
-    prop = rb.propose(book, chosen, EVENT_CONSTRAINTS)
-    # By instrument, each instrument's lots oldest first (``mine`` is in entry order).
-    fifo = np.argsort(instrument[public], kind="stable")
-    traded = mine[public][fifo]
-    gain = rb.fifo_realized_gain(
-        prop.trade, price, instrument[public][fifo], lots.quantity[traded], lots.entry_price[traded]
-    )
-    names = [*symbols.tolist(), *lots.symbol[mine[~public]].astype(str).tolist()]
+def event_row(inputs: BatchInputs, p: int, t: int, kind: str) -> dict[str, Any]:
+    """The event of portfolio row ``p`` on calendar row ``t``, its proposal still to come
+    (see the module docstring)."""
     day = inputs.sessions[t].astype(object)
     return {
         "portfolio_id": int(inputs.portfolios.id[p]),
         "trigger_key": f"{kind}:{day.isoformat()}",
         "kind": kind,
         "trigger_date": day,
-        "proposal": _proposal_json(prop, names, gain, targets.key[cols]),
     }
 
 
-def _proposal_json(
-    prop: rb.Proposal, names: list[str], gain: FloatArray, keys: np.ndarray
-) -> dict[str, Any]:
-    trades = [
-        {
-            "symbol": names[i],
-            "side": "buy" if prop.trade[i] > 0 else "sell",
-            "quantity": float(abs(prop.trade[i])),
-            "price": float(abs(prop.notional[i] / prop.trade[i])),
-            "notional": float(abs(prop.notional[i])),
-            "cost": float(prop.cost[i]),
-            "realized_gain": float(gain[i]),
-        }
-        for i in np.flatnonzero(prop.trade)
-    ]
-    return {
-        "variant": "back_to_target",
-        "feasible": prop.feasible,
-        "reasons": [f"{r.code}: {r.message}" for r in prop.reasons],
-        "trades": trades,
-        "before": {"weights": dict(zip(keys.tolist(), finite(prop.weights_before), strict=True))},
-        "after": {"weights": dict(zip(keys.tolist(), finite(prop.weights_after), strict=True))},
-        "cash_after": prop.cash_after,
-        "nav_after": prop.nav_after,
-    }
+def complete_event_proposals(
+    uow_factory: Callable[[], UnitOfWork], events: Columns
+) -> tuple[Columns, dict[int, str]]:
+    """The events with their proposal: the proposals view's back-to-target proposal of
+    the event's date, read from the history the run has just written (snapshot, marks,
+    betas, prices up to the date, the targets valid on it). An event whose proposal cannot
+    be computed is left out (a rerun creates it) and its portfolio's reason returned."""
+    from sigmasight.services.analytics.rebalancing import event_proposal
+
+    done: dict[tuple[int, Any], dict[str, Any] | None] = {}
+    errors: dict[int, str] = {}
+    keep: list[int] = []
+    for i, (pid, day) in enumerate(
+        zip(events.get("portfolio_id", []), events.get("trigger_date", []), strict=True)
+    ):
+        if (pid, day) not in done:
+            try:
+                with uow_factory() as uow:
+                    done[(pid, day)] = event_proposal(uow, int(pid), day, EVENT_CONSTRAINTS)
+            except Exception as exc:
+                done[(pid, day)] = None
+                errors.setdefault(int(pid), f"{type(exc).__name__}: {exc}".splitlines()[0])
+        if done[(pid, day)] is not None:
+            keep.append(i)
+    out = {name: [values[i] for i in keep] for name, values in events.items()}
+    if keep:
+        out["proposal"] = [
+            done[(events["portfolio_id"][i], events["trigger_date"][i])] for i in keep
+        ]
+    return out, errors

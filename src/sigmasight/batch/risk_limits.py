@@ -1,6 +1,7 @@
 """Risk limits in the batch: each breach of a user-set limit on a date is an alert row,
 and the first day of a breach starts a ``limit`` rebalancing event (when the portfolio
-has targets to rebalance to).
+has targets valid on the date to rebalance to; its proposal is completed by the runner
+as for the other events, see ``batch.rebalancing``).
 
 Figures, on the conventions of the families that show them (computed here the same way,
 for the portfolios that have limits only):
@@ -19,6 +20,7 @@ for the portfolios that have limits only):
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sigmasight.analytics import risk_metrics as rm
 from sigmasight.analytics.beta import exposure_weighted_beta
@@ -26,13 +28,7 @@ from sigmasight.analytics.exposures import exposure_matrix, position_exposure
 from sigmasight.analytics.sectors import BUCKETS, UNCLASSIFIED_BUCKET, bucket_codes
 from sigmasight.batch.columns import Columns, extend
 from sigmasight.batch.inputs import BatchInputs, FloatArray, IntArray
-from sigmasight.batch.rebalancing import (
-    LotExposures,
-    event_row,
-    lot_targets,
-    previous_rows,
-    with_previous_session,
-)
+from sigmasight.batch.rebalancing import event_row, previous_rows, with_previous_session
 from sigmasight.batch.security import SecurityMetrics
 from sigmasight.batch.snapshots import BLOCK_SERIES, _series, held_positions
 from sigmasight.batch.valuation import Valuation
@@ -86,30 +82,55 @@ def _figures(
     }
 
 
-def _breaches(
-    inputs: BatchInputs, figures: dict[str, FloatArray], k: int
-) -> list[tuple[int, str, str, float, float, float]]:
-    """(portfolio row, metric, key, value, lower, upper) of every breach on block date k."""
+Breach = tuple[int, str, str, float, float, float]
+
+
+def breaches(inputs: BatchInputs, figures: dict[str, FloatArray], K: int) -> list[list[Breach]]:
+    """(portfolio row, metric, key, value, lower, upper) of every breach on each block
+    date k < K, in limit order (a single-name limit's names in column order), every
+    limit and date at once."""
     t = inputs.targets
     assert t is not None
-    P = inputs.portfolios.id.size
-    out = []
-    for p, metric, key, lo, hi in zip(
-        t.limit_portfolio, t.limit_metric, t.limit_key, t.limit_lower, t.limit_upper, strict=True
-    ):
-        v = k * P + int(p)
-        if metric == "sector_weight":
-            values = {str(key): figures[metric][v, BUCKETS.index(str(key))]}
-        elif metric == "single_name_weight":
-            row = figures[metric][v]
-            values = {inputs.symbols[s]: row[s] for s in np.flatnonzero(row)}
-        else:
-            values = {"": figures[metric][v]}
-        for name, value in values.items():
-            low, high = (np.isfinite(lo) and value < lo), (np.isfinite(hi) and value > hi)
-            if np.isfinite(value) and (low or high):
-                out.append((int(p), str(metric), name, float(value), float(lo), float(hi)))
-    return out
+    P, L = inputs.portfolios.id.size, t.limit_metric.size
+    sector = np.maximum(pd.Index(BUCKETS).get_indexer(pd.Index(t.limit_key, dtype=object)), 0)
+    v = np.arange(K)[:, None] * P + t.limit_portfolio[None, :]  # (K, L) virtual portfolio
+    value = np.full((K, L), np.nan)
+    for metric in ("volatility", "var_95", "beta"):
+        cols = t.limit_metric == metric
+        value[:, cols] = figures[metric][v[:, cols]]
+    cols = t.limit_metric == "sector_weight"
+    value[:, cols] = figures["sector_weight"][v[:, cols], sector[cols]]
+    # Scalar and sector limits: one value per (date, limit), name column -1.
+    k, lim = np.nonzero(np.isfinite(value))
+    name = np.full(k.size, -1)
+    values = value[k, lim]
+    # Single-name limits: every held name (non-zero weight) of the portfolio.
+    names = np.flatnonzero(t.limit_metric == "single_name_weight")
+    if names.size:
+        grid = figures["single_name_weight"][v[:, names]]  # (K, L', S)
+        nk, nl, ns = np.nonzero(grid)
+        k, lim = np.r_[k, nk], np.r_[lim, names[nl]]
+        name, values = np.r_[name, ns], np.r_[values, grid[nk, nl, ns]]
+    lo, hi = t.limit_lower[lim], t.limit_upper[lim]
+    out_of_bounds = (np.isfinite(lo) & (values < lo)) | (np.isfinite(hi) & (values > hi))
+    hit = np.isfinite(values) & out_of_bounds
+    k, lim, name, values, lo, hi = (x[hit] for x in (k, lim, name, values, lo, hi))
+    order = np.lexsort((name, lim, k))
+    found: list[list[Breach]] = [[] for _ in range(K)]
+    symbols = np.array([*inputs.symbols, ""], dtype=object)
+    for i in order:
+        key = symbols[name[i]] if name[i] >= 0 else t.limit_key[lim[i]]
+        found[int(k[i])].append(
+            (
+                int(t.limit_portfolio[lim[i]]),
+                str(t.limit_metric[lim[i]]),
+                str(key) if name[i] >= 0 or t.limit_metric[lim[i]] == "sector_weight" else "",
+                float(values[i]),
+                float(lo[i]),
+                float(hi[i]),
+            )
+        )
+    return found
 
 
 def alert_rows(
@@ -124,28 +145,26 @@ def alert_rows(
     limited = np.unique(t.limit_portfolio)
     sub = inputs.subset(limited)
     valuation = with_previous_session(sub, metrics.vol63, rows)
-    lot_target = lot_targets(sub)
-    exposures = LotExposures(sub, valuation, metrics.vol63)
     t_sub = sub.targets
     assert t_sub is not None
     P = limited.size
     step = max(1, BLOCK_SERIES // P)
     for lo in range(rows.start, rows.stop, step):
         ts = np.arange(lo, min(lo + step, rows.stop))
-        now = _figures(sub, returns, metrics, valuation, ts)
+        now = breaches(sub, _figures(sub, returns, metrics, valuation, ts), ts.size)
         prior, has_prior = previous_rows(ts)
-        before = _figures(sub, returns, metrics, valuation, prior)
+        before = breaches(sub, _figures(sub, returns, metrics, valuation, prior), ts.size)
         for k, day in enumerate(sub.sessions[ts].astype(object)):
-            found = _breaches(sub, now, k)
-            earlier = _breaches(sub, before, k) if has_prior[k] else []
+            found = now[k]
+            earlier = before[k] if has_prior[k] else []
             previous = {(p, m, key) for p, m, key, *_ in earlier}
             _extend_alerts(alerts, sub, found, day)
             new = [b for b in found if b[:3] not in previous]
+            valid = t_sub.valid_on(sub.sessions[ts[k : k + 1]])[0]
             for p in sorted({b[0] for b in new}):
-                cols = np.flatnonzero(t_sub.portfolio == p).astype(np.int64)
-                if cols.size == 0:
-                    continue  # no targets: the alert alone
-                row = event_row(sub, valuation, exposures, lot_target, p, int(ts[k]), "limit", cols)
+                if not (valid & (t_sub.portfolio == p)).any():
+                    continue  # no targets valid on the date: the alert alone
+                row = event_row(sub, p, int(ts[k]), "limit")
                 row["reason"] = "limit breached: " + ", ".join(
                     f"{m}{' ' + key if key else ''} at {value:.4f}"
                     for q, m, key, value, *_ in new
@@ -158,7 +177,7 @@ def alert_rows(
 def _extend_alerts(
     alerts: Columns,
     inputs: BatchInputs,
-    found: list[tuple[int, str, str, float, float, float]],
+    found: list[Breach],
     day: object,
 ) -> None:
     extend(

@@ -205,10 +205,17 @@ def _execute(
         for name, seconds in result.timings.items():
             key = f"step.{name}"
             report.timings[key] = round(report.timings.get(key, 0.0) + seconds, 4)
+    finishing = {f.model: f for f in families.FINISH_STEPS}
+    held: list[TableRows] = []
     with _timed(report, "persist_snapshots"):
         for table in _merged_tables(results):
+            if table.model in finishing:
+                held.append(table)
+                continue
             with _timed(report, f"persist.{table.table}"):
                 _persist_portfolio_table(uow_factory, table, report)
+    for table in held:
+        _finish_table(uow_factory, finishing[table.model], table, report)
     failed = [k for k in report.errors if isinstance(k, int)]
     report.skipped = skip_reasons(inputs, _written(results), failed, report.end)
     report.status = "partial" if report.errors else "succeeded"
@@ -289,6 +296,18 @@ def _merged_tables(results: list[PartitionResult]) -> list[TableRows]:
             held = merged.setdefault(name, TableRows(part.model, part.key, {}))
             extend(held.columns, part.columns)
     return list(merged.values())
+
+
+def _finish_table(
+    uow_factory: UowFactory, finish: families.FinishStep, table: TableRows, report: RunReport
+) -> None:
+    """Complete a held-back table from the written history, then persist it."""
+    with _timed(report, f"step.{finish.name}"):
+        columns, errors = finish.complete(uow_factory, table.columns)
+    for portfolio_id, reason in errors.items():
+        report.errors.setdefault(portfolio_id, f"{finish.name}: {reason}")
+    with _timed(report, f"persist.{table.table}"):
+        _persist_portfolio_table(uow_factory, TableRows(table.model, table.key, columns), report)
 
 
 def _persist_portfolio_table(uow_factory: UowFactory, table: TableRows, report: RunReport) -> None:

@@ -22,7 +22,7 @@ from sigmasight.batch.factors import portfolio_factor_rows, security_factor_rows
 from sigmasight.batch.greeks import option_greek_rows
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.performance import performance_rows
-from sigmasight.batch.rebalancing import drift_and_events
+from sigmasight.batch.rebalancing import complete_event_proposals, drift_and_events
 from sigmasight.batch.risk_limits import alert_rows
 from sigmasight.batch.risk_metrics import risk_metric_rows
 from sigmasight.batch.security import SecurityMetrics, beta_rows, volatility_rows
@@ -245,6 +245,17 @@ def _rebalancing(ctx: PortfolioContext) -> list[TableRows]:
     ]
 
 
+@dataclass(frozen=True)
+class FinishStep:
+    """Completes a portfolio-level table's rows from the history the run has just written
+    (it runs in the runner's process, after every other table is persisted, and returns
+    the rows to write and the reasons of the portfolios whose rows it left out)."""
+
+    name: str
+    model: type[Any]
+    complete: Callable[[Callable[[], Any], Columns], tuple[Columns, dict[int, str]]]
+
+
 #: Security-level families, run once per run over every symbol (append new families).
 SECURITY_STEPS: tuple[SecurityStep, ...] = (
     SecurityStep("market_beta_volatility", _market_beta_and_volatility),
@@ -264,4 +275,9 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
     PortfolioStep("stress", _stress),
     PortfolioStep("performance", _performance),
     PortfolioStep("rebalancing", _rebalancing),
+)
+
+#: Tables completed after the others are written (their rows read the run's history).
+FINISH_STEPS: tuple[FinishStep, ...] = (
+    FinishStep("event_proposals", RebalancingEvent, complete_event_proposals),
 )

@@ -52,12 +52,14 @@ def _run(database_url: str | None, owner: str | None, action: Callable[[Any, int
         return action(uow_factory, _owner_id(uow_factory, owner))
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+def _table(
+    title: str, columns: list[str], rows: list[list[str]], no_wrap: tuple[str, ...] = ()
+) -> None:
     from rich.table import Table
 
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, no_wrap=column in no_wrap)
     for row in rows:
         table.add_row(*row)
     console.print(table)
@@ -65,15 +67,24 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
 
 @app.command("targets")
 def targets(
-    portfolio_id: PortfolioArg, owner: OwnerOption = None, database_url: DatabaseOption = None
+    portfolio_id: PortfolioArg,
+    as_of: Annotated[
+        str | None, typer.Option(help="The versions valid on YYYY-MM-DD (default: current)")
+    ] = None,
+    owner: OwnerOption = None,
+    database_url: DatabaseOption = None,
 ) -> None:
-    """List the portfolio's targets (weights of NAV)."""
+    """List the portfolio's targets (weights of NAV) and the date each applies from."""
     from sigmasight.services.resources import targets as service
 
-    rows = _run(database_url, owner, lambda f, o: service.list_targets(f, o, portfolio_id))
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        fail(str(exc))
+    rows = _run(database_url, owner, lambda f, o: service.list_targets(f, o, portfolio_id, day))
     _table(
-        f"Targets of portfolio {portfolio_id}",
-        ["id", "level", "key", "target", "band", "threshold", "frequency"],
+        f"Targets of portfolio {portfolio_id}" + (f" on {day.isoformat()}" if day else ""),
+        ["id", "level", "key", "target", "band", "threshold", "frequency", "valid"],
         [
             [
                 str(t.id),
@@ -83,9 +94,12 @@ def targets(
                 f"{_pct(t.min_weight)} - {_pct(t.max_weight)}",
                 "-" if t.threshold is None else f"{t.threshold_kind.value} {t.threshold:g}",
                 t.frequency.value,
+                t.effective_from.isoformat()
+                + (f" to {t.effective_to.isoformat()}" if t.effective_to else " on"),
             ]
             for t in rows
         ],
+        no_wrap=("valid",),
     )
 
 
@@ -100,10 +114,15 @@ def target_add(
     threshold: Annotated[float | None, typer.Option(help="Drift that triggers")] = None,
     relative: Annotated[bool, typer.Option(help="Threshold relative to the target")] = False,
     frequency: Annotated[str, typer.Option(help="none, monthly, quarterly...")] = "none",
+    effective_from: Annotated[
+        str | None,
+        typer.Option(help="First date it applies to, YYYY-MM-DD (default: today, UTC)"),
+    ] = None,
     owner: OwnerOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Add a target; every rule is checked against the portfolio's targets with it."""
+    """Add a target; every rule is checked against the portfolio's targets with it.
+    Targets are point in time: the batch uses it for dates from ``--effective-from``."""
     from sigmasight.domain.rebalancing import RebalanceFrequency, TargetLevel, ThresholdKind
     from sigmasight.services.resources import targets as service
 
@@ -120,9 +139,10 @@ def target_add(
             threshold=threshold,
             frequency=RebalanceFrequency(frequency),
         )
+        day = date.fromisoformat(effective_from) if effective_from else datetime.now(UTC).date()
     except ValueError as exc:
         fail(str(exc))
-    row = _run(database_url, owner, lambda f, o: service.add_target(f, o, portfolio_id, draft))
+    row = _run(database_url, owner, lambda f, o: service.add_target(f, o, portfolio_id, draft, day))
     console.print(
         f"Target {row.id} added: {row.level.value} {row.key} at {_pct(row.target_weight)}"
     )

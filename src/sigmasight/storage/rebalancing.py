@@ -1,7 +1,11 @@
 """Target allocations of a portfolio (the rebalancing family's user-set rows).
 
 Weights are fractions of NAV (0.25 = 25 %), the exposure convention of the risk views:
-delta-adjusted exposure / NAV. One row per portfolio, level and key.
+delta-adjusted exposure / NAV. A target is point in time: each row is one version, valid
+from ``effective_from`` (inclusive) to ``effective_to`` (exclusive; None while it is the
+current version). A change or a deletion closes the current version instead of
+overwriting it, so the batch evaluates each date against the targets valid on it. One
+current version per portfolio, level and key.
 """
 
 from __future__ import annotations
@@ -16,12 +20,17 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
+    select,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sigmasight.domain.rebalancing import RebalanceFrequency, TargetLevel, ThresholdKind
 from sigmasight.storage.models import Base
@@ -33,8 +42,19 @@ TARGET_KEY = 64
 class PortfolioTarget(Base):
     __tablename__ = "portfolio_targets"
     __table_args__ = (
-        UniqueConstraint("portfolio_id", "level", "key", name="uq_portfolio_targets_key"),
+        Index(
+            "uq_portfolio_targets_current",
+            "portfolio_id",
+            "level",
+            "key",
+            unique=True,
+            sqlite_where=text("effective_to IS NULL"),
+            postgresql_where=text("effective_to IS NULL"),
+        ),
         CheckConstraint("min_weight <= target_weight AND target_weight <= max_weight", name="band"),
+        CheckConstraint(
+            "effective_to IS NULL OR effective_from <= effective_to", name="effective_order"
+        ),
         {"sqlite_autoincrement": True},
     )
 
@@ -54,8 +74,29 @@ class PortfolioTarget(Base):
     frequency: Mapped[RebalanceFrequency] = mapped_column(
         enum_column(RebalanceFrequency, "rebalance_frequency"), default=RebalanceFrequency.NONE
     )
+    #: First date the version applies to (a session or not; inclusive).
+    effective_from: Mapped[date] = mapped_column(Date)
+    #: First date it no longer applies to (the change or deletion date); None: current.
+    effective_to: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @classmethod
+    def valid_on(cls, day: date) -> Any:
+        """SQL condition: the version applies to ``day``."""
+        return and_(
+            cls.effective_from <= day, or_(cls.effective_to.is_(None), cls.effective_to > day)
+        )
+
+
+def targets_on(session: Session, portfolio_id: int, as_of: date | None) -> list[PortfolioTarget]:
+    """A portfolio's target versions valid on ``as_of`` (None: the current ones), in the
+    order they were added."""
+    t = PortfolioTarget
+    valid = t.valid_on(as_of) if as_of is not None else t.effective_to.is_(None)
+    return list(
+        session.scalars(select(t).where(t.portfolio_id == portfolio_id, valid).order_by(t.id))
+    )
 
 
 class PortfolioTargetDrift(Base):

@@ -7,7 +7,12 @@ with a mark are tradable and aggregated per symbol; options and private holdings
 kept as they are (their exposure counts in the weights). Before/after figures use the
 ex-ante convention of the risk-metrics family: the holdings' weights on the
 :data:`~sigmasight.analytics.risk_metrics.EX_ANTE_WINDOW` sessions of adjusted returns up
-to ``as_of``; beta is the weighted beta (Σ weight × the security's stored beta).
+to ``as_of``; beta is the weighted beta (Σ weight × the security's stored beta). The
+targets are the versions valid on ``as_of`` (targets are point in time).
+
+The events the batch triggers carry :func:`event_proposal`: the same computation for the
+event's date, stored as :func:`proposal_json`, so an event shows what this view shows for
+that date.
 """
 
 from __future__ import annotations
@@ -28,12 +33,19 @@ from sigmasight.analytics.sectors import BUCKETS, bucket_codes
 from sigmasight.domain.conventions import TRADING_DAYS_PER_YEAR
 from sigmasight.domain.enums import InvestmentClass
 from sigmasight.domain.rebalancing import TargetLevel
-from sigmasight.services.analytics._common import load_context, num, reference_symbol
+from sigmasight.services.analytics._common import (
+    Context,
+    load_context,
+    num,
+    reference_symbol,
+    snapshot_of,
+)
 from sigmasight.services.analytics.betas import stored_betas
 from sigmasight.services.analytics.valuation import load_book
 from sigmasight.services.analytics.views import PRICE_LOOKBACK_DAYS, UowFactory
-from sigmasight.storage.models import Position
-from sigmasight.storage.rebalancing import PortfolioTarget
+from sigmasight.storage.history_repository import HistoryRepository
+from sigmasight.storage.models import Portfolio, Position
+from sigmasight.storage.rebalancing import PortfolioTarget, targets_on
 from sigmasight.storage.uow import UnitOfWork
 
 SIMPLE = "back_to_target"
@@ -247,23 +259,68 @@ def proposals(
 ) -> ProposalsView:
     """One proposal per variant for the portfolio's targets on ``as_of`` (none without
     targets)."""
-    constraints = constraints or rb.Constraints()
     with uow_factory() as uow:
         ctx = load_context(uow, owner_id, portfolio_id, as_of)
-        query = select(PortfolioTarget).where(PortfolioTarget.portfolio_id == portfolio_id)
-        rows = list(uow.session.scalars(query.order_by(PortfolioTarget.id)))
-        view = ProposalsView(portfolio_id, ctx.as_of, vars(constraints).copy())
-        if not rows:
-            return view
-        inst = _instruments(uow, ctx, rows)
-        targets = _targets(inst, rows)
-        refs = sorted({r for r in inst.ref if r})
-        betas = {s: b.beta for s, b in stored_betas(ctx.history, set(refs), ctx.as_of).items()}
-        market = {"refs": refs, "returns": _returns(uow, refs, ctx.as_of), "betas": betas}
-        # Inside the unit of work: leaving it expires the target rows the views read.
-        for variant in variants:
-            view.proposals.append(_proposal(inst, targets, rows, constraints, market, variant))
+        return _proposals(uow, ctx, constraints or rb.Constraints(), variants)
+
+
+def _proposals(
+    uow: UnitOfWork, ctx: Context, constraints: rb.Constraints, variants: tuple[str, ...]
+) -> ProposalsView:
+    rows = targets_on(uow.session, ctx.portfolio.id, ctx.as_of)
+    view = ProposalsView(ctx.portfolio.id, ctx.as_of, vars(constraints).copy())
+    if not rows:
+        return view
+    inst = _instruments(uow, ctx, rows)
+    targets = _targets(inst, rows)
+    refs = sorted({r for r in inst.ref if r})
+    betas = {s: b.beta for s, b in stored_betas(ctx.history, set(refs), ctx.as_of).items()}
+    market = {"refs": refs, "returns": _returns(uow, refs, ctx.as_of), "betas": betas}
+    # Inside the unit of work: leaving it expires the target rows the views read.
+    for variant in variants:
+        view.proposals.append(_proposal(inst, targets, rows, constraints, market, variant))
     return view
+
+
+def event_proposal(
+    uow: UnitOfWork, portfolio_id: int, day: date, constraints: rb.Constraints
+) -> dict[str, Any] | None:
+    """The back-to-target proposal of ``day`` as :func:`proposals` computes it, as the
+    JSON an event stores (None without targets valid on ``day``). For the batch, which
+    has no owner to scope by: the caller knows the portfolio."""
+    portfolio = uow.session.get(Portfolio, portfolio_id)
+    if portfolio is None:
+        raise ValueError(f"no portfolio {portfolio_id}")
+    history = HistoryRepository(uow.session)
+    ctx = Context(portfolio, snapshot_of(history, portfolio_id, day), history)
+    view = _proposals(uow, ctx, constraints, (SIMPLE,))
+    return proposal_json(view.proposals[0]) if view.proposals else None
+
+
+def proposal_json(view: ProposalView) -> dict[str, Any]:
+    """A proposal as an event stores it: what the proposals route serves, as JSON."""
+
+    def side(s: RiskSide) -> dict[str, Any]:
+        return {
+            "weights": s.weights,
+            "holdings": s.holdings,
+            "sector_exposure": s.sector_exposure,
+            "volatility": s.volatility,
+            "beta": s.beta,
+            "var_95": s.var_95,
+            "nav": s.nav,
+        }
+
+    return {
+        "variant": view.variant,
+        "feasible": view.feasible,
+        "reasons": view.reasons,
+        "trades": [vars(t).copy() for t in view.trades],
+        "before": side(view.before),
+        "after": side(view.after),
+        "turnover": view.turnover,
+        "cash_after": view.cash_after,
+    }
 
 
 def _no_returns(
@@ -327,6 +384,10 @@ class TargetDrift:
     min_weight: float
     max_weight: float
     history: list[DriftPoint]
+    #: the version of the target valid on the date asked: from (inclusive), to (exclusive;
+    #: None while it is the current one)
+    effective_from: date | None = None
+    effective_to: date | None = None
 
     @property
     def latest(self) -> DriftPoint | None:
@@ -342,8 +403,7 @@ def drift_history(
 
     with uow_factory() as uow:
         ctx = load_context(uow, owner_id, portfolio_id, as_of)
-        query = select(PortfolioTarget).where(PortfolioTarget.portfolio_id == portfolio_id)
-        targets = list(uow.session.scalars(query.order_by(PortfolioTarget.id)))
+        targets = targets_on(uow.session, portfolio_id, ctx.as_of)
         rows = uow.session.execute(
             select(
                 Drift.level, Drift.key, Drift.calc_date, Drift.weight, Drift.in_band, Drift.breach
@@ -362,6 +422,8 @@ def drift_history(
                 t.min_weight,
                 t.max_weight,
                 points.get((t.level.value, t.key), []),
+                t.effective_from,
+                t.effective_to,
             )
             for t in targets
         ]

@@ -30,7 +30,12 @@ from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.services.analytics._common import load_context, num, reference_symbol
 from sigmasight.services.analytics.betas import stored_betas
 from sigmasight.services.analytics.errors import InvalidParameterError
-from sigmasight.services.analytics.stress import ScenarioResult, position_stress
+from sigmasight.services.analytics.stress import (
+    ExcludedPosition,
+    ScenarioResult,
+    position_stress,
+    rate_insensitive,
+)
 from sigmasight.services.analytics.valuation import load_book
 from sigmasight.services.analytics.views import UowFactory
 from sigmasight.storage.history_factors import SecurityFactorExposure
@@ -82,6 +87,8 @@ class ScenarioRun:
     portfolio_id: int
     as_of: date
     scenario: ScenarioResult
+    #: public positions without a modified duration: no duration P&L under a rate shock
+    not_rate_sensitive: tuple[ExcludedPosition, ...] = ()
 
 
 def run_scenario(
@@ -179,7 +186,8 @@ def run_scenario(
             sum(p.pnl is None for p in positions),
             positions,
         )
-        return ScenarioRun(portfolio_id, day, result)
+        held = list(zip(book.held, book.marks, strict=True))
+        return ScenarioRun(portfolio_id, day, result, rate_insensitive(held))
 
 
 def scenario_from(

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from sigmasight.analytics.rebalancing import Constraints
 from sigmasight.domain.enums import EquityChangeType, InvestmentClass
-from sigmasight.services.analytics.rebalancing import ProposalView, proposals
+from sigmasight.services.analytics.rebalancing import proposal_json, proposals
 from sigmasight.services.resources.common import (
     ConflictError,
     InvalidError,
@@ -108,21 +108,6 @@ def get_event(
         return EventDetail(event, audit)
 
 
-def _proposal_json(view: ProposalView) -> dict[str, Any]:
-    def side(s: Any) -> dict[str, Any]:
-        return {k: getattr(s, k) for k in ("weights", "volatility", "beta", "var_95", "nav")}
-
-    return {
-        "variant": view.variant,
-        "feasible": view.feasible,
-        "reasons": view.reasons,
-        "trades": [vars(t) for t in view.trades],
-        "before": side(view.before),
-        "after": side(view.after),
-        "cash_after": view.cash_after,
-    }
-
-
 def create_manual(
     uow_factory: UowFactory,
     owner_id: int,
@@ -137,7 +122,7 @@ def create_manual(
     view = proposals(uow_factory, owner_id, portfolio_id, None, constraints, (variant,))
     if not view.proposals:
         raise InvalidError("NO_TARGETS", "the portfolio has no targets to rebalance to")
-    proposal = _proposal_json(view.proposals[0])
+    proposal = proposal_json(view.proposals[0])
     with uow_factory() as uow:
         owned_portfolio(uow, owner_id, portfolio_id)
         event = RebalancingEvent(

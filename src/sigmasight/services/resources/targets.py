@@ -3,15 +3,24 @@
 Every write validates the portfolio's whole resulting set of targets
 (:func:`target_problems`) and writes nothing when anything is wrong: the refusal is
 ``INVALID_TARGETS`` with one ``{index, field, code, message}`` per problem.
+
+Targets are point in time. Every write takes the date it is effective from (the caller's
+today unless given): an addition starts a version on that date; a change closes the
+current version on that date (``effective_to``) and the target, keeping its id, carries
+the new values from it; a deletion closes the current version; a replacement closes
+every current version and starts new ones. History is append only: a write cannot be
+dated before the portfolio's last recorded change (``EFFECTIVE_BEFORE_HISTORY``), so
+versions of a key never overlap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sigmasight.analytics.sectors import BUCKETS
 from sigmasight.domain.enums import InvestmentClass
@@ -26,7 +35,7 @@ from sigmasight.services.resources.common import (
     owned_portfolio,
 )
 from sigmasight.storage.models import Position, PositionTag, Security, Tag
-from sigmasight.storage.rebalancing import PortfolioTarget
+from sigmasight.storage.rebalancing import PortfolioTarget, targets_on
 from sigmasight.storage.uow import UnitOfWork
 
 #: Tolerance on sums of weights (weights are binary floats).
@@ -161,22 +170,55 @@ def target_problems(
     )
 
 
+def _history_problems(uow: UnitOfWork, portfolio_id: int, effective: date) -> list[Any]:
+    """A write dated before the last recorded change would rewrite history."""
+    t = PortfolioTarget
+    last = uow.session.execute(
+        select(func.max(t.effective_from), func.max(t.effective_to)).where(
+            t.portfolio_id == portfolio_id
+        )
+    ).one()
+    latest = max((d for d in last if d is not None), default=None)
+    if latest is None or effective >= latest:
+        return []
+    message = (
+        f"effective from {effective.isoformat()} is before the last recorded change of the "
+        f"portfolio's targets ({latest.isoformat()}): history is append only"
+    )
+    return [_problem(0, "effective_from", "EFFECTIVE_BEFORE_HISTORY", message)]
+
+
 def _check(
-    uow: UnitOfWork, owner_id: int, portfolio_id: int, drafts: Sequence[TargetDraft]
+    uow: UnitOfWork,
+    owner_id: int,
+    portfolio_id: int,
+    drafts: Sequence[TargetDraft],
+    effective: date,
 ) -> None:
-    problems = target_problems(uow, owner_id, portfolio_id, drafts)
+    problems = _history_problems(uow, portfolio_id, effective) + target_problems(
+        uow, owner_id, portfolio_id, drafts
+    )
     if problems:
         message = f"{len(problems)} problem(s) with the targets; nothing was written"
         raise InvalidError("INVALID_TARGETS", message, problems)
 
 
 def _stored(uow: UnitOfWork, portfolio_id: int) -> list[PortfolioTarget]:
-    query = (
-        select(PortfolioTarget)
-        .where(PortfolioTarget.portfolio_id == portfolio_id)
-        .order_by(PortfolioTarget.id)
+    return targets_on(uow.session, portfolio_id, None)
+
+
+def _close(uow: UnitOfWork, row: PortfolioTarget, effective: date) -> None:
+    """End the row's current version on ``effective``: a closed copy keeps its values."""
+    values = {f: getattr(row, f) for f in _DRAFT_FIELDS}
+    uow.session.add(
+        PortfolioTarget(
+            portfolio_id=row.portfolio_id,
+            effective_from=row.effective_from,
+            effective_to=effective,
+            created_at=row.created_at,
+            **values,
+        )
     )
-    return list(uow.session.scalars(query))
 
 
 def _draft_of(row: PortfolioTarget) -> TargetDraft:
@@ -189,36 +231,52 @@ def _conflict(draft: TargetDraft) -> ConflictError:
     )
 
 
-def list_targets(uow_factory: UowFactory, owner_id: int, portfolio_id: int) -> list[Any]:
+def list_targets(
+    uow_factory: UowFactory, owner_id: int, portfolio_id: int, as_of: date | None = None
+) -> list[Any]:
+    """The current targets, or the versions valid on ``as_of``."""
     with uow_factory() as uow:
         owned_portfolio(uow, owner_id, portfolio_id)
-        return detached(uow, _stored(uow, portfolio_id))
+        return detached(uow, targets_on(uow.session, portfolio_id, as_of))
 
 
 def add_target(
-    uow_factory: UowFactory, owner_id: int, portfolio_id: int, draft: TargetDraft
+    uow_factory: UowFactory,
+    owner_id: int,
+    portfolio_id: int,
+    draft: TargetDraft,
+    effective: date,
 ) -> PortfolioTarget:
-    """Add one target; the portfolio's targets with it must pass every rule."""
+    """Add one target from ``effective``; the portfolio's targets with it must pass."""
     with uow_factory() as uow:
         owned_portfolio(uow, owner_id, portfolio_id)
-        _check(uow, owner_id, portfolio_id, [*map(_draft_of, _stored(uow, portfolio_id)), draft])
-        row = PortfolioTarget(portfolio_id=portfolio_id, **vars(draft))
+        current = [*map(_draft_of, _stored(uow, portfolio_id)), draft]
+        _check(uow, owner_id, portfolio_id, current, effective)
+        row = PortfolioTarget(portfolio_id=portfolio_id, effective_from=effective, **vars(draft))
         uow.session.add(row)
         commit_or_conflict(uow, _conflict(draft))
         return detached(uow, [row])[0]
 
 
 def replace_targets(
-    uow_factory: UowFactory, owner_id: int, portfolio_id: int, drafts: Sequence[TargetDraft]
+    uow_factory: UowFactory,
+    owner_id: int,
+    portfolio_id: int,
+    drafts: Sequence[TargetDraft],
+    effective: date,
 ) -> list[PortfolioTarget]:
-    """Replace the portfolio's targets by ``drafts`` (all or nothing; [] clears them)."""
+    """Replace the portfolio's targets by ``drafts`` from ``effective`` (all or nothing;
+    [] ends them all)."""
     with uow_factory() as uow:
         owned_portfolio(uow, owner_id, portfolio_id)
-        _check(uow, owner_id, portfolio_id, drafts)
+        _check(uow, owner_id, portfolio_id, drafts, effective)
         for row in _stored(uow, portfolio_id):
-            uow.session.delete(row)
+            row.effective_to = effective
         uow.session.flush()
-        rows = [PortfolioTarget(portfolio_id=portfolio_id, **vars(d)) for d in drafts]
+        rows = [
+            PortfolioTarget(portfolio_id=portfolio_id, effective_from=effective, **vars(d))
+            for d in drafts
+        ]
         uow.session.add_all(rows)
         uow.session.flush()
         uow.commit()
@@ -226,9 +284,12 @@ def replace_targets(
 
 
 def _owned_target(uow: UnitOfWork, portfolio_id: int, target_id: int) -> PortfolioTarget:
+    """A current target of the portfolio (an ended one is not found)."""
     row = uow.session.scalar(
         select(PortfolioTarget).where(
-            PortfolioTarget.portfolio_id == portfolio_id, PortfolioTarget.id == target_id
+            PortfolioTarget.portfolio_id == portfolio_id,
+            PortfolioTarget.id == target_id,
+            PortfolioTarget.effective_to.is_(None),
         )
     )
     if row is None:
@@ -242,14 +303,19 @@ def update_target(
     portfolio_id: int,
     target_id: int,
     changes: Mapping[str, Any],
+    effective: date,
 ) -> PortfolioTarget:
-    """Change fields of a target; the portfolio's targets after the change must pass."""
+    """Change fields of a target from ``effective`` (the values before stay as a closed
+    version); the portfolio's targets after the change must pass."""
     with uow_factory() as uow:
         owned_portfolio(uow, owner_id, portfolio_id)
         row = _owned_target(uow, portfolio_id, target_id)
         changed = replace(_draft_of(row), **changes)
         drafts = [changed if r.id == row.id else _draft_of(r) for r in _stored(uow, portfolio_id)]
-        _check(uow, owner_id, portfolio_id, drafts)
+        _check(uow, owner_id, portfolio_id, drafts, effective)
+        _close(uow, row, effective)
+        uow.session.flush()
+        row.effective_from = effective
         for field in _DRAFT_FIELDS:
             setattr(row, field, getattr(changed, field))
         commit_or_conflict(uow, _conflict(changed))
@@ -257,9 +323,14 @@ def update_target(
 
 
 def delete_target(
-    uow_factory: UowFactory, owner_id: int, portfolio_id: int, target_id: int
+    uow_factory: UowFactory, owner_id: int, portfolio_id: int, target_id: int, effective: date
 ) -> None:
+    """End a target on ``effective`` (its history stays)."""
     with uow_factory() as uow:
         owned_portfolio(uow, owner_id, portfolio_id)
-        uow.session.delete(_owned_target(uow, portfolio_id, target_id))
+        row = _owned_target(uow, portfolio_id, target_id)
+        problems = _history_problems(uow, portfolio_id, effective)
+        if problems:
+            raise InvalidError("INVALID_TARGETS", problems[0]["message"], problems)
+        row.effective_to = effective
         uow.commit()
