@@ -315,7 +315,7 @@ def discover(base: str, token: str, url: str) -> list[Target]:
                 (p for p in held["positions"] if p["position_type"] == "LONG" and p["weight"]),
                 key=lambda p: -p["weight"],
             )[:TARGETS_PER_BOOK]
-            put_targets(http, pid, longs)
+            put_targets(http, pid, longs, sessions[pid][0])
             symbols += [(p["symbol"], sessions[pid]) for p in longs[:1]]
         for endpoint in ENDPOINTS:
             if "{symbol}" in endpoint.path:
@@ -349,8 +349,9 @@ def stored_sessions(url: str, endpoint: Endpoint, pid: int) -> tuple[date, ...] 
         engine.dispose()
 
 
-def put_targets(http: httpx.Client, pid: int, longs: list[dict[str, Any]]) -> None:
-    """Symbol targets at 0.8 x each position's weight, band +- 2 points."""
+def put_targets(http: httpx.Client, pid: int, longs: list[dict[str, Any]], since: date) -> None:
+    """Symbol targets at 0.8 x each position's weight, band +- 2 points, in force from
+    ``since`` (targets are point in time)."""
     body = []
     for position in longs:
         target = round(0.8 * position["weight"] / 100, 4)
@@ -359,7 +360,8 @@ def put_targets(http: httpx.Client, pid: int, longs: list[dict[str, Any]]) -> No
             {"level": "symbol", "key": position["symbol"], "target_weight": target,
              "min_weight": round(low, 4), "max_weight": round(high, 4)}
         )  # fmt: skip
-    response = http.put(f"{API}/portfolios/{pid}/targets", json=body)
+    since_param = {"effective_from": since.isoformat()}
+    response = http.put(f"{API}/portfolios/{pid}/targets", json=body, params=since_param)
     if response.status_code != 200:
         raise SystemExit(f"targets of portfolio {pid}: HTTP {response.status_code} {response.text}")
 

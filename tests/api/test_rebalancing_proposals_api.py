@@ -204,7 +204,9 @@ def test_proposals_are_cached_until_the_targets_change(
         for t in targets
     ]
     moved[0] = {**moved[0], "target_weight": moved[0]["min_weight"]}
-    put = client.put(f"{API}/portfolios/{book['pid']}/targets", json=moved, headers=book["headers"])
+    put = client.put(
+        f"{API}/portfolios/{book['pid']}/targets", json=moved, headers=book["headers"], params=SINCE
+    )
     assert put.status_code == 200, put.text
     try:
         third = client.get(url, headers=book["headers"], params=params)
@@ -215,7 +217,10 @@ def test_proposals_are_cached_until_the_targets_change(
             {**m, "target_weight": t["target_weight"]} for m, t in zip(moved, targets, strict=True)
         ]
         client.put(
-            f"{API}/portfolios/{book['pid']}/targets", json=restored, headers=book["headers"]
+            f"{API}/portfolios/{book['pid']}/targets",
+            json=restored,
+            headers=book["headers"],
+            params=SINCE,
         )
 
 
