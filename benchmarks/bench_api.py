@@ -118,6 +118,12 @@ BENCHMARK_SESSIONS = (
 )
 
 
+#: An attribution needs a session before its end (the first stored one has no period).
+ATTRIBUTION_SESSIONS = (
+    "SELECT calc_date FROM portfolio_performance_history WHERE portfolio_id = :pid "
+    "ORDER BY calc_date OFFSET 1"
+)
+
 #: Every GET analytics route of a portfolio, each parameter variant a row (PDF and HTML
 #: reports left out: they are downloads printed or rendered for a person).
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -165,7 +171,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         )
         for w in BENCHMARK_WINDOWS
     ),
-    _analytics("attribution", date_param="end"),
+    _analytics("attribution", date_param="end", sessions_sql=ATTRIBUTION_SESSIONS),
     _analytics("benchmarks", date_param=None),
     *(_analytics(f"report {f}", "report", format=f) for f in ("json", "md")),
     Endpoint("alerts", "/portfolios/{pid}/alerts", date_param="end"),
