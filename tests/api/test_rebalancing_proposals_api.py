@@ -186,6 +186,44 @@ def test_a_binding_constraint_is_named(client: TestClient, book: dict[str, Any])
     assert body["constraints"]["max_turnover"] == 0.01
 
 
+def test_proposals_are_cached_until_the_targets_change(
+    client: TestClient, book: dict[str, Any]
+) -> None:
+    url = f"{API}/portfolios/{book['pid']}/rebalancing/proposals"
+    params = {"variant": "back_to_target"}
+    first = client.get(url, headers=book["headers"], params=params)
+    app: Any = client.app
+    hits = app.state.answers.hits
+    second = client.get(url, headers=book["headers"], params=params)
+    assert first.status_code == second.status_code == 200
+    assert app.state.answers.hits == hits + 1
+    assert second.content == first.content
+    targets = client.get(f"{API}/portfolios/{book['pid']}/targets", headers=book["headers"]).json()
+    moved = [
+        {k: t[k] for k in ("level", "key", "target_weight", "min_weight", "max_weight")}
+        for t in targets
+    ]
+    moved[0] = {**moved[0], "target_weight": moved[0]["min_weight"]}
+    put = client.put(
+        f"{API}/portfolios/{book['pid']}/targets", json=moved, headers=book["headers"], params=SINCE
+    )
+    assert put.status_code == 200, put.text
+    try:
+        third = client.get(url, headers=book["headers"], params=params)
+        assert third.status_code == 200
+        assert third.content != first.content  # a write is a new revision: recomputed
+    finally:
+        restored = [
+            {**m, "target_weight": t["target_weight"]} for m, t in zip(moved, targets, strict=True)
+        ]
+        client.put(
+            f"{API}/portfolios/{book['pid']}/targets",
+            json=restored,
+            headers=book["headers"],
+            params=SINCE,
+        )
+
+
 def test_other_users_and_unknown_portfolios(
     client: TestClient, book: dict[str, Any], new_user: Callable[[], Headers]
 ) -> None:

@@ -134,3 +134,27 @@ def test_pdf_report_without_a_printer_is_503_with_the_reason(
     # The other formats do not need a printer.
     r = client.get(f"{BASE}/{pid}/report", headers=demo_headers, params={"format": "md"})
     assert r.status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_a_text_report_is_cached_per_revision_with_its_headers(
+    client: TestClient, demo_headers: Headers, ids: dict[str, int], fmt: str
+) -> None:
+    pid = ids[FUND]
+    url = f"{BASE}/{pid}/report"
+    params = {"as_of": LATEST.isoformat(), "format": fmt}
+    first = client.get(url, headers=demo_headers, params=params)
+    answers = client.app.state.answers  # type: ignore[attr-defined]
+    hits = answers.hits
+    second = client.get(url, headers=demo_headers, params=params)
+    assert first.status_code == second.status_code == 200
+    assert answers.hits == hits + 1
+    assert second.content == first.content
+    for header in ("content-type", "content-disposition", "etag"):
+        assert second.headers[header] == first.headers[header]
+    unchanged = client.get(
+        url, headers={**demo_headers, "If-None-Match": first.headers["etag"]}, params=params
+    )
+    assert unchanged.status_code == 304
+    other = client.get(url, headers=demo_headers, params={**params, "format": "html"})
+    assert other.headers["content-type"].startswith("text/html")

@@ -38,10 +38,22 @@ MAX_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """An answer that is not a JSON model (a report in a text format): its bytes, media
+    type and extra headers, cached like a model's JSON."""
+
+    body: bytes
+    media_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class _Entry:
     revision: int
     body: bytes
     etag: str
+    media_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class AnswerCache:
@@ -64,11 +76,12 @@ class AnswerCache:
         request: Request,
         reader: Reader,
         key: tuple[Any, ...],
-        compute: Callable[[], BaseModel],
+        compute: Callable[[], BaseModel | Rendered],
     ) -> Response:
         """The answer for ``key`` at the reader's revision, computed by ``compute`` (in the
-        thread pool) when it is not cached. ``If-None-Match`` with the answer's ETag gives
-        304 without a body. Exceptions of ``compute`` propagate and nothing is cached."""
+        thread pool) when it is not cached: a model (served as its JSON) or
+        :class:`Rendered` bytes. ``If-None-Match`` with the answer's ETag gives 304 without
+        a body. Exceptions of ``compute`` propagate and nothing is cached."""
         # The session key too: an answer is never served across accounts, even if a
         # database handed out a deleted user's id again.
         full_key = (reader.user_id, reader.user_key, *key)
@@ -79,9 +92,12 @@ class AnswerCache:
         headers = {"ETag": entry.etag, "Cache-Control": "private, no-cache"}
         if request.headers.get("if-none-match") == entry.etag:
             return Response(status_code=304, headers=headers)
-        return Response(entry.body, media_type="application/json", headers=headers)
+        headers.update(entry.headers)
+        return Response(entry.body, media_type=entry.media_type, headers=headers)
 
-    async def _get(self, key: Hashable, revision: int, compute: Callable[[], BaseModel]) -> _Entry:
+    async def _get(
+        self, key: Hashable, revision: int, compute: Callable[[], BaseModel | Rendered]
+    ) -> _Entry:
         entry = self._entries.get(key)
         if entry is not None and entry.revision == revision:
             self._entries.move_to_end(key)
@@ -96,7 +112,9 @@ class AnswerCache:
         # A request that goes away leaves the computation running for the others.
         return await asyncio.shield(task)
 
-    async def _fill(self, key: Hashable, revision: int, compute: Callable[[], BaseModel]) -> _Entry:
+    async def _fill(
+        self, key: Hashable, revision: int, compute: Callable[[], BaseModel | Rendered]
+    ) -> _Entry:
         try:
             entry = _entry(revision, await run_in_threadpool(compute))
         finally:
@@ -126,7 +144,10 @@ def _retrieve(task: asyncio.Task[_Entry]) -> None:
         task.exception()
 
 
-def _entry(revision: int, answer: BaseModel) -> _Entry:
+def _entry(revision: int, answer: BaseModel | Rendered) -> _Entry:
+    if isinstance(answer, Rendered):
+        digest = hashlib.blake2b(answer.body, digest_size=12).hexdigest()
+        return _Entry(revision, answer.body, f'"{digest}"', answer.media_type, answer.headers)
     body = answer.__pydantic_serializer__.to_json(answer)
     digest = hashlib.blake2b(body, digest_size=12).hexdigest()
     return _Entry(revision, body, f'"{digest}"')

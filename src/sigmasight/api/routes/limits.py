@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import TypeAdapter
 
+from sigmasight.api.answers import AnswerCache, Rendered
 from sigmasight.api.deps import CurrentUser, UowFactoryDep
+from sigmasight.api.readers import CurrentReader
 from sigmasight.api.schemas_rebalancing import AlertPublic, LimitCreate, LimitPublic
 from sigmasight.api.schemas_resources import IdPath, IsoDate, error_responses, service_errors
 from sigmasight.services.resources import limits as service
@@ -43,13 +46,26 @@ def delete_limit(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+#: The alerts as served (the route answers JSON bytes from the answer cache).
+ALERTS = TypeAdapter(list[AlertPublic])
+
+
 @router.get("/alerts", response_model=list[AlertPublic])
-def list_alerts(
+async def list_alerts(
+    request: Request,
     portfolio_id: IdPath,
-    user: CurrentUser,
-    uow_factory: UowFactoryDep,
+    reader: CurrentReader,
     start: Annotated[IsoDate | None, Query()] = None,
     end: Annotated[IsoDate | None, Query()] = None,
-) -> Any:
-    """Each breach the batch recorded (date, metric, key, value, bounds), latest first."""
-    return service.list_alerts(uow_factory, user.id, portfolio_id, start, end)
+) -> Response:
+    """Each breach the batch recorded (date, metric, key, value, bounds), latest first.
+    Cached per data revision like the analytics answers (alerts are batch rows)."""
+    uow_factory = request.app.state.uow_factory
+
+    def compute() -> Rendered:
+        found = service.list_alerts(uow_factory, reader.user_id, portfolio_id, start, end)
+        served = ALERTS.validate_python(found, from_attributes=True)
+        return Rendered(ALERTS.dump_json(served), "application/json")
+
+    answers: AnswerCache = request.app.state.answers
+    return await answers.respond(request, reader, ("alerts", portfolio_id, start, end), compute)

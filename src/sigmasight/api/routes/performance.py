@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, TypeAdapter
 
-from sigmasight.api.answers import AnswerCache
+from sigmasight.api.answers import AnswerCache, Rendered
 from sigmasight.api.deps import CurrentUser, UowFactoryDep
 from sigmasight.api.errors import ApiError, not_found
 from sigmasight.api.readers import CurrentReader, Reader
@@ -140,14 +142,26 @@ async def attribution(
     )  # fmt: skip
 
 
+#: The benchmarks as served (the route answers JSON bytes from the answer cache).
+BENCHMARKS = TypeAdapter(list[BenchmarkOut])
+
+
 @router.get("/benchmarks", response_model=list[BenchmarkOut])
-def list_benchmarks(
-    portfolio_id: IdPath, user: CurrentUser, uow_factory: UowFactoryDep
-) -> list[BenchmarkOut]:
-    """The portfolio's benchmarks, the primary flagged (the default S&P 500 when none)."""
+async def list_benchmarks(
+    request: Request, portfolio_id: IdPath, reader: CurrentReader
+) -> Response:
+    """The portfolio's benchmarks, the primary flagged (the default S&P 500 when none).
+    Cached per data revision like the analytics answers."""
+    uow_factory = request.app.state.uow_factory
+
+    def compute() -> Rendered:
+        found = benchmark_service.list_benchmarks(uow_factory, reader.user_id, portfolio_id)
+        served = [BenchmarkOut.model_validate(b) for b in found]
+        return Rendered(BENCHMARKS.dump_json(served), "application/json")
+
+    answers: AnswerCache = request.app.state.answers
     with _errors():
-        found = benchmark_service.list_benchmarks(uow_factory, user.id, portfolio_id)
-    return [BenchmarkOut.model_validate(b) for b in found]
+        return await answers.respond(request, reader, ("benchmarks", portfolio_id), compute)
 
 
 @router.post(
@@ -197,7 +211,7 @@ REPORT_FORMATS = {
         **error_responses(404, 422, 503),
     },
 )
-def report(
+async def report(
     portfolio_id: IdPath,
     reader: CurrentReader,
     request: Request,
@@ -215,20 +229,43 @@ def report(
     attribution, drawdowns, rolling volatility and beta, risk metrics, sectors, factors
     and top risk contributors, read from the stored figures of ``as_of``. A PDF needs
     Playwright (the ``pdf`` extra) and Chromium on the server: without them the answer
-    is 503 ``PDF_UNAVAILABLE`` saying what is missing. A ``def`` route: the PDF is printed
-    by Playwright's synchronous API in a worker thread, outside the event loop."""
+    is 503 ``PDF_UNAVAILABLE`` saying what is missing. The text formats are cached per
+    data revision like the analytics answers; a PDF is printed on every request, by
+    Playwright's synchronous API in a worker thread, outside the event loop."""
+    uow_factory = request.app.state.uow_factory
+    chromium = request.app.state.settings.chromium
+
+    def compute() -> Rendered:
+        return _report(uow_factory, reader.user_id, portfolio_id, as_of, format, chromium)
+
+    with _errors():
+        if format == "pdf":
+            rendered = await run_in_threadpool(compute)
+            return Response(
+                rendered.body, media_type=rendered.media_type, headers=dict(rendered.headers)
+            )
+        answers: AnswerCache = request.app.state.answers
+        key = ("report", portfolio_id, as_of, format)
+        return await answers.respond(request, reader, key, compute)
+
+
+def _report(
+    uow_factory: Any, user_id: int, portfolio_id: int, as_of: date | None, format: str,
+    chromium: Path,
+) -> Rendered:  # fmt: skip
+    """The tearsheet of ``as_of`` in ``format``, with its download name."""
     from sigmasight.reports.tearsheet import PdfUnavailableError, render
     from sigmasight.services.tearsheet import build_tearsheet
 
-    with _errors():
-        sheet = build_tearsheet(request.app.state.uow_factory, reader.user_id, portfolio_id, as_of)
+    sheet = build_tearsheet(uow_factory, user_id, portfolio_id, as_of)
     try:
-        body = render(sheet, format, request.app.state.settings.chromium)
+        body = render(sheet, format, chromium)
     except PdfUnavailableError as exc:
         raise ApiError(503, "PDF_UNAVAILABLE", str(exc)) from exc
     name = f"tearsheet-{portfolio_id}-{sheet.as_of.isoformat()}.{format}"
-    return Response(
-        body,
-        media_type=REPORT_FORMATS[format],
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    disposition = (("content-disposition", f'attachment; filename="{name}"'),)
+    return Rendered(_bytes(body), REPORT_FORMATS[format], disposition)
+
+
+def _bytes(body: str | bytes) -> bytes:
+    return body.encode() if isinstance(body, str) else body

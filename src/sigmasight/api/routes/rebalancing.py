@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
 from sigmasight.analytics.rebalancing import Constraints
+from sigmasight.api.answers import AnswerCache
 from sigmasight.api.deps import CurrentUser, UowFactoryDep, utcnow
 from sigmasight.api.errors import ApiError, not_found
+from sigmasight.api.readers import CurrentReader
 from sigmasight.api.schemas_proposals import (
     Decision,
     EventCreate,
@@ -44,10 +46,10 @@ EventStatus = Literal["pending", "approved", "completed", "cancelled", "failed"]
 
 
 @router.get("/proposals", response_model=ProposalsOut)
-def list_proposals(
+async def list_proposals(
+    request: Request,
     portfolio_id: IdPath,
-    user: CurrentUser,
-    uow_factory: UowFactoryDep,
+    reader: CurrentReader,
     as_of: Annotated[IsoDate | None, Query(description="Default: the latest snapshot.")] = None,
     cost_bps: Annotated[float, Query(ge=0, le=1000, description="Cost per trade, bp")] = 5.0,
     min_trade: Annotated[float, Query(ge=0, le=1e12, description="Smallest notional")] = 0.0,
@@ -59,11 +61,12 @@ def list_proposals(
         Literal["back_to_target", "min_tracking_error", "min_variance", "risk_parity"] | None,
         Query(description="Only this variant (default: all)"),
     ] = None,
-) -> Any:
+) -> Response:
     """One proposal per variant that brings every target inside its band, respecting
     cash, whole shares, the minimum trade, no new shorts and the turnover limit; each
     with its trades and the book's weights, volatility, beta, VaR and sectors before
-    and after. ``feasible: false`` lists reasons naming the constraint that binds."""
+    and after. ``feasible: false`` lists reasons naming the constraint that binds.
+    Cached per data revision like the analytics answers (the targets are stored data)."""
     constraints = Constraints(
         cost_rate=cost_bps / 10_000,
         min_trade=min_trade,
@@ -71,9 +74,19 @@ def list_proposals(
         max_turnover=float("inf") if max_turnover is None else max_turnover,
     )
     variants = (variant,) if variant else service.ALL_VARIANTS
-    view = service.proposals(uow_factory, user.id, portfolio_id, as_of, constraints, variants)
-    view.constraints["max_turnover"] = max_turnover
-    return view
+    uow_factory = request.app.state.uow_factory
+
+    def compute() -> ProposalsOut:
+        view = service.proposals(
+            uow_factory, reader.user_id, portfolio_id, as_of, constraints, variants
+        )
+        view.constraints["max_turnover"] = max_turnover
+        return ProposalsOut.model_validate(view)
+
+    answers: AnswerCache = request.app.state.answers
+    key = ("proposals", portfolio_id, as_of, cost_bps, min_trade, max_turnover, allow_short,
+           variant)  # fmt: skip
+    return await answers.respond(request, reader, key, compute)
 
 
 def _detail(found: events.EventDetail) -> dict[str, Any]:

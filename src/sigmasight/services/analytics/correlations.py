@@ -302,7 +302,11 @@ def risk_contributions(
             underlying[p.symbol] = ref
         keys = sorted(exposures)
         refs = sorted(set(underlying.values()))
-        factor_symbols = sorted({s for f in FACTORS for s in f.symbols} - set(refs))
+        # The factors' legs only for the split by factor (each column's returns are its
+        # own: the held columns are the same either way).
+        factor_symbols = (
+            sorted({s for f in FACTORS for s in f.symbols} - set(refs)) if by == "factor" else []
+        )
         _, panel = _returns(uow, refs + factor_symbols, day, EX_ANTE_WINDOW)
         sectors = {s.symbol: s.sector for s in uow.securities.find(refs)}
         loadings = _loadings(uow, refs, day) if by == "factor" else {}
