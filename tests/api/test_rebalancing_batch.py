@@ -4,8 +4,7 @@ and the lots (pandas only), and idempotent across reruns."""
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from sigmasight.services.worker import run_next
+from tests.api._books import new_book, run_book
 
 #: Targets valid from before every date these tests use (targets are point in time).
 SINCE = {"effective_from": "2022-01-01"}
@@ -33,33 +32,11 @@ TARGETS = [
 def _run(
     client: TestClient, h: dict[str, str], pid: int, start: date = START, end: date = END
 ) -> None:
-    run = {"start": start.isoformat(), "end": end.isoformat(), "portfolio_ids": [pid]}
-    response = client.post(f"{API}/batch/runs", json=run, headers=h)
-    assert response.status_code == 202, response.text
-    app: Any = client.app
-    run_next(
-        app.state.uow_factory,
-        app.state.settings,
-        clock=lambda: datetime.now(UTC),
-        run_id=response.json()["id"],
-    )
+    run_book(client, h, pid, start, end)
 
 
 def _make_book(client: TestClient) -> dict[str, Any]:
-    email = f"drift-{uuid.uuid4().hex[:10]}@example.com"
-    body = {"email": email, "password": "drift-horse-battery", "name": "Drift"}
-    assert client.post(f"{API}/auth/register", json=body).status_code == 201
-    login = {"email": email, "password": "drift-horse-battery"}
-    token = client.post(f"{API}/auth/login", json=login).json()["access_token"]
-    h = {"Authorization": f"Bearer {token}"}
-    body = {"name": "Drift book", "equity_balance": str(EQUITY)}
-    pid = client.post(f"{API}/portfolios", json=body, headers=h).json()["id"]
-    for symbol, quantity, price in LOTS:
-        lot = {"symbol": symbol, "quantity": str(quantity), "entry_price": str(price)}
-        lot["entry_date"] = "2022-06-01"
-        assert (
-            client.post(f"{API}/portfolios/{pid}/positions", json=lot, headers=h).status_code == 201
-        )
+    h, pid = new_book(client, "drift", EQUITY, LOTS)
     targets = [
         {
             "level": "symbol",

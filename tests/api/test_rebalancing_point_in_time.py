@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from sigmasight.services.worker import run_next
+from tests.api._books import new_book, run_book
 
 API = "/api/v1"
 START, END = date(2022, 11, 1), date(2022, 12, 28)
@@ -55,33 +54,13 @@ def _body(key: str, version: int) -> dict[str, Any]:
 
 
 def _run(client: TestClient, h: dict[str, str], pid: int) -> None:
-    run = {"start": START.isoformat(), "end": END.isoformat(), "portfolio_ids": [pid]}
-    response = client.post(f"{API}/batch/runs", json=run, headers=h)
-    assert response.status_code == 202, response.text
-    app: Any = client.app
-    run_next(
-        app.state.uow_factory,
-        app.state.settings,
-        clock=lambda: datetime.now(UTC),
-        run_id=response.json()["id"],
-    )
+    run_book(client, h, pid, START, END)
 
 
 @pytest.fixture(scope="module")
 def book(client: TestClient) -> dict[str, Any]:
-    email = f"pit-{uuid.uuid4().hex[:10]}@example.com"
-    body = {"email": email, "password": "pit-horse-battery", "name": "PIT"}
-    assert client.post(f"{API}/auth/register", json=body).status_code == 201
-    login = {"email": email, "password": "pit-horse-battery"}
-    token = client.post(f"{API}/auth/login", json=login).json()["access_token"]
-    h = {"Authorization": f"Bearer {token}"}
-    body = {"name": "PIT book", "equity_balance": str(EQUITY)}
-    pid = client.post(f"{API}/portfolios", json=body, headers=h).json()["id"]
+    h, pid = new_book(client, "pit", EQUITY, LOTS)
     base = f"{API}/portfolios/{pid}"
-    for symbol, quantity, price in LOTS:
-        lot = {"symbol": symbol, "quantity": str(quantity), "entry_price": str(price)}
-        lot["entry_date"] = "2022-06-01"
-        assert client.post(f"{base}/positions", json=lot, headers=h).status_code == 201
     made = client.put(
         f"{base}/targets",
         json=[_body(k, 0) for k in VERSIONS],

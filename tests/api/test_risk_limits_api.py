@@ -5,8 +5,7 @@ the ``limit`` events on the first day of a breach."""
 from __future__ import annotations
 
 import math
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import empyrical
@@ -16,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from sigmasight.services.worker import run_next
+from tests.api._books import new_book, run_book
 
 #: Targets valid from before every date these tests use (targets are point in time).
 SINCE = {"effective_from": "2022-01-01"}
@@ -52,19 +51,8 @@ def _weights(client: TestClient) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def book(client: TestClient) -> dict[str, Any]:
-    email = f"limits-{uuid.uuid4().hex[:10]}@example.com"
-    password = "limits-horse-battery"
-    body = {"email": email, "password": password, "name": "L"}
-    assert client.post(f"{API}/auth/register", json=body).status_code == 201
-    login = client.post(f"{API}/auth/login", json={"email": email, "password": password})
-    h = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    body = {"name": "Limits book", "equity_balance": str(EQUITY)}
-    pid = client.post(f"{API}/portfolios", json=body, headers=h).json()["id"]
+    h, pid = new_book(client, "limits", EQUITY, LOTS)
     base = f"{API}/portfolios/{pid}"
-    for symbol, quantity, price in LOTS:
-        lot = {"symbol": symbol, "quantity": str(quantity), "entry_price": str(price)}
-        lot["entry_date"] = "2022-06-01"
-        assert client.post(f"{base}/positions", json=lot, headers=h).status_code == 201
     target = {"level": "symbol", "key": "AAPL", "target_weight": 0.2, "min_weight": 0.1}
     target["max_weight"] = 0.3
     assert client.post(f"{base}/targets", json=target, headers=h, params=SINCE).status_code == 201
@@ -87,12 +75,7 @@ def book(client: TestClient) -> dict[str, Any]:
     assert made[3].json()["code"] == "LIMIT_EXISTS"
     # From the session before START: the expected figures of that session read its
     # stored betas (else they depend on another test's run having stored them).
-    run = {"start": "2022-11-30", "end": END.isoformat(), "portfolio_ids": [pid]}
-    run_id = client.post(f"{API}/batch/runs", json=run, headers=h).json()["id"]
-    app: Any = client.app
-    run_next(
-        app.state.uow_factory, app.state.settings, clock=lambda: datetime.now(UTC), run_id=run_id
-    )
+    run_book(client, h, pid, date(2022, 11, 30), END)
     return {"pid": pid, "h": h, "base": base, "limits": [r.json() for r in made if r.is_success]}
 
 
