@@ -410,3 +410,34 @@ def test_the_batch_turns_the_annual_risk_free_rate_into_a_per_session_rate(annua
     daily = per_period_rate(annual)
     assert float(np.prod(np.full(252, 1.0 + daily))) - 1.0 == pytest.approx(annual, abs=1e-12)
     assert (daily > 0) == (annual > 0)
+
+
+def test_column_blocks_on_several_threads_give_the_same_figures_to_the_bit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many series with gaps: every figure of the ex-ante and realized passes is
+    identical whether the column blocks run on one thread or on three."""
+    rng = np.random.default_rng(11)
+    T, N = 300, 9 * rm.COLUMN_CHUNK + 17
+    R = rng.standard_t(4, (T, N)) * 0.01
+    R[:25, 3:200] = np.nan
+    R[150, 1000:1100] = np.nan
+    market = rng.standard_t(4, T) * 0.01
+
+    def figures() -> dict[str, np.ndarray]:
+        ex_ante = rm.ex_ante_risk(R, rm.EX_ANTE_MIN_OBS)
+        realized = rm.realized_risk(R, market)
+        out = {f"moments.{f}": getattr(ex_ante.moments, f) for f in rm.Moments.__slots__}
+        for e in ex_ante.var:
+            out[f"{e.method}/{e.scaling}/{e.confidence}"] = np.r_[e.var, e.cvar]
+        out |= {f"ratios.{f}": getattr(realized.ratios, f) for f in rm.Ratios.__slots__}
+        return out
+
+    monkeypatch.setattr(rm, "_threads", lambda: 1)
+    one = figures()
+    monkeypatch.setattr(rm, "_threads", lambda: 3)
+    monkeypatch.setattr(rm, "BLOCKS_PER_THREAD", 2)
+    many = figures()
+    assert one.keys() == many.keys()
+    for name, value in one.items():
+        assert np.array_equal(value, many[name], equal_nan=True), name
