@@ -4,8 +4,6 @@ computation, on books with and without gaps in their window."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -62,25 +60,3 @@ def test_summary_paths_equal_numpy(books: int) -> None:
         assert got["securities"][p] == len(held)
         for name in ("average_correlation", "market_correlation", "effective_bets"):
             assert got[name][p] == pytest.approx(expected[name], rel=1e-10, abs=1e-12), (p, name)
-
-
-def test_a_stack_split_across_threads_decomposes_bit_for_bit(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Effective bets of many books: the eigen-decompositions split across threads equal
-    one call on the whole stack exactly (each matrix is decomposed alone either way)."""
-    import sigmasight.batch.correlations as corr
-
-    rng = np.random.default_rng(7)
-    X = rng.normal(size=(300, 60, 12))
-    cov = np.matmul(X.transpose(0, 2, 1), X) / 59
-    lam, vec = np.linalg.eigh(cov)
-    monkeypatch.setattr(corr, "EIGH_CHUNK", 16)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2}, raising=False)
-    got_lam, got_vec = corr._eigh(cov)
-    assert np.array_equal(got_lam, lam)
-    assert np.array_equal(got_vec, vec)
-    w = rng.normal(size=(300, 12))
-    split = corr._effective_bets(cov, w)
-    monkeypatch.setattr(corr, "EIGH_CHUNK", 10**6)  # one call
-    assert np.array_equal(split, corr._effective_bets(cov, w))

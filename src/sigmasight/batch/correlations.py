@@ -10,9 +10,6 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
@@ -236,7 +233,7 @@ def _effective_bets(cov: FloatArray, w: FloatArray) -> FloatArray:
     single-threaded for 250 matrices of 30 x 30. Limiting the threads here
     (threadpoolctl) hung Dask workers, so the limit is left to the process
     (``OPENBLAS_NUM_THREADS``)."""
-    lam, vec = _eigh(cov)
+    lam, vec = np.linalg.eigh(cov)
     y = np.einsum("pik,pi->pk", vec, w)
     share = y * y * np.maximum(lam, 0.0)
     total = share.sum(axis=1, keepdims=True)
@@ -245,29 +242,6 @@ def _effective_bets(cov: FloatArray, w: FloatArray) -> FloatArray:
         entropy = -np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(axis=1)
     out: FloatArray = np.where(total[:, 0] > 0, np.exp(entropy), np.nan)
     return out
-
-
-#: Fewest matrices a thread takes: below twice this a stack is decomposed in the caller.
-EIGH_CHUNK = 256
-
-
-def _eigh(cov: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """``np.linalg.eigh`` of a stack of matrices, split across the process's cores.
-
-    LAPACK runs without the GIL, one matrix at a time, so the parts of a stack on two
-    threads give the same decompositions bit for bit in about half the time (the
-    backfill of 1,000 books decomposes 252,000 of 30 x 30, ~0.1 ms each here). BLAS
-    stays at one thread per call (the batch's limit)."""
-    workers = min(
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1,
-        cov.shape[0] // EIGH_CHUNK,
-    )
-    if workers < 2:
-        lam, vec = np.linalg.eigh(cov)
-        return lam, vec
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(np.linalg.eigh, np.array_split(cov, workers)))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def portfolio_correlation_rows(
