@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sigmasight.storage.models import Portfolio
@@ -65,3 +66,25 @@ def owned_portfolio(uow: UnitOfWork, owner_id: int, portfolio_id: int) -> Portfo
     if portfolio is None:
         raise NotFoundError("portfolio", portfolio_id)
     return portfolio
+
+
+def delete_portfolio_row(
+    uow_factory: UowFactory,
+    owner_id: int,
+    portfolio_id: int,
+    model: Any,
+    row_id: int,
+    what: str,
+) -> None:
+    """Delete row ``row_id`` of ``model`` (a table with ``portfolio_id`` and ``id``) of the
+    owner's portfolio, or :class:`NotFoundError` naming ``what`` (also for a row of
+    another portfolio)."""
+    with uow_factory() as uow:
+        owned_portfolio(uow, owner_id, portfolio_id)
+        row = uow.session.scalar(
+            select(model).where(model.portfolio_id == portfolio_id, model.id == row_id)
+        )
+        if row is None:
+            raise NotFoundError(what, row_id)
+        uow.session.delete(row)
+        uow.commit()

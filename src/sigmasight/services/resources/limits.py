@@ -12,9 +12,9 @@ from sigmasight.domain.rebalancing import RiskLimitMetric
 from sigmasight.services.resources.common import (
     ConflictError,
     InvalidError,
-    NotFoundError,
     UowFactory,
     commit_or_conflict,
+    delete_portfolio_row,
     detached,
     owned_portfolio,
 )
@@ -82,17 +82,7 @@ def add_limit(
 
 
 def delete_limit(uow_factory: UowFactory, owner_id: int, portfolio_id: int, limit_id: int) -> None:
-    with uow_factory() as uow:
-        owned_portfolio(uow, owner_id, portfolio_id)
-        row = uow.session.scalar(
-            select(PortfolioRiskLimit).where(
-                PortfolioRiskLimit.portfolio_id == portfolio_id, PortfolioRiskLimit.id == limit_id
-            )
-        )
-        if row is None:
-            raise NotFoundError("limit", limit_id)
-        uow.session.delete(row)
-        uow.commit()
+    delete_portfolio_row(uow_factory, owner_id, portfolio_id, PortfolioRiskLimit, limit_id, "limit")
 
 
 def list_alerts(

@@ -14,6 +14,7 @@ from sigmasight.services.resources.common import (
     NotFoundError,
     UowFactory,
     commit_or_conflict,
+    delete_portfolio_row,
     detached,
     owned_portfolio,
 )
@@ -95,14 +96,6 @@ def add_equity_change(
 def delete_equity_change(
     uow_factory: UowFactory, owner_id: int, portfolio_id: int, change_id: int
 ) -> None:
-    with uow_factory() as uow:
-        owned_portfolio(uow, owner_id, portfolio_id)
-        change = uow.session.scalar(
-            select(EquityChange).where(
-                EquityChange.portfolio_id == portfolio_id, EquityChange.id == change_id
-            )
-        )
-        if change is None:
-            raise NotFoundError("equity change", change_id)
-        uow.session.delete(change)
-        uow.commit()
+    delete_portfolio_row(
+        uow_factory, owner_id, portfolio_id, EquityChange, change_id, "equity change"
+    )
