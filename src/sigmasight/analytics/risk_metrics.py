@@ -87,10 +87,13 @@ class _Work:
         return array[:rows, :cols]
 
 
-def _column_blocks(R: FloatArray, work: _Work) -> Iterator[tuple[slice, FloatArray]]:
+def _column_blocks(
+    R: FloatArray, work: _Work, starts: Sequence[int] | None = None
+) -> Iterator[tuple[slice, FloatArray]]:
     """Column blocks of ``R`` (:data:`COLUMN_CHUNK` columns: a block's temporaries stay
-    in the CPU's cache) as column-major copies the caller may overwrite."""
-    for lo in range(0, R.shape[1], COLUMN_CHUNK):
+    in the CPU's cache) as column-major copies the caller may overwrite; those starting
+    at ``starts`` (default: every block)."""
+    for lo in range(0, R.shape[1], COLUMN_CHUNK) if starts is None else starts:
         part = slice(lo, min(lo + COLUMN_CHUNK, R.shape[1]))
         block = work("block", R.shape[0], part.stop - lo)
         np.copyto(block, R[:, part])
@@ -122,19 +125,13 @@ def _map_blocks(R: FloatArray, fn: Callable[[slice, FloatArray, _Work], _T]) -> 
     N = R.shape[1]
     starts = list(range(0, N, COLUMN_CHUNK))
     workers = min(_threads(), len(starts) // BLOCKS_PER_THREAD)
-    if workers < 2:
-        work = _work(R)
-        return [fn(part, block, work) for part, block in _column_blocks(R, work)]
 
     def run(group: list[int]) -> list[_T]:
         work = _work(R)
-        out = []
-        for lo in group:
-            part = slice(lo, min(lo + COLUMN_CHUNK, N))
-            block = work("block", R.shape[0], part.stop - lo)
-            np.copyto(block, R[:, part])
-            out.append(fn(part, block, work))
-        return out
+        return [fn(part, block, work) for part, block in _column_blocks(R, work, group)]
+
+    if workers < 2:
+        return run(starts)
 
     share = -(-len(starts) // workers)
     groups = [starts[i : i + share] for i in range(0, len(starts), share)]
