@@ -52,3 +52,19 @@ def run_book(client: TestClient, h: dict[str, str], pid: int, start: date, end: 
         clock=lambda: datetime.now(UTC),
         run_id=response.json()["id"],
     )
+
+
+def symbol_target(
+    key: str, weight: float, half_band: float, threshold: float | None, frequency: str | None
+) -> dict[str, Any]:
+    """The body of a symbol target: ``weight`` within ``weight ± half_band``, with an
+    absolute drift threshold when one is given."""
+    return {
+        "level": "symbol",
+        "key": key,
+        "target_weight": weight,
+        "min_weight": weight - half_band,
+        "max_weight": weight + half_band,
+        "threshold": {"kind": "absolute", "value": threshold} if threshold else None,
+        "frequency": frequency,
+    }

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.api._books import new_book, run_book
+from tests.api._books import new_book, run_book, symbol_target
 
 #: Targets valid from before every date these tests use (targets are point in time).
 SINCE = {"effective_from": "2022-01-01"}
@@ -37,18 +37,7 @@ def _run(
 
 def _make_book(client: TestClient) -> dict[str, Any]:
     h, pid = new_book(client, "drift", EQUITY, LOTS)
-    targets = [
-        {
-            "level": "symbol",
-            "key": key,
-            "target_weight": w,
-            "min_weight": w - half,
-            "max_weight": w + half,
-            "threshold": {"kind": "absolute", "value": thr} if thr else None,
-            "frequency": freq,
-        }
-        for key, w, half, thr, freq in TARGETS
-    ]
+    targets = [symbol_target(*target) for target in TARGETS]
     assert (
         client.put(
             f"{API}/portfolios/{pid}/targets", json=targets, headers=h, params=SINCE

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.api._books import new_book, run_book
+from tests.api._books import new_book, run_book, symbol_target
 
 API = "/api/v1"
 START, END = date(2022, 11, 1), date(2022, 12, 28)
@@ -42,15 +42,7 @@ MARKET = "^GSPC"
 
 def _body(key: str, version: int) -> dict[str, Any]:
     _, _, w, half, thr, freq = VERSIONS[key][version]
-    return {
-        "level": "symbol",
-        "key": key,
-        "target_weight": w,
-        "min_weight": w - half,
-        "max_weight": w + half,
-        "threshold": {"kind": "absolute", "value": thr} if thr else None,
-        "frequency": freq,
-    }
+    return symbol_target(key, w, half, thr, freq)
 
 
 def _run(client: TestClient, h: dict[str, str], pid: int) -> None:
