@@ -10,6 +10,7 @@ import pytest
 import vartests
 from scipy import integrate, stats
 
+from sigmasight.analytics import _blocks
 from sigmasight.analytics import risk_metrics as rm
 from sigmasight.analytics import var_backtest as bt
 
@@ -433,10 +434,10 @@ def test_column_blocks_on_several_threads_give_the_same_figures_to_the_bit(
         out |= {f"ratios.{f}": getattr(realized.ratios, f) for f in rm.Ratios.__slots__}
         return out
 
-    monkeypatch.setattr(rm, "_threads", lambda: 1)
+    monkeypatch.setattr(_blocks, "threads", lambda: 1)
     one = figures()
-    monkeypatch.setattr(rm, "_threads", lambda: 3)
-    monkeypatch.setattr(rm, "BLOCKS_PER_THREAD", 2)
+    monkeypatch.setattr(_blocks, "threads", lambda: 3)
+    monkeypatch.setattr(_blocks, "BLOCKS_PER_THREAD", 2)
     many = figures()
     assert one.keys() == many.keys()
     for name, value in one.items():

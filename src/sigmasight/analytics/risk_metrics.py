@@ -17,23 +17,23 @@ Every function takes any number of series at once: (T,) gives floats, (T, N) arr
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from types import ModuleType
 
 import numpy as np
 from scipy.special import ndtri
 
+from sigmasight.analytics import _blocks
+from sigmasight.analytics._blocks import COLUMN_CHUNK
 from sigmasight.analytics._typing import ArrayLike, FloatArray, IntArray, as_float_2d
 from sigmasight.analytics.drawdowns import (
+    DrawdownAnalysis,
     DrawdownEpisodes,
-    drawdown_analysis,
     drawdown_episodes,
     drawdown_series,
     max_drawdown,
-    wealth_extremes,
+    walk,
     wealth_index,
 )
 from sigmasight.domain.conventions import TRADING_DAYS_PER_MONTH, TRADING_DAYS_PER_YEAR
@@ -48,9 +48,6 @@ EX_ANTE_MIN_OBS = 100
 #: Sessions of the realized window and the fewest returns a ratio needs.
 REALIZED_WINDOW = 2 * TRADING_DAYS_PER_YEAR
 REALIZED_MIN_OBS = TRADING_DAYS_PER_MONTH
-#: Columns per pass of :func:`var_table`: a pass's temporaries (504 rows by this many
-#: columns) stay in the CPU's cache.
-COLUMN_CHUNK = 256
 #: Risk level names, lowest first, and the upper band edges on annualised volatility
 #: and on the 1-day 99 % historical VaR (each VaR edge is 2.33 daily sigmas of the
 #: volatility edge, so a normal series lands in the same band on both).
@@ -60,6 +57,7 @@ VAR99_BANDS: tuple[float, ...] = (0.012, 0.022, 0.037, 0.059)
 
 
 __all__ = [
+    "COLUMN_CHUNK",
     "DrawdownEpisodes",
     "drawdown_episodes",
     "drawdown_series",
@@ -68,75 +66,11 @@ __all__ = [
 ]
 
 
-class _Work:
-    """Column-major scratch arrays of one call, reused block after block: a fresh array
-    of this size costs more than the arithmetic done in it (zeroed pages from the OS).
-    Each block is a view of the first rows and columns, so every sum over time still
-    runs along one contiguous column, in the same order whatever the number of series:
-    a series gets the same figure to the last bit alone or beside thousands of others
-    (a daily run equals a backfill)."""
+def _kernels() -> ModuleType:
+    """The compiled kernels (numba is imported on first use)."""
+    from sigmasight.analytics import _kernels
 
-    def __init__(self, rows: int, cols: int) -> None:
-        self._shape = (rows, cols)
-        self._arrays: dict[str, FloatArray] = {}
-
-    def __call__(self, name: str, rows: int, cols: int) -> FloatArray:
-        array = self._arrays.get(name)
-        if array is None:
-            array = self._arrays[name] = np.empty(self._shape, order="F")
-        return array[:rows, :cols]
-
-
-def _column_blocks(
-    R: FloatArray, work: _Work, starts: Sequence[int] | None = None
-) -> Iterator[tuple[slice, FloatArray]]:
-    """Column blocks of ``R`` (:data:`COLUMN_CHUNK` columns: a block's temporaries stay
-    in the CPU's cache) as column-major copies the caller may overwrite; those starting
-    at ``starts`` (default: every block)."""
-    for lo in range(0, R.shape[1], COLUMN_CHUNK) if starts is None else starts:
-        part = slice(lo, min(lo + COLUMN_CHUNK, R.shape[1]))
-        block = work("block", R.shape[0], part.stop - lo)
-        np.copyto(block, R[:, part])
-        yield part, block
-
-
-def _work(R: FloatArray) -> _Work:
-    return _Work(R.shape[0], min(R.shape[1], COLUMN_CHUNK))
-
-
-#: Fewest column blocks a thread takes in :func:`_map_blocks` (fewer: one thread).
-BLOCKS_PER_THREAD = 4
-
-_T = TypeVar("_T")
-
-
-def _threads() -> int:
-    """Cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-
-
-def _map_blocks(R: FloatArray, fn: Callable[[slice, FloatArray, _Work], _T]) -> list[_T]:
-    """``fn(part, block, work)`` for every column block of ``R``, in column order.
-
-    The blocks are shared among the process's cores, consecutive blocks to a thread,
-    each thread with its own scratch arrays: numpy runs the block's arithmetic, sorts
-    and partitions without the GIL. Each block is computed exactly as in one thread
-    (same block, same operations), so the figures are the same to the last bit."""
-    N = R.shape[1]
-    starts = list(range(0, N, COLUMN_CHUNK))
-    workers = min(_threads(), len(starts) // BLOCKS_PER_THREAD)
-
-    def run(group: list[int]) -> list[_T]:
-        work = _work(R)
-        return [fn(part, block, work) for part, block in _column_blocks(R, work, group)]
-
-    if workers < 2:
-        return run(starts)
-
-    share = -(-len(starts) // workers)
-    groups = [starts[i : i + share] for i in range(0, len(starts), share)]
-    with ThreadPoolExecutor(len(groups)) as pool:
-        return [x for found in pool.map(run, groups) for x in found]
+    return _kernels
 
 
 def _squeeze(a: FloatArray, one_d: bool) -> FloatArray:
@@ -171,40 +105,17 @@ def moments(returns: ArrayLike) -> Moments:
               \qquad m_k = \tfrac1n \sum (r_t - \bar r)^k
     """
     R, _ = as_float_2d(returns)
-    work = _work(R)
-    return _joined([_block_moments(block, work) for _, block in _column_blocks(R, work)])
+    raw = np.empty((5, R.shape[1]))
+    kernel = _kernels().moments_kernel
+    _blocks.map_blocks(R, lambda part, block: kernel(block, part.start, raw))
+    return _moments(raw)
 
 
-def _joined(parts: list[Moments]) -> Moments:
-    """The moments of consecutive column blocks, side by side."""
-    if not parts:
-        empty = np.zeros(0)
-        return Moments(empty, empty, empty, empty, np.zeros(0, dtype=np.int64))
-    return Moments(*(np.concatenate([getattr(p, f) for p in parts]) for f in Moments.__slots__))
-
-
-def _block_moments(R: FloatArray, work: _Work) -> Moments:
-    """:func:`moments` of one column-major block (read only)."""
-    T, cols = R.shape
-    dev, d2 = work("dev", T, cols), work("d2", T, cols)
-    total = R.sum(axis=0)
-    if bool(np.isfinite(total).all()):  # every return finite: no mask to apply
-        n = np.full(cols, T)
-        nn = np.maximum(n, 1)
-        mean = total / nn
-        np.subtract(R, mean, out=dev)
-    else:
-        ok = np.isfinite(R)
-        n = ok.sum(axis=0)
-        nn = np.maximum(n, 1)
-        mean = np.where(ok, R, 0.0).sum(axis=0) / nn
-        np.copyto(dev, np.where(ok, R - mean, 0.0))
-    np.multiply(dev, dev, out=d2)
-    m2 = d2.sum(axis=0) / nn
-    dev *= d2  # the cubes
-    m3 = dev.sum(axis=0) / nn
-    d2 *= d2  # the fourth powers
-    m4 = d2.sum(axis=0) / nn
+def _moments(raw: FloatArray) -> Moments:
+    """:class:`Moments` from the kernels' ``(n, mean, m2, m3, m4)`` rows."""
+    n = raw[0].astype(np.int64)
+    nn = np.maximum(n, 1)
+    mean, m2, m3, m4 = raw[1], raw[2], raw[3], raw[4]
     good = (n >= 2) & (m2 > 0)
     safe = np.where(good, m2, 1.0)
     return Moments(
@@ -212,7 +123,7 @@ def _block_moments(R: FloatArray, work: _Work) -> Moments:
         std=np.where(n >= 2, np.sqrt(m2 * nn / np.maximum(n - 1, 1)), np.nan),
         skewness=np.where(good, m3 / safe**1.5, np.nan),
         excess_kurtosis=np.where(good, m4 / (safe * safe) - 3.0, np.nan),
-        n_obs=n.astype(np.int64),
+        n_obs=n,
     )
 
 
@@ -227,10 +138,11 @@ def historical_var(returns: ArrayLike, confidence: float, min_obs: int = 1) -> V
     """
     R, one_d = as_float_2d(returns)
     n = np.isfinite(R).sum(axis=0)
-    heads = np.empty((_head_rows(R.shape[0], (confidence,)), R.shape[1]), order="F")
-    for part, block in _column_blocks(R, _work(R)):
-        _lowest_into(block, heads[:, part])
-    var, cvar = _tails(heads, n, confidence, min_obs, lambda cols: R[:, cols])
+    out = np.empty((1, 2, R.shape[1]))
+    kernel = _kernels().historical_kernel
+    levels, head = np.array([confidence]), _head_rows(R.shape[0], (confidence,))
+    _blocks.map_blocks(R, lambda part, block: kernel(block, part.start, levels, head, out))
+    var, cvar = _enough(out[0], n, min_obs)
     return VaRResult(_squeeze(var, one_d), _squeeze(cvar, one_d), n.astype(np.int64))
 
 
@@ -240,55 +152,10 @@ def _head_rows(T: int, confidences: Sequence[float]) -> int:
     return min(max(math.floor(last * (1.0 - c)) + 2 for c in confidences), T)
 
 
-def _lowest_into(block: FloatArray, out: FloatArray) -> None:
-    """The ``len(out)`` lowest values of each column of a column-major block, ascending
-    (NaN last), into ``out``: the block is partitioned about that order statistic (in
-    place) and only the head is sorted."""
-    k = out.shape[0]
-    if k == 0:
-        return
-    if k < block.shape[0]:
-        block.partition(k - 1, axis=0)
-    head = block[:k]
-    head.sort(axis=0)
-    out[...] = head
-
-
-def _tails(
-    heads: FloatArray,
-    n: IntArray,
-    confidence: float,
-    min_obs: int,
-    columns: Callable[[IntArray], FloatArray],
-) -> tuple[FloatArray, FloatArray]:
-    """Historical VaR and CVaR from each column's lowest values, ascending (``heads``,
-    column-major), ``n`` the column's finite values.
-
-    The tail sum is a running sum of the sorted head read at the tail's length: the same
-    additions in the same order however many rows the head has. A value past the head
-    can sit at the quantile only if the head's last one does; for those columns
-    ``columns(indices)`` gives every value, and the ties join the tail (the CVaR is the
-    mean of every return at or below the quantile).
-    """
-    N = heads.shape[1]
-    if heads.shape[0] == 0:
-        return np.full(N, np.nan), np.full(N, np.nan)
-    index = np.arange(N)
-    last = np.maximum(n - 1, 0)
-    h = last * (1.0 - confidence)
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, last)
-    below, above = heads[lo, index], heads[hi, index]
-    quantile = below + (h - lo) * (above - below)
-    k = (heads <= quantile).sum(axis=0)  # NaN compares False
-    tail_sum = np.cumsum(heads, axis=0)[np.maximum(k - 1, 0), index]
-    ties = np.flatnonzero((heads[-1] <= quantile) & (n > heads.shape[0]))
-    if ties.size:
-        extra = (columns(ties) <= quantile[ties]).sum(axis=0) - k[ties]
-        k[ties] += extra
-        tail_sum[ties] += extra * quantile[ties]
-    ok = (n >= max(min_obs, 1)) & (k > 0)
-    return np.where(ok, -quantile, np.nan), np.where(ok, -tail_sum / np.maximum(k, 1), np.nan)
+def _enough(tails: FloatArray, n: IntArray, min_obs: int) -> tuple[FloatArray, FloatArray]:
+    """The kernel's (VaR, CVaR) rows, NaN where fewer than ``min_obs`` values."""
+    ok = n >= max(min_obs, 1)
+    return np.where(ok, tails[0], np.nan), np.where(ok, tails[1], np.nan)
 
 
 def parametric_var(returns: ArrayLike, confidence: float, min_obs: int = 2) -> VaRResult:
@@ -355,55 +222,17 @@ def overlapping_returns(returns: ArrayLike, horizon: int = TRADING_DAYS_PER_MONT
 
     .. math:: R_t = \prod_{j=0}^{h-1} (1 + r_{t-j}) - 1 = W_{t+1} / W_{t+1-h} - 1
 
-    Shape (T, N) -> (T - h + 1, N); NaN where a run touches a missing return.
+    Shape (T, N) -> (T - h + 1, N); NaN where a run touches a missing return. The
+    products are built by doubling (runs of 1, 2, 4, ... rows, then the binary digits
+    of ``horizon`` combined): each value is rounded at most ~log2(h) times deeper than
+    in a running product.
     """
     R, one_d = as_float_2d(returns)
-    work = _work(R)
-    out = np.empty((max(R.shape[0] - horizon + 1, 0), R.shape[1]))
-    for part, block in _column_blocks(R, work):
-        out[:, part] = _overlapping(block, horizon, work)
+    out = np.empty((max(R.shape[0] - horizon + 1, 0), R.shape[1]), order="F")
+    if out.shape[0]:
+        kernel = _kernels().overlapping_kernel
+        _blocks.map_blocks(R, lambda part, block: kernel(block, horizon, out, part.start))
     return out[:, 0] if one_d else out
-
-
-def _overlapping(block: FloatArray, horizon: int, work: _Work) -> FloatArray:
-    """:func:`overlapping_returns` of a column-major block (read only), column-major.
-
-    The products of ``horizon`` growth factors are built by doubling (runs of 1, 2, 4,
-    ... rows, then the binary digits of ``horizon`` combined): a handful of vector
-    products instead of ``horizon`` of them, each factor rounded at most ~log2(h) times
-    deeper than in a running product. A missing return's NaN propagates; a total loss
-    gives a product of 0, as it should.
-
-    Each product runs over the block's columns laid end to end as one vector (shifted
-    copies of it): a run near the end of a column then mixes in the next column's first
-    rows, but only rows past a column's last full run do, and those are never read.
-    """
-    T, cols = block.shape
-    rows = max(T - horizon + 1, 0)
-    if rows == 0 or cols == 0:
-        return work("long", rows, cols)
-    size = T * cols
-    flat = {
-        name: np.reshape(work(name, T, cols), -1, order="F", copy=False)
-        for name in ("run", "spare", "long")
-    }
-    run, spare, out = flat["run"], flat["spare"], flat["long"]
-    np.add(np.reshape(block, -1, order="F", copy=False), 1.0, out=run)  # runs of `width` rows
-    width, covered = 1, 0
-    with np.errstate(over="ignore", invalid="ignore"):  # only in the rows never read
-        for bit in range(horizon.bit_length()):
-            if bit:
-                np.multiply(run[: size - width], run[width:], out=spare[: size - width])
-                run, spare = spare, run
-                width *= 2
-            if horizon >> bit & 1:
-                if covered:
-                    np.multiply(out[: size - covered], run[covered:], out=out[: size - covered])
-                else:
-                    np.copyto(out, run)
-                covered += width
-    out -= 1.0
-    return work("long", T, cols)[:rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,39 +290,31 @@ def ex_ante_risk(
     ]
     T, N = R.shape
     rows = max(T - horizon + 1, 0)
-    day_heads = np.empty((_head_rows(T, VAR_CONFIDENCES), N), order="F")
-    month_heads = np.empty((_head_rows(rows, VAR_CONFIDENCES), N), order="F")
+    heads = (_head_rows(T, VAR_CONFIDENCES), _head_rows(rows, VAR_CONFIDENCES))
+    levels = np.array(VAR_CONFIDENCES)
+    tails = np.empty((len(levels), 4, N))
     n_long = np.empty(N, dtype=np.int64)
+    raw = np.empty((5, N))
+    kernel = _kernels().ex_ante_kernel
 
-    def one_block(part: slice, block: FloatArray, work: _Work) -> Moments:
-        m = _block_moments(block, work)
-        long_run = _overlapping(block, horizon, work)
-        complete = bool((m.n_obs == T).all())
-        n_long[part] = rows if complete else np.isfinite(long_run).sum(axis=0)
-        _lowest_into(block, day_heads[:, part])
-        _lowest_into(long_run, month_heads[:, part])
-        return m
+    def one_block(part: slice, block: FloatArray) -> None:
+        kernel(block, horizon, part.start, levels, heads, raw, tails, n_long)
 
-    m = _joined(_map_blocks(R, one_block))
+    _blocks.map_blocks(R, one_block)
+    m = _moments(raw)
     var: dict[tuple[str, float, str], FloatArray] = {}
     cvar: dict[tuple[str, float, str], FloatArray] = {}
     root = float(np.sqrt(horizon))
-    for c in VAR_CONFIDENCES:
+    for i, c in enumerate(VAR_CONFIDENCES):
         day = {
-            "historical": _tails(day_heads, m.n_obs, c, min_obs, lambda cols: R[:, cols]),
+            "historical": _enough(tails[i, 0:2], m.n_obs, min_obs),
             "parametric": _normal(m, c, min_obs),
             "cornish_fisher": _cornish_fisher(m, c, min_obs),
         }
         for method, (v, cv) in day.items():
             var[(method, c, "one_day")], cvar[(method, c, "one_day")] = v, cv
             var[(method, c, "sqrt_time")], cvar[(method, c, "sqrt_time")] = v * root, cv * root
-        month = _tails(
-            month_heads,
-            n_long,
-            c,
-            max(min_obs - horizon + 1, 1),
-            lambda cols: overlapping_returns(R[:, cols], horizon),
-        )
+        month = _enough(tails[i, 2:4], n_long, max(min_obs - horizon + 1, 1))
         var[("historical", c, "overlapping")], cvar[("historical", c, "overlapping")] = month
     table = [
         VaREstimate(method, c, 1 if scaling == "one_day" else horizon, scaling, v, cv)
@@ -553,37 +374,11 @@ def ratios(
     both are known. NaN where fewer than ``min_obs`` returns or a zero denominator.
     """
     R, one_d = as_float_2d(returns)
-    wealth, low = wealth_extremes(R)
-    out = _all_ratios(R, market, wealth, low - 1.0, risk_free, periods_per_year, min_obs)
+    found = walk(R, market, risk_free, worst=0)
+    out = _ratios(found.sums, found.analysis, periods_per_year, min_obs)
     if one_d:
         return Ratios(*(np.asarray(getattr(out, f))[0] for f in Ratios.__slots__))
     return out
-
-
-def _all_ratios(
-    R: FloatArray,
-    market: ArrayLike | None,
-    wealth: FloatArray,
-    mdd: FloatArray,
-    risk_free: float,
-    periods_per_year: int,
-    min_obs: int,
-) -> Ratios:
-    """:func:`ratios` of a (T, N) panel given each column's final wealth and maximum
-    drawdown, block by block."""
-    M = None if market is None else np.asarray(market, dtype=np.float64)
-
-    def one_block(part: slice, chunk: FloatArray, work: _Work) -> Ratios:
-        sub = None if M is None else (M if M.ndim == 1 else np.asfortranarray(M[:, part]))
-        drawdown = (wealth[part], mdd[part])
-        return _ratios(chunk, sub, drawdown, risk_free, periods_per_year, min_obs, work)
-
-    parts = _map_blocks(R, one_block)
-    if not parts:
-        empty = np.empty((R.shape[0], 0), order="F")
-        none = (np.zeros(0), np.zeros(0))
-        parts.append(_ratios(empty, None, none, risk_free, 1, min_obs, _work(R)))
-    return Ratios(*(np.concatenate([getattr(p, f) for p in parts]) for f in Ratios.__slots__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -604,62 +399,30 @@ def realized_risk(
     worst: int | None = 5,
 ) -> RealizedRisk:
     """:func:`ratios`, :func:`drawdown_episodes` (the ``worst`` deepest per series) and
-    the last point of :func:`drawdown_series` of (T, N) returns, walking the wealth
-    index once: the same figures as those functions, for the cost of one of them."""
+    the last point of :func:`drawdown_series` of (T, N) returns, reading each series
+    once: the same figures as those functions, for the cost of one of them."""
     R, _ = as_float_2d(returns)
-    analysis = drawdown_analysis(R, worst)
-    wealth, mdd = analysis.final_wealth, analysis.max_drawdown
-    found = _all_ratios(R, market, wealth, mdd, risk_free, periods_per_year, min_obs)
-    return RealizedRisk(found, analysis.episodes, analysis.current)
+    found = walk(R, market, risk_free, worst)
+    analysis = found.analysis
+    out = _ratios(found.sums, analysis, periods_per_year, min_obs)
+    return RealizedRisk(out, analysis.episodes, analysis.current)
 
 
 def _ratios(
-    R: FloatArray,
-    market: FloatArray | None,
-    drawdown: tuple[FloatArray, FloatArray],
-    risk_free: float,
-    periods_per_year: int,
-    min_obs: int,
-    work: _Work,
+    sums: FloatArray, drawdowns: DrawdownAnalysis, periods_per_year: int, min_obs: int
 ) -> Ratios:
-    """:func:`ratios` of one column-major block (overwritten), given each column's final
-    wealth and maximum drawdown."""
-    T, cols = R.shape
-    total = R.sum(axis=0)
-    complete = bool(np.isfinite(total).all())  # every return finite: no mask to apply
-    known = np.ones((0, 0), dtype=bool) if complete else np.isfinite(R)
-    n = np.full(cols, T) if complete else known.sum(axis=0)
+    """:class:`Ratios` from the walk's sums and drawdowns (:func:`walk`)."""
+    n = sums[0].astype(np.int64)
+    mean, dev2, gains, losses, short2, beta = sums[1], sums[2], sums[3], sums[4], sums[5], sums[6]
     ok = n >= max(min_obs, 2)
     nn = np.maximum(n, 1)
-    x, dev, tmp = R, work("dev", T, cols), work("tmp", T, cols)
-    if risk_free != 0.0 or not complete:
-        x = work("x", T, cols)
-        np.subtract(R, risk_free, out=x)
-        if not complete:
-            x[~known] = 0.0
-    mean = (total if x is R else x.sum(axis=0)) / nn
-    np.subtract(x, mean, out=dev)
-    if not complete:
-        dev[~known] = 0.0
-    std = np.sqrt(np.square(dev, out=tmp).sum(axis=0) / np.maximum(n - 1, 1))
-    if market is None:
-        beta = np.full(cols, np.nan)
-    elif complete and market.ndim == 1 and bool(np.isfinite(market).all()):
-        # x - mean(x) is r - mean(r) shifted by the constant rate: the same deviations
-        m_dev = market - market.sum() / max(market.size, 1)
-        cov = np.multiply(dev, m_dev[:, None], out=tmp).sum(axis=0)
-        beta = _ratio(cov, np.full(cols, float((m_dev * m_dev).sum())), n >= 2)
-    else:
-        beta = _beta(R, market, np.isfinite(R))
-    gains = np.maximum(x, 0.0, out=tmp).sum(axis=0)
-    shortfall = np.minimum(x, 0.0, out=x)  # x (or the block) is not needed any more
-    losses = -shortfall.sum(axis=0)
-    downside = np.sqrt(np.square(shortfall, out=shortfall).sum(axis=0) / nn)
+    std = np.sqrt(dev2 / np.maximum(n - 1, 1))
+    downside = np.sqrt(short2 / nn)
     root = float(np.sqrt(periods_per_year))
-    wealth, mdd = drawdown
+    wealth = drawdowns.final_wealth
     growth = np.where(wealth > 0, np.abs(wealth) ** (periods_per_year / nn), 0.0) - 1.0
     cagr = np.where(ok, growth, np.nan)
-    mdd = np.where(ok, mdd, np.nan)
+    mdd = np.where(ok, drawdowns.max_drawdown, np.nan)
     sharpe_daily = _ratio(mean, std, ok)
     return Ratios(
         annual_return=cagr,
@@ -673,20 +436,8 @@ def _ratios(
         beta=np.where(ok, beta, np.nan),
         treynor=_ratio(mean * periods_per_year, beta, ok),
         max_drawdown=mdd,
-        n_obs=n.astype(np.int64),
+        n_obs=n,
     )
-
-
-def _beta(R: FloatArray, market: ArrayLike, known: np.ndarray) -> FloatArray:
-    M = np.asarray(market, dtype=np.float64)
-    M = np.asfortranarray(np.broadcast_to(M[:, None] if M.ndim == 1 else M, R.shape))
-    both = known & np.isfinite(M)
-    n = np.maximum(both.sum(axis=0), 1)
-    y = np.where(both, R, 0.0)
-    m = np.where(both, M, 0.0)
-    y_dev = np.where(both, y - y.sum(axis=0) / n, 0.0)
-    m_dev = np.where(both, m - m.sum(axis=0) / n, 0.0)
-    return _ratio((y_dev * m_dev).sum(axis=0), (m_dev * m_dev).sum(axis=0), both.sum(0) >= 2)
 
 
 def risk_level(volatility: ArrayLike, var99: ArrayLike) -> IntArray:
