@@ -442,3 +442,44 @@ def test_column_blocks_on_several_threads_give_the_same_figures_to_the_bit(
     assert one.keys() == many.keys()
     for name, value in one.items():
         assert np.array_equal(value, many[name], equal_nan=True), name
+
+
+def test_the_trough_is_the_first_row_at_the_rounded_lowest_drawdown() -> None:
+    """The walk tracks the lowest wealth of an episode; the trough is defined on the
+    curve, W_t / peak - 1 as rounded, and near the last bit an earlier row with a wealth
+    one unit higher can round to the same drawdown. Returns of a unit in the last place
+    around a wealth of 1.9 under a peak of 3.5 make such rows in many series."""
+    rng = np.random.default_rng(5)
+    T, N = 60, 400
+    R = np.zeros((T, N))
+    R[0], R[1] = 2.5, 1.9 / 3.5 - 1.0
+    R[2:-1] = rng.choice([-(2.0**-53), 0.0, 2.0**-52], size=(T - 3, N))
+    R[-1] = 1.0  # back above the peak: every series has one recovered episode
+    curve, wealth = rm.drawdown_series(R), rm.wealth_index(R)
+    below = slice(2, T)  # the episode's rows of the curve
+    ties = np.argmin(curve[below], axis=0) != np.argmin(wealth[below], axis=0)
+    assert ties.sum() > 50  # the case this test is about does occur
+    episodes = rm.drawdown_episodes(R, worst=None)
+    np.testing.assert_array_equal(episodes.series, np.arange(N))
+    np.testing.assert_array_equal(episodes.peak, 1)
+    np.testing.assert_array_equal(episodes.recovery, T)
+    np.testing.assert_array_equal(episodes.trough, 2 + np.argmin(curve[below], axis=0))
+    np.testing.assert_array_equal(episodes.depth, curve[below].min(axis=0))
+
+
+@pytest.mark.parametrize("outliers", [1, 4, 30])
+def test_historical_tails_when_few_returns_fall_below_the_first_guess(outliers: int) -> None:
+    """The tail selection first gathers the returns below mean - 1.28 sd; a few huge
+    losses among small steady gains leave fewer than the 27 needed there, and the whole
+    series is then sorted. Each case equals numpy's quantile and the tail mean."""
+    r = np.full(504, 0.001)
+    r[::7] = -0.0005
+    r[np.linspace(3, 500, outliers).astype(int)] = -0.4
+    for c in (0.95, 0.99):
+        q = np.quantile(r, 1 - c)
+        found = rm.historical_var(r, c)
+        assert float(found.var) == pytest.approx(-q, rel=1e-15)
+        assert float(found.cvar) == pytest.approx(-r[r <= q].mean(), rel=1e-14)
+        table = {(e.method, e.scaling, e.confidence): e for e in rm.var_table(r[:, None])}
+        assert table["historical", "one_day", c].var[0] == float(found.var)
+        assert table["historical", "one_day", c].cvar[0] == float(found.cvar)

@@ -1,9 +1,11 @@
 """Compiled one-pass kernels for the risk metrics and drawdowns of many series.
 
-Each kernel takes a column-major block of series and handles one series (one column) at
-a time: its few hundred returns stay in the CPU's first-level cache while every figure
-of that series is computed from them, instead of one pass over the whole panel per
-figure. numba compiles the kernels to machine code on first use (cached on disk beside
+Each kernel takes a block of series laid out series-major, (N, T) C-contiguous (the
+transpose of a column-major (T, N) block: ``R[j]`` is series ``j``, contiguous; one
+layout, so one compiled version of each loop for every block), and handles one series
+at a time: its few hundred returns stay in the CPU's first-level cache while every
+figure of that series is computed from them, instead of one pass over the whole panel
+per figure. numba compiles the kernels to machine code on first use (cached on disk beside
 this file, or in numba's user cache when that is not writable) and they run without the
 GIL, so callers share column blocks among the process's cores.
 
@@ -12,8 +14,9 @@ Conventions:
 - The arithmetic of a series does not depend on the series beside it, so a series gets
   the same figure to the last bit alone or beside thousands of others (a daily run
   equals a backfill).
-- Plain IEEE arithmetic (no fast-math): sums run in a fixed order (interleaved partial
-  sums where stated), so a figure is the same on every machine.
+- Sums may be reassociated by the compiler to run in SIMD lanes (:data:`_sums`); every
+  other operation is plain IEEE arithmetic in the order written, so the drawdowns equal
+  :func:`sigmasight.analytics.drawdowns.drawdown_series`'s curve to the bit.
 - NaN is a missing observation, skipped by the sums; the drawdown walk counts it as a
   return of 0.
 
@@ -33,6 +36,13 @@ from sigmasight.analytics._typing import FloatArray, IntArray
 #: Compiled on first call (cached on disk), the GIL released, a division by zero giving
 #: inf or NaN as in numpy rather than raising.
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+#: The same for sums: the compiler may reassociate them (and fuse a multiply and an add)
+#: to run them in SIMD lanes. A column's sum then depends on its length and the
+#: machine's vector width, never on the columns beside it. NaN and infinities keep
+#: their IEEE meaning (no "finite math" flags).
+_sums = numba.njit(
+    cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "nsz", "contract"}
+)
 
 #: The candidates of a tail selection are the values below mean + this many standard
 #: deviations (about the lowest 10 % of a normal series): the few dozen values the
@@ -40,79 +50,67 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 _SELECT_Z = -1.28
 
 
-@_jit
+@_sums
 def _count_sum(col: FloatArray) -> tuple[int, float]:
-    """How many values of ``col`` are finite, and their sum (four interleaved partial
-    sums, added pairwise at the end)."""
-    T = col.shape[0]
-    a0 = 0.0
-    a1 = 0.0
-    a2 = 0.0
-    a3 = 0.0
+    """How many values of ``col`` are finite, and their sum."""
     n = 0
-    end = T - T % 4
-    for t in range(0, end, 4):
-        v0 = col[t]
-        v1 = col[t + 1]
-        v2 = col[t + 2]
-        v3 = col[t + 3]
-        f0 = math.isfinite(v0)
-        f1 = math.isfinite(v1)
-        f2 = math.isfinite(v2)
-        f3 = math.isfinite(v3)
-        a0 += v0 if f0 else 0.0
-        a1 += v1 if f1 else 0.0
-        a2 += v2 if f2 else 0.0
-        a3 += v3 if f3 else 0.0
-        n += f0 + f1 + f2 + f3
-    for t in range(end, T):
+    total = 0.0
+    for t in range(col.shape[0]):
         v = col[t]
-        if math.isfinite(v):
-            a0 += v
-            n += 1
-    return n, (a0 + a1) + (a2 + a3)
+        ok = math.isfinite(v)
+        total += v if ok else 0.0
+        n += ok
+    return n, total
 
 
-@_jit
-def _central_sums(col: FloatArray, mean: float, complete: bool) -> tuple[float, float, float]:
+@_sums
+def _central_sums(col: FloatArray, mean: float) -> tuple[float, float, float]:
     """Sums of the 2nd, 3rd and 4th powers of the finite values' deviations from
-    ``mean`` (two interleaved partial sums each when every value is finite)."""
-    T = col.shape[0]
+    ``mean``."""
     s2 = 0.0
     s3 = 0.0
     s4 = 0.0
-    q2 = 0.0
-    q3 = 0.0
-    q4 = 0.0
-    if complete:
-        end = T - T % 2
-        for t in range(0, end, 2):
-            d = col[t] - mean
-            e = col[t + 1] - mean
-            d2 = d * d
-            e2 = e * e
-            s2 += d2
-            q2 += e2
-            s3 += d2 * d
-            q3 += e2 * e
-            s4 += d2 * d2
-            q4 += e2 * e2
-        for t in range(end, T):
-            d = col[t] - mean
-            d2 = d * d
-            s2 += d2
-            s3 += d2 * d
-            s4 += d2 * d2
-    else:
-        for t in range(T):
-            v = col[t]
-            if math.isfinite(v):
-                d = v - mean
-                d2 = d * d
-                s2 += d2
-                s3 += d2 * d
-                s4 += d2 * d2
-    return s2 + q2, s3 + q3, s4 + q4
+    for t in range(col.shape[0]):
+        v = col[t]
+        d = v - mean if math.isfinite(v) else 0.0
+        d2 = d * d
+        s2 += d2
+        s3 += d2 * d
+        s4 += d2 * d2
+    return s2, s3, s4
+
+
+@_sums
+def _ratio_sums(
+    col: FloatArray, risk_free: float, market_dev: FloatArray, use_dev: bool
+) -> tuple[int, float, float, float, float, float, float]:
+    """Over the finite values of ``col``, with :math:`x = r - r_f`: n, the mean of x,
+    the sum of squared deviations of x, the sums of max(x, 0), of -min(x, 0) and of
+    min(x, 0)^2, and (with ``use_dev`` and ``col`` complete) the sum of the deviations
+    times ``market_dev``."""
+    n, total = _count_sum(col)
+    mean = (total - n * risk_free) / max(n, 1)
+    dev2 = 0.0
+    gains = 0.0
+    losses = 0.0
+    short2 = 0.0
+    for t in range(col.shape[0]):
+        v = col[t]
+        ok = math.isfinite(v)
+        x = v - risk_free if ok else 0.0
+        d = x - mean if ok else 0.0
+        dev2 += d * d
+        # max(x, 0) and min(x, 0) without a branch on the sign (both exact)
+        size = abs(x)
+        gains += (x + size) * 0.5
+        s = (x - size) * 0.5
+        losses -= s
+        short2 += s * s
+    cov = 0.0
+    if use_dev and n == col.shape[0]:
+        for t in range(col.shape[0]):
+            cov += (col[t] - risk_free - mean) * market_dev[t]
+    return n, mean, dev2, gains, losses, short2, cov
 
 
 @_jit
@@ -205,12 +203,12 @@ def _overlap(col: FloatArray, horizon: int, out: FloatArray, a: FloatArray, b: F
 
 @_jit
 def overlapping_kernel(R: FloatArray, horizon: int, out: FloatArray, lo: int) -> None:
-    """:func:`_overlap` of every column ``j`` of ``R`` into ``out[:, lo + j]``."""
-    T, N = R.shape
+    """:func:`_overlap` of every series ``R[j]`` into ``out[lo + j]``."""
+    N, T = R.shape
     a = np.empty(T)
     b = np.empty(T)
     for j in range(N):
-        _overlap(R[:, j], horizon, out[:, lo + j], a, b)
+        _overlap(R[j], horizon, out[lo + j], a, b)
 
 
 @_jit
@@ -221,7 +219,7 @@ def _column_moments(col: FloatArray, moments: FloatArray, c: int) -> tuple[int, 
     n, total = _count_sum(col)
     nn = max(n, 1)
     mean = total / nn
-    s2, s3, s4 = _central_sums(col, mean, n == col.shape[0])
+    s2, s3, s4 = _central_sums(col, mean)
     moments[0, c] = n
     moments[1, c] = mean
     moments[2, c] = s2 / nn
@@ -236,15 +234,15 @@ def _guess(col: FloatArray) -> tuple[int, float]:
     gathers candidates (mean + :data:`_SELECT_Z` standard deviations)."""
     n, total = _count_sum(col)
     mean = total / max(n, 1)
-    s2, _, _ = _central_sums(col, mean, n == col.shape[0])
+    s2, _, _ = _central_sums(col, mean)
     return n, mean + _SELECT_Z * math.sqrt(s2 / max(n, 1))
 
 
 @_jit
 def moments_kernel(R: FloatArray, lo: int, moments: FloatArray) -> None:
-    """:func:`_column_moments` of every column ``j`` of ``R`` into ``moments[:, lo + j]``."""
-    for j in range(R.shape[1]):
-        _column_moments(R[:, j], moments, lo + j)
+    """:func:`_column_moments` of every series ``R[j]`` into ``moments[:, lo + j]``."""
+    for j in range(R.shape[0]):
+        _column_moments(R[j], moments, lo + j)
 
 
 @_jit
@@ -253,10 +251,12 @@ def _tail(head: FloatArray, n: int, confidence: float, values: FloatArray) -> tu
     ``values``, ``n`` of them finite, from ``head``, their lowest values ascending.
 
     The quantile is the linear interpolation between order statistics (numpy's default,
-    Hyndman-Fan 7); the CVaR the mean of every value at or below it: the head's running
-    sum read at the tail's length (the same additions in the same order however long the
-    head is). A value past the head can sit at the quantile only if the head's last one
-    does: then ``values`` is read again and those ties join the tail.
+    Hyndman-Fan 7); the CVaR the mean of every value at or below it: the values below
+    it, summed in ascending order, plus the values equal to it as their count times the
+    quantile. The quantile lies between two of the head's values, so every value below
+    it is in the head; values equal to it may continue past the head only if the head
+    ends at it, and then ``values`` is read again to count them. The sum is therefore
+    the same whatever the head's length.
     """
     if n == 0:
         return np.nan, np.nan
@@ -269,22 +269,19 @@ def _tail(head: FloatArray, n: int, confidence: float, values: FloatArray) -> tu
     quantile = below + (h - lo) * (head[hi] - below)
     k = 0
     tail_sum = 0.0
-    for i in range(k_head):
-        if head[i] <= quantile:
-            tail_sum += head[i]
-            k += 1
-        else:
-            break
-    if k == 0:
-        return np.nan, np.nan
-    if k == k_head and n > k_head:
-        every = 0
+    while k < k_head and head[k] < quantile:
+        tail_sum += head[k]
+        k += 1
+    ties = 0
+    while k + ties < k_head and head[k + ties] == quantile:
+        ties += 1
+    if k + ties == k_head and n > k_head:
+        ties = 0
         for t in range(values.shape[0]):
-            every += values[t] <= quantile
-        extra = every - k
-        k += extra
-        tail_sum += extra * quantile
-    return -quantile, -tail_sum / k
+            ties += values[t] == quantile
+    if k + ties == 0:
+        return np.nan, np.nan
+    return -quantile, -(tail_sum + ties * quantile) / (k + ties)
 
 
 @_jit
@@ -292,11 +289,11 @@ def historical_kernel(
     R: FloatArray, lo: int, confidences: FloatArray, head_rows: int, out: FloatArray
 ) -> None:
     """``out[i, :, lo + j] = (VaR, CVaR)`` (:func:`_tail`) at ``confidences[i]`` of every
-    column ``j`` of ``R``, from its ``head_rows`` lowest values."""
-    buf = np.empty(R.shape[0])
+    series ``R[j]``, from its ``head_rows`` lowest values."""
+    buf = np.empty(R.shape[1])
     head = np.empty(head_rows)
-    for j in range(R.shape[1]):
-        col = R[:, j]
+    for j in range(R.shape[0]):
+        col = R[j]
         n, guess = _guess(col)
         _lowest(col, head, guess, buf)
         for i in range(confidences.shape[0]):
@@ -314,13 +311,13 @@ def ex_ante_kernel(
     tails: FloatArray,
     n_long: IntArray,
 ) -> None:
-    """For every column ``j`` of ``R`` (T, N), into column ``lo + j`` of the outputs:
+    """For every series ``R[j]`` of ``R`` (N, T), into column ``lo + j`` of the outputs:
     :func:`_column_moments` into ``moments``; at each ``confidences[i]``, the historical
     VaR and CVaR (:func:`_tail`) of the returns into ``tails[i, 0:2]`` and of the
     compounded ``horizon``-row returns (:func:`_overlap`) into ``tails[i, 2:4]``, from
     their ``head_rows`` lowest values; and how many compounded returns are finite into
     ``n_long``."""
-    T, N = R.shape
+    N, T = R.shape
     rows = max(T - horizon + 1, 0)
     buf = np.empty(T)
     long_run = np.empty(rows)
@@ -329,7 +326,7 @@ def ex_ante_kernel(
     day = np.empty(head_rows[0])
     month = np.empty(head_rows[1])
     for j in range(N):
-        col = R[:, j]
+        col = R[j]
         c = lo + j
         n, mean, s2 = _column_moments(col, moments, c)
         _lowest(col, day, mean + _SELECT_Z * math.sqrt(s2 / max(n, 1)), buf)
@@ -374,6 +371,59 @@ def _keep_episode(
 
 
 @_jit
+def _walk(
+    col: FloatArray, rows: IntArray, depths: FloatArray, W: FloatArray, P: FloatArray
+) -> tuple[int, float, float, float]:
+    """The drawdowns of one series (see :func:`realized_kernel`): its deepest episodes
+    into ``rows`` and ``depths``; returns how many were kept, the maximum and current
+    drawdowns and the final wealth. ``W`` and ``P`` are scratch of ``len(col)``.
+
+    A first pass builds the wealth index and its running peak without a branch; the
+    second finds each episode (rows below the peak) and its lowest wealth, the peak
+    being constant within it. The trough is the first row at the lowest drawdown
+    :math:`W_t / P - 1` as rounded, so rows with a slightly higher wealth that round to
+    the same drawdown are looked for before the lowest wealth's row.
+    """
+    T = col.shape[0]
+    wealth = 1.0
+    peak = 1.0
+    for t in range(T):
+        v = col[t]
+        wealth = wealth * (v + 1.0 if math.isfinite(v) else 1.0)
+        peak = max(peak, wealth)
+        W[t] = wealth
+        P[t] = peak
+    kept = 0
+    lowest = 0.0
+    t = 0
+    while True:
+        while t < T and W[t] >= P[t]:
+            t += 1
+        if t == T:
+            break
+        start = t
+        top = P[t]
+        low = W[t]
+        at = t
+        t += 1
+        while t < T and W[t] < P[t]:
+            w = W[t]
+            at = t if w < low else at
+            low = min(low, w)
+            t += 1
+        depth = low / top - 1.0
+        near = low * (1.0 + 1e-12)
+        first = start
+        while first < at and not (W[first] <= near and W[first] / top - 1.0 == depth):
+            first += 1
+        lowest = min(lowest, depth)
+        recovery = t + 1 if t < T else -1
+        # rows of the underwater curve: row 0 is the baseline, return t is row t + 1
+        kept = _keep_episode(kept, start, first + 1, recovery, depth, rows, depths)
+    return kept, lowest, wealth / peak - 1.0, wealth
+
+
+@_jit
 def realized_kernel(
     R: FloatArray,
     market: FloatArray,
@@ -386,7 +436,7 @@ def realized_kernel(
     ep_rows: IntArray,
     ep_depth: FloatArray,
 ) -> None:
-    """For every column ``j`` of ``R`` (T, N), into column (or row) ``lo + j`` of the
+    """For every series ``R[j]`` of ``R`` (N, T), into column (or row) ``lo + j`` of the
     outputs.
 
     ``sums[:, lo + j] = (n, mean x, sum (x - mean)^2, sum max(x, 0), -sum min(x, 0),
@@ -404,79 +454,25 @@ def realized_kernel(
     j]``, deepest first, ``counts[lo + j]`` of them. Rows are rows of the underwater
     curve :math:`D_t = W_t / \\max_{s \\le t} W_s - 1` (row 0 the baseline); an episode
     runs from the last row at the peak to the first row back at it, and its trough is
-    the first row at its lowest. Only a candidate for a new low is divided out: the
-    drawdown of a row below ``bound`` (the episode's low as wealth, with a margin far
-    above rounding), compared exactly.
+    the first row at its lowest (:func:`_walk`).
     """
-    T, N = R.shape
+    N, T = R.shape
     fast_market = market_dev.shape[0] == T
     m_var = 0.0
-    if fast_market:
-        for t in range(T):
-            m_var += market_dev[t] * market_dev[t]
+    for t in range(market_dev.shape[0]):
+        m_var += market_dev[t] * market_dev[t]
+    W = np.empty(T)
+    P = np.empty(T)
     for j in range(N):
-        col = R[:, j]
+        col = R[j]
         c = lo + j
-        n, total = _count_sum(col)
-        total -= n * risk_free
-        nn = max(n, 1)
-        mean = total / nn
-        dev2 = 0.0
-        gains = 0.0
-        losses = 0.0
-        short2 = 0.0
-        cov = 0.0
-        complete = n == T
-        use_dev = fast_market and complete
-        wealth = 1.0
-        peak = 1.0
-        under = False
-        start = 0
-        low = 0.0
-        lowest = 0.0
-        trough = 0
-        bound = 0.0
-        kept = 0
-        rows = ep_rows[c]
-        depths = ep_depth[c]
-        for t in range(T):
-            v = col[t]
-            if complete or math.isfinite(v):
-                x = v - risk_free
-                d = x - mean
-                dev2 += d * d
-                if use_dev:
-                    cov += d * market_dev[t]
-                # max(x, 0) and min(x, 0) without a branch on the sign (both exact)
-                size = abs(x)
-                gains += (x + size) * 0.5
-                s = (x - size) * 0.5
-                losses -= s
-                short2 += s * s
-                wealth = wealth * (v + 1.0)
-            if wealth >= peak:
-                peak = wealth
-                if under:
-                    under = False
-                    lowest = min(lowest, low)
-                    kept = _keep_episode(kept, start - 1, trough, t + 1, low, rows, depths)
-            elif not under:
-                under = True
-                start = t + 1
-                trough = t + 1
-                low = wealth / peak - 1.0
-                bound = peak * ((1.0 + low) * (1.0 + 1e-9) + 1e-12)
-            elif wealth <= bound:
-                dd = wealth / peak - 1.0
-                if dd < low:
-                    low = dd
-                    trough = t + 1
-                    bound = peak * ((1.0 + low) * (1.0 + 1e-9) + 1e-12)
-        if under:
-            lowest = min(lowest, low)
-            kept = _keep_episode(kept, start - 1, trough, -1, low, rows, depths)
+        n, mean, dev2, gains, losses, short2, cov = _ratio_sums(
+            col, risk_free, market_dev, fast_market
+        )
+        use_dev = fast_market and n == T
+        kept, lowest, current, wealth = _walk(col, ep_rows[c], ep_depth[c], W, P)
         drawdown[0, c] = lowest
-        drawdown[1, c] = wealth / peak - 1.0
+        drawdown[1, c] = current
         drawdown[2, c] = wealth
         counts[c] = kept
         beta = np.nan
@@ -524,22 +520,19 @@ def _masked_beta(y: FloatArray, m: FloatArray) -> float:
 
 @_jit
 def episode_count_kernel(R: FloatArray, counts: IntArray) -> None:
-    """How many drawdown episodes each column of ``R`` has (the walk of
-    :func:`realized_kernel`, counting only)."""
-    T, N = R.shape
+    """How many drawdown episodes each series ``R[j]`` has (:func:`_walk`, counting
+    only)."""
+    N, T = R.shape
     for j in range(N):
+        col = R[j]
         wealth = 1.0
         peak = 1.0
         under = False
         n = 0
         for t in range(T):
-            v = R[t, j]
-            if math.isfinite(v):
-                wealth = wealth * (v + 1.0)
-            if wealth >= peak:
-                peak = wealth
-                under = False
-            elif not under:
-                under = True
-                n += 1
+            v = col[t]
+            wealth = wealth * (v + 1.0 if math.isfinite(v) else 1.0)
+            peak = max(peak, wealth)
+            n += wealth < peak and not under
+            under = wealth < peak
         counts[j] = n

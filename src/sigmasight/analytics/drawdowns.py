@@ -160,7 +160,7 @@ def walk(
     T, N = R.shape
     if worst is None:
         counts = np.zeros(N, dtype=np.int64)
-        map_blocks(R, lambda part, block: _kernels.episode_count_kernel(block, counts[part]))
+        map_blocks(R, lambda part, block: _kernels.episode_count_kernel(block.T, counts[part]))
         worst = int(counts.max(initial=0))
     market_arr, market_dev = _market_inputs(market, T)
     sums, summary = np.empty((7, N)), np.empty((3, N))
@@ -170,7 +170,7 @@ def walk(
 
     def one_block(part: slice, block: FloatArray) -> None:
         _kernels.realized_kernel(
-            block, market_arr, market_dev, risk_free, part.start,
+            block.T, market_arr, market_dev, risk_free, part.start,
             sums, summary, counts, rows, depth,
         )  # fmt: skip
 

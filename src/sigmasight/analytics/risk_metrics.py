@@ -107,7 +107,7 @@ def moments(returns: ArrayLike) -> Moments:
     R, _ = as_float_2d(returns)
     raw = np.empty((5, R.shape[1]))
     kernel = _kernels().moments_kernel
-    _blocks.map_blocks(R, lambda part, block: kernel(block, part.start, raw))
+    _blocks.map_blocks(R, lambda part, block: kernel(block.T, part.start, raw))
     return _moments(raw)
 
 
@@ -141,7 +141,7 @@ def historical_var(returns: ArrayLike, confidence: float, min_obs: int = 1) -> V
     out = np.empty((1, 2, R.shape[1]))
     kernel = _kernels().historical_kernel
     levels, head = np.array([confidence]), _head_rows(R.shape[0], (confidence,))
-    _blocks.map_blocks(R, lambda part, block: kernel(block, part.start, levels, head, out))
+    _blocks.map_blocks(R, lambda part, block: kernel(block.T, part.start, levels, head, out))
     var, cvar = _enough(out[0], n, min_obs)
     return VaRResult(_squeeze(var, one_d), _squeeze(cvar, one_d), n.astype(np.int64))
 
@@ -228,10 +228,11 @@ def overlapping_returns(returns: ArrayLike, horizon: int = TRADING_DAYS_PER_MONT
     in a running product.
     """
     R, one_d = as_float_2d(returns)
-    out = np.empty((max(R.shape[0] - horizon + 1, 0), R.shape[1]), order="F")
-    if out.shape[0]:
+    by_series = np.empty((R.shape[1], max(R.shape[0] - horizon + 1, 0)))
+    if by_series.shape[1]:
         kernel = _kernels().overlapping_kernel
-        _blocks.map_blocks(R, lambda part, block: kernel(block, horizon, out, part.start))
+        _blocks.map_blocks(R, lambda part, block: kernel(block.T, horizon, by_series, part.start))
+    out: FloatArray = by_series.T
     return out[:, 0] if one_d else out
 
 
@@ -298,7 +299,7 @@ def ex_ante_risk(
     kernel = _kernels().ex_ante_kernel
 
     def one_block(part: slice, block: FloatArray) -> None:
-        kernel(block, horizon, part.start, levels, heads, raw, tails, n_long)
+        kernel(block.T, horizon, part.start, levels, heads, raw, tails, n_long)
 
     _blocks.map_blocks(R, one_block)
     m = _moments(raw)
