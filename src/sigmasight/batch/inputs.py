@@ -199,6 +199,10 @@ class BatchInputs:
     benchmark_prices: FloatArray | None = field(default=None, compare=False, repr=False)
     #: Target allocations (None when the inputs were built without them).
     targets: TargetRows | None = field(default=None, compare=False, repr=False)
+    #: Figures derived from these books, computed once and shared by the steps that run
+    #: on them (name -> value; see ``batch.valuation``). Unlike :attr:`derived`, a
+    #: partition made by :meth:`subset` starts with its own, empty.
+    scratch: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def rows_for(self, start: date, end: date) -> slice:
         """Rows of the sessions in ``[start, end]``."""

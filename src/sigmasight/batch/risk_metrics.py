@@ -91,7 +91,7 @@ def _block(
     ex = rm.ex_ante_risk(ex_ante, rm.EX_ANTE_MIN_OBS)
     m, table = ex.moments, ex.var
     vol = np.where(m.n_obs >= rm.EX_ANTE_MIN_OBS, m.std * np.sqrt(TRADING_DAYS_PER_YEAR), np.nan)
-    sec = _held_security_volatility(matrix, returns, ts, S)
+    sec = _held_security_volatility(inputs, matrix, returns, ts, S)
     scale = np.where(nav > 0, 1.0 / np.where(nav > 0, nav, 1.0), np.nan)
     weighted = (abs(matrix) @ np.where(np.isfinite(sec), sec, 0.0)) * scale
     r_window = trailing_windows(realized, ts, rm.REALIZED_WINDOW, first=1)
@@ -106,28 +106,38 @@ def _block(
     }
 
 
-#: (security, date) pairs per pass of the security volatility (504 rows each).
-PAIR_CHUNK = 8192
-
-
-def _held_security_volatility(matrix: Any, returns: FloatArray, ts: IntArray, S: int) -> FloatArray:
+def _held_security_volatility(
+    inputs: BatchInputs, matrix: Any, returns: FloatArray, ts: IntArray, S: int
+) -> FloatArray:
     """Annualised volatility over the ex-ante window ending at each block date of every
     (date, security) pair held in the block (virtual security ``k * S + s``; NaN for the
-    rest). Each window is taken on its own, so a figure does not depend on how long the
-    run's price panel is (a daily run and a backfill store the same numbers)."""
+    rest), from :func:`_security_volatility_at`."""
     out = np.full(ts.size * S, np.nan)
     pairs = np.unique(matrix.indices)
-    W = rm.EX_ANTE_WINDOW
-    offsets = np.arange(1 - W, 1)[:, None]
-    for lo in range(0, pairs.size, PAIR_CHUNK):
-        part = pairs[lo : lo + PAIR_CHUNK]
-        rows = ts[part // S][None, :] + offsets
-        window = np.asfortranarray(
-            np.where(rows >= 1, returns[np.maximum(rows, 0), part % S], np.nan)
-        )
-        vol = realized_volatility(window, W, rm.EX_ANTE_MIN_OBS).volatility
-        out[part] = vol
+    dates = pairs // S
+    for k in np.unique(dates).tolist():
+        held = pairs[dates == k]
+        out[held] = _security_volatility_at(inputs, returns, int(ts[k]))[held % S]
     return out
+
+
+def _security_volatility_at(inputs: BatchInputs, returns: FloatArray, t: int) -> FloatArray:
+    """(S,) annualised volatility of every security over the ex-ante window ending at
+    row ``t``. Each window is taken on its own, so a figure does not depend on how long
+    the run's price panel is (a daily run and a backfill store the same numbers). It
+    depends on the prices alone, so it is computed once per run and date and shared by
+    every partition (``inputs.derived``), not once per partition."""
+    key = f"security_volatility_{t}"
+    found = inputs.derived.get(key)
+    if found is not None and found[0] is returns:
+        vol: FloatArray = found[1]
+        return vol
+    W = rm.EX_ANTE_WINDOW
+    rows = np.arange(t - W + 1, t + 1)
+    window = np.asfortranarray(np.where(rows[:, None] >= 1, returns[np.maximum(rows, 0)], np.nan))
+    vol = np.asarray(realized_volatility(window, W, rm.EX_ANTE_MIN_OBS).volatility)
+    inputs.derived[key] = (returns, vol)
+    return vol
 
 
 def _var_json(table: list[rm.VaREstimate], live: IntArray) -> list[dict[str, Any]]:

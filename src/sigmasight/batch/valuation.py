@@ -186,17 +186,35 @@ def daily_returns(inputs: BatchInputs, vol63: FloatArray, rows: slice) -> FloatA
     one sparse product ``closes @ units``; only the other lots (entered or exited
     inside the span, options, private holdings, gaps in the closes) are valued lot by
     lot, as :func:`value_books` does. Same conventions, same figures (to rounding).
-    In blocks of :data:`NAV_BLOCK` sessions, as :func:`nav_history`: a lot entered a
-    year ago is one product over every block after its entry (each block carries the
-    session before it, so a return never depends on where a block starts).
+    In the blocks of :data:`NAV_BLOCK` sessions of :func:`nav_history`, shared with it
+    (:func:`_books_block`): a lot entered a year ago is one product over every block
+    after its entry (each block carries the session before it, so a return never
+    depends on where a block starts).
     """
     parts = [
-        _fast_books(inputs, vol63, slice(lo, min(lo + NAV_BLOCK, rows.stop)))[4]
-        for lo in range(rows.start, rows.stop, NAV_BLOCK)
+        _books_block(inputs, vol63, lo, rows.stop)[4][max(rows.start - lo, 0) :]
+        for lo in range(rows.start - rows.start % NAV_BLOCK, rows.stop, NAV_BLOCK)
     ]
     if not parts:
         return np.full((0, inputs.portfolios.id.size), np.nan)
     return np.vstack(parts)
+
+
+def _books_block(
+    inputs: BatchInputs, vol63: FloatArray, lo: int, stop: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`_fast_books` of the calendar rows ``lo .. min(lo + NAV_BLOCK, stop) - 1``
+    (``lo`` a multiple of :data:`NAV_BLOCK`), once per partition: the risk-metrics and
+    performance steps of a run read the same blocks (``inputs.scratch``)."""
+    hi = min(lo + NAV_BLOCK, stop)
+    key = f"books_block_{lo}_{hi}"
+    found = inputs.scratch.get(key)
+    if found is not None and found[0] is vol63:
+        block: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray] = found[1]
+        return block
+    block = _fast_books(inputs, vol63, slice(lo, hi))
+    inputs.scratch[key] = (vol63, block)
+    return block
 
 
 def nav_history(inputs: BatchInputs, vol63: FloatArray, stop: int) -> tuple[FloatArray, IntArray]:
@@ -208,7 +226,7 @@ def nav_history(inputs: BatchInputs, vol63: FloatArray, stop: int) -> tuple[Floa
     parts = []
     for lo in range(0, stop, NAV_BLOCK):
         hi = min(lo + NAV_BLOCK, stop)
-        parts.append(_fast_books(inputs, vol63, slice(lo, hi))[1][-(hi - lo) :])
+        parts.append(_books_block(inputs, vol63, lo, stop)[1][-(hi - lo) :])
     nav_all = np.vstack(parts) if parts else np.full((0, inputs.portfolios.id.size), np.nan)
     lots = inputs.lots
     exit_row, _ = lot_exits(inputs, last_known_closes(inputs)[0])
