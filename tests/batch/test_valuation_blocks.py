@@ -55,3 +55,23 @@ def test_short_spans(demo_db: UowFactory, calendar: TradingCalendar, stop: int) 
     np.testing.assert_allclose(
         nav, value_books(inputs, vol63, slice(0, stop)).nav, rtol=1e-12, equal_nan=True
     )
+
+
+def test_the_steps_of_a_partition_share_its_nav_blocks(
+    demo_db: UowFactory, calendar: TradingCalendar
+) -> None:
+    """The risk-metrics step's daily returns read the blocks the performance step's NAV
+    history valued (one grid, ``inputs.scratch``); a partition starts with none."""
+    with demo_db() as uow:
+        books = read_books(uow, None)
+        inputs = build_inputs(uow, books, calendar, load_start(books, calendar, END), END)
+    returns = aligned_returns(inputs.prices)
+    T = inputs.sessions.size
+    vol63 = security_metrics(inputs, returns, slice(T - 1, T)).vol63
+    nav_history(inputs, vol63, T)
+    valued = set(inputs.scratch)
+    assert len(valued) == -(-T // NAV_BLOCK)
+    daily_returns(inputs, vol63, slice(T - 505, T))
+    assert set(inputs.scratch) == valued  # no block valued twice
+    assert inputs.subset(np.array([0])).scratch == {}
+    assert inputs.subset(np.array([0])).derived is inputs.derived
