@@ -10,6 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.load import build_inputs, load_start, read_books
 from sigmasight.batch.security import aligned_returns, security_metrics
 from sigmasight.batch.valuation import NAV_BLOCK, daily_returns, nav_history, value_books
@@ -42,14 +43,19 @@ def test_block_valuations_equal_lot_by_lot(demo_db: UowFactory, calendar: Tradin
         assert np.isfinite(got).sum() > 100
 
 
-@pytest.mark.parametrize("stop", [1, NAV_BLOCK, NAV_BLOCK + 1])
-def test_short_spans(demo_db: UowFactory, calendar: TradingCalendar, stop: int) -> None:
+def _demo_books(demo_db: UowFactory, calendar: TradingCalendar) -> tuple[BatchInputs, FloatArray]:
+    """The demo books' inputs over the lookback of a run on :data:`END`, and vol63."""
     with demo_db() as uow:
         books = read_books(uow, None)
         inputs = build_inputs(uow, books, calendar, load_start(books, calendar, END), END)
-    returns = aligned_returns(inputs.prices)
     T = inputs.sessions.size
-    vol63 = security_metrics(inputs, returns, slice(T - 1, T)).vol63
+    vol63 = security_metrics(inputs, aligned_returns(inputs.prices), slice(T - 1, T)).vol63
+    return inputs, vol63
+
+
+@pytest.mark.parametrize("stop", [1, NAV_BLOCK, NAV_BLOCK + 1])
+def test_short_spans(demo_db: UowFactory, calendar: TradingCalendar, stop: int) -> None:
+    inputs, vol63 = _demo_books(demo_db, calendar)
     nav, _ = nav_history(inputs, vol63, stop)
     assert nav.shape == (stop, inputs.portfolios.id.size)
     np.testing.assert_allclose(
@@ -62,12 +68,8 @@ def test_the_steps_of_a_partition_share_its_nav_blocks(
 ) -> None:
     """The risk-metrics step's daily returns read the blocks the performance step's NAV
     history valued (one grid, ``inputs.scratch``); a partition starts with none."""
-    with demo_db() as uow:
-        books = read_books(uow, None)
-        inputs = build_inputs(uow, books, calendar, load_start(books, calendar, END), END)
-    returns = aligned_returns(inputs.prices)
+    inputs, vol63 = _demo_books(demo_db, calendar)
     T = inputs.sessions.size
-    vol63 = security_metrics(inputs, returns, slice(T - 1, T)).vol63
     nav_history(inputs, vol63, T)
     valued = set(inputs.scratch)
     assert len(valued) == -(-T // NAV_BLOCK)
