@@ -229,13 +229,20 @@ def _column_moments(col: FloatArray, moments: FloatArray, c: int) -> tuple[int, 
 
 
 @_jit
+def _cut(n: int, mean: float, s2: float) -> float:
+    """The cut below which :func:`_lowest` gathers candidates: mean + :data:`_SELECT_Z`
+    standard deviations (population), from n, the mean and the sum of squared
+    deviations."""
+    return mean + _SELECT_Z * math.sqrt(s2 / max(n, 1))
+
+
+@_jit
 def _guess(col: FloatArray) -> tuple[int, float]:
-    """How many values of ``col`` are finite, and the cut below which :func:`_lowest`
-    gathers candidates (mean + :data:`_SELECT_Z` standard deviations)."""
+    """How many values of ``col`` are finite, and their :func:`_cut`."""
     n, total = _count_sum(col)
     mean = total / max(n, 1)
     s2, _, _ = _central_sums(col, mean)
-    return n, mean + _SELECT_Z * math.sqrt(s2 / max(n, 1))
+    return n, _cut(n, mean, s2)
 
 
 @_jit
@@ -329,7 +336,7 @@ def ex_ante_kernel(
         col = R[j]
         c = lo + j
         n, mean, s2 = _column_moments(col, moments, c)
-        _lowest(col, day, mean + _SELECT_Z * math.sqrt(s2 / max(n, 1)), buf)
+        _lowest(col, day, _cut(n, mean, s2), buf)
         _overlap(col, horizon, long_run, a, b)
         m, guess = _guess(long_run)
         _lowest(long_run, month, guess, buf)
