@@ -464,3 +464,22 @@ def diversification_ratio(
     num = np.asarray(weighted_volatility, dtype=np.float64)
     den = np.asarray(portfolio_volatility, dtype=np.float64)
     return _ratio(num, den, np.isfinite(num))
+
+
+def warm_kernels() -> None:
+    """Compile every kernel into numba's on-disk cache, through the same calls (and so
+    the same argument types) as the figures use.
+
+    The install script runs this once (``scripts/_env.sh``): without it a fresh checkout's
+    first run compiles the kernels itself, about 2.5 s (the demo backfill measured
+    4.65 s instead of 2.2 s). With the cache filled a new process loads them in
+    ~0.2 s."""
+    R = np.random.default_rng(0).normal(0.0, 0.01, (64, 3))
+    R[0, 1] = np.nan
+    moments(R)
+    historical_var(R, VAR_CONFIDENCES[0])
+    overlapping_returns(R, 5)
+    ex_ante_risk(R, min_obs=2, horizon=5)
+    realized_risk(R, R[:, 0], min_obs=2)
+    realized_risk(R, None, min_obs=2, worst=None)
+    max_drawdown(R)
