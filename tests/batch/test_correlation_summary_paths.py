@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from sigmasight.batch import correlations
 from sigmasight.batch.correlations import correlation_summary
 
 
@@ -32,8 +33,17 @@ def _reference(window: np.ndarray, market: np.ndarray, cols: list[int], w: np.nd
     }
 
 
-@pytest.mark.parametrize("books", [3, 60])  # few books: own path; many: shared path
-def test_summary_paths_equal_numpy(books: int) -> None:
+@pytest.mark.parametrize(
+    "advantage",
+    # 0: every book from its own sessions; huge: every complete book from the shared
+    # product; the measured default picks by size
+    [0, 1e12, correlations.SHARED_PRODUCT_ADVANTAGE],
+)
+@pytest.mark.parametrize("books", [3, 60])
+def test_summary_paths_equal_numpy(
+    books: int, advantage: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(correlations, "SHARED_PRODUCT_ADVANTAGE", advantage)
     rng = np.random.default_rng(books)
     W, S = 252, 40
     market = rng.normal(0, 0.01, W)
