@@ -398,3 +398,32 @@ def test_bulk_upsert_new_rows_then_overlap(
         ).all()
     assert [(d, b) for d, b, _ in stored] == [(d, 3.0 if d < days[2] else 2.0) for d in days]
     assert all(alpha is None for _, _, alpha in stored)
+
+
+def test_repeated_dates_and_strings_convert_once_each_alike() -> None:
+    calls: list[object] = []
+
+    def process(v: object) -> object:
+        calls.append(v)
+        return None if v is None else f"<{v}>"
+
+    days = [date(2022, 12, 27), date(2022, 12, 28), None] * 100
+    assert repositories._once_each(process, days) == [process(v) for v in days]
+    assert len(calls) == 3 + 300  # once per distinct value, then the reference
+    calls.clear()
+    few = [date(2022, 1, 3), date(2022, 1, 4)]  # no repeats: one by one
+    assert repositories._once_each(process, few) == ["<2022-01-03>", "<2022-01-04>"]
+    assert len(calls) == 2
+
+
+def test_bulk_upsert_writes_repeated_dates_as_given(uow_factory: UowFactory) -> None:
+    days = [date(2022, 12, 1 + k % 5) for k in range(10)]
+    rows = [{**row, "symbol": f"S{k}"} for k, row in enumerate(_beta_rows(days, 1.0))]
+    key = ("symbol", "calc_date", "method", "window", "market_index")
+    with uow_factory() as uow:
+        upsert_rows(uow.session, SecurityMarketBeta, rows, key=key)
+        uow.commit()
+    with uow_factory() as uow:
+        got = uow.session.execute(select(SecurityMarketBeta.symbol, SecurityMarketBeta.calc_date))
+        stored = {symbol: day for symbol, day in got}
+    assert stored == {f"S{k}": d for k, d in enumerate(days)}

@@ -2,13 +2,19 @@
 
 Security-level results are computed once on the driver and shared: the local executor
 passes them by reference; the Dask executor scatters them to the workers once.
+
+Both yield each partition's result as soon as it is ready, so the runner writes one
+partition's rows while the next ones are computed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
+from sigmasight.analytics._blocks import threads
 from sigmasight.batch.compute import PartitionResult, compute_partition
 from sigmasight.batch.inputs import BatchInputs, FloatArray
 from sigmasight.batch.security import SecurityMetrics
@@ -23,11 +29,19 @@ class Executor(Protocol):
         returns: FloatArray,
         metrics: SecurityMetrics,
         on_done: Callable[[int], None] | None = None,
-    ) -> list[PartitionResult]: ...
+    ) -> Iterator[PartitionResult]: ...
 
 
 class LocalExecutor:
+    """Partitions on the process's cores: one thread each, at most :attr:`workers`
+    computing at once (the steps are numpy, LAPACK and compiled kernels, which release
+    the GIL for most of their time) and one more partition computed ahead, so at most
+    ``workers + 1`` results wait in memory. Results come in partition order."""
+
     name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = threads() if workers is None else max(workers, 1)
 
     def map_partitions(
         self,
@@ -35,13 +49,38 @@ class LocalExecutor:
         returns: FloatArray,
         metrics: SecurityMetrics,
         on_done: Callable[[int], None] | None = None,
-    ) -> list[PartitionResult]:
-        results = []
-        for part in partitions:
-            results.append(compute_partition(part, returns, metrics))
-            if on_done:
-                on_done(part.portfolios.id.size)
-        return results
+    ) -> Iterator[PartitionResult]:
+        if self.workers < 2 or len(partitions) < 2:
+            for part in partitions:
+                result = compute_partition(part, returns, metrics)
+                if on_done:
+                    on_done(part.portfolios.id.size)
+                yield result
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="partition") as pool:
+            pending: deque[tuple[BatchInputs, Future[PartitionResult]]] = deque()
+            try:
+                for part in partitions:
+                    pending.append((part, pool.submit(compute_partition, part, returns, metrics)))
+                    if len(pending) <= self.workers:
+                        continue
+                    yield self._next(pending, on_done)
+                while pending:
+                    yield self._next(pending, on_done)
+            finally:  # a failure or an abandoned run: the queued partitions are not started
+                for _, future in pending:
+                    future.cancel()
+
+    @staticmethod
+    def _next(
+        pending: deque[tuple[BatchInputs, Future[PartitionResult]]],
+        on_done: Callable[[int], None] | None,
+    ) -> PartitionResult:
+        part, future = pending.popleft()
+        result = future.result()
+        if on_done:
+            on_done(part.portfolios.id.size)
+        return result
 
 
 class DaskExecutor:
@@ -64,7 +103,7 @@ class DaskExecutor:
         returns: FloatArray,
         metrics: SecurityMetrics,
         on_done: Callable[[int], None] | None = None,
-    ) -> list[PartitionResult]:
+    ) -> Iterator[PartitionResult]:
         from distributed import as_completed
 
         shared_returns = self.client.scatter(returns, broadcast=True)
@@ -74,10 +113,9 @@ class DaskExecutor:
             for part in partitions
         ]
         order = {f.key: i for i, f in enumerate(futures)}
-        results: list[PartitionResult | None] = [None] * len(futures)
         for future in as_completed(futures):  # type: ignore[no-untyped-call]
             index = order[future.key]
-            results[index] = future.result()
+            result: PartitionResult = future.result()
             if on_done:
                 on_done(partitions[index].portfolios.id.size)
-        return [r for r in results if r is not None]
+            yield result

@@ -281,3 +281,5 @@ PORTFOLIO_STEPS: tuple[PortfolioStep, ...] = (
 FINISH_STEPS: tuple[FinishStep, ...] = (
     FinishStep("event_proposals", RebalancingEvent, complete_event_proposals),
 )
+#: The finishing steps by the model of the table each completes.
+FINISH_STEPS_BY_MODEL: dict[type, FinishStep] = {f.model: f for f in FINISH_STEPS}
