@@ -35,8 +35,9 @@ class Executor(Protocol):
 class LocalExecutor:
     """Partitions on the process's cores: one thread each, at most :attr:`workers`
     computing at once (the steps are numpy, LAPACK and compiled kernels, which release
-    the GIL for most of their time) and one more partition computed ahead, so at most
-    ``workers + 1`` results wait in memory. Results come in partition order."""
+    the GIL for most of their time) and one more partition queued, all while the caller
+    writes the partition before them: at most ``workers + 2`` partitions' results are in
+    memory. Results come in partition order."""
 
     name = "local"
 
@@ -58,29 +59,28 @@ class LocalExecutor:
                 yield result
             return
         with ThreadPoolExecutor(self.workers, thread_name_prefix="partition") as pool:
+            queued = iter(partitions)
             pending: deque[tuple[BatchInputs, Future[PartitionResult]]] = deque()
-            try:
-                for part in partitions:
+
+            def top_up() -> None:
+                while len(pending) <= self.workers:
+                    part = next(queued, None)
+                    if part is None:
+                        return
                     pending.append((part, pool.submit(compute_partition, part, returns, metrics)))
-                    if len(pending) <= self.workers:
-                        continue
-                    yield self._next(pending, on_done)
+
+            try:
+                top_up()
                 while pending:
-                    yield self._next(pending, on_done)
+                    part, future = pending.popleft()
+                    result = future.result()
+                    top_up()  # before the caller takes this one: no thread waits meanwhile
+                    if on_done:
+                        on_done(part.portfolios.id.size)
+                    yield result
             finally:  # a failure or an abandoned run: the queued partitions are not started
                 for _, future in pending:
                     future.cancel()
-
-    @staticmethod
-    def _next(
-        pending: deque[tuple[BatchInputs, Future[PartitionResult]]],
-        on_done: Callable[[int], None] | None,
-    ) -> PartitionResult:
-        part, future = pending.popleft()
-        result = future.result()
-        if on_done:
-            on_done(part.portfolios.id.size)
-        return result
 
 
 class DaskExecutor:

@@ -12,6 +12,7 @@ run and a backfill store the same rows.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -159,10 +160,13 @@ def _sector_columns(
     row order (date, then portfolio)."""
     k, p = np.nonzero(ts[:, None] >= inception[None, :])
     picked = pnl[ts[k] - rows.start, p]
-    return [
-        {PNL_BUCKETS[b]: float(row[b]) for b in np.flatnonzero(row) if np.isfinite(row[b])}
-        for row in picked
-    ]
+    # the kept entries of all rows at once, then one dict per row from its run of them
+    row, bucket = np.nonzero((picked != 0) & np.isfinite(picked))
+    values = picked[row, bucket].tolist()
+    names = np.array(PNL_BUCKETS, dtype=object)[bucket].tolist()
+    bounds = np.searchsorted(row, np.arange(picked.shape[0] + 1)).tolist()
+    pairs = itertools.pairwise(bounds)
+    return [dict(zip(names[lo:hi], values[lo:hi], strict=True)) for lo, hi in pairs]
 
 
 def benchmark_returns(inputs: BatchInputs, stop: int) -> FloatArray:
