@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -425,5 +426,19 @@ def test_bulk_upsert_writes_repeated_dates_as_given(uow_factory: UowFactory) -> 
         uow.commit()
     with uow_factory() as uow:
         got = uow.session.execute(select(SecurityMarketBeta.symbol, SecurityMarketBeta.calc_date))
-        stored = {symbol: day for symbol, day in got}
+        stored = dict(got.all())
     assert stored == {f"S{k}": d for k, d in enumerate(days)}
+
+
+@pytest.mark.parametrize("spread", [30, 10_000_000])  # a dense span, and far-apart days
+def test_distinct_days_equal_numpy_unique(spread: int) -> None:
+    rng = np.random.default_rng(spread)
+    days = rng.integers(18_000, 18_000 + spread, 5_000)
+    found, at = repositories.distinct_days(days)
+    expected, inverse = np.unique(days, return_inverse=True)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(at, inverse)
+    np.testing.assert_array_equal(found[at], days)
+    empty, none = repositories.distinct_days(np.zeros(0, dtype=np.int64))
+    assert empty.size == 0
+    assert none.size == 0
