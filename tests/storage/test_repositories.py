@@ -348,6 +348,20 @@ def test_security_upsert(uow_factory: UowFactory) -> None:
         )
 
 
+def test_find_securities_among_many_symbols(uow_factory: UowFactory) -> None:
+    """The symbols go to PostgreSQL as one array parameter (``= ANY``), to SQLite as an
+    IN list: the same rows either way, none for an empty list."""
+    base = {"asset_type": AssetType.STOCK, "currency": "USD", "is_etf": False}
+    with uow_factory() as uow:
+        uow.securities.upsert([{**base, "symbol": s, "name": s} for s in ("A", "B", "C")])
+        uow.commit()
+    with uow_factory() as uow:
+        wanted = ["C", "A", *(f"X{k}" for k in range(3_000))]
+        assert [s.symbol for s in uow.securities.find(wanted)] == ["A", "C"]
+        assert uow.securities.find([]) == []
+        assert [s.symbol for s in uow.securities.find(None)] == ["A", "B", "C"]
+
+
 def _beta_rows(days: list[date], beta: float) -> list[dict[str, object]]:
     return [
         {

@@ -33,7 +33,7 @@ from sigmasight.storage.history import BenchmarkSectorWeight
 from sigmasight.storage.history_performance import PortfolioBenchmark
 from sigmasight.storage.models import EquityChange, Portfolio, Position, PositionTag, Tag
 from sigmasight.storage.rebalancing import PortfolioRiskLimit, PortfolioTarget
-from sigmasight.storage.types import exact_as_float
+from sigmasight.storage.types import among, exact_as_float
 from sigmasight.storage.uow import UnitOfWork
 
 #: Sessions a missing close may be carried forward (docs/methodology.md).
@@ -269,17 +269,20 @@ def _targets(uow: UnitOfWork, books: Books, row: dict[int, int]) -> TargetRows:
     """The books' target versions (every one that applies to some date) and the tags of
     their positions."""
     target, limit = PortfolioTarget.__table__, PortfolioRiskLimit.__table__
+    dialect = uow.session.get_bind().dialect
     some_date = target.c.effective_to.is_(None) | (target.c.effective_to > target.c.effective_from)
     found = list(
         uow.session.execute(
             select(target)
-            .where(target.c.portfolio_id.in_(list(row)), some_date)
+            .where(among(target.c.portfolio_id, list(row), dialect), some_date)
             .order_by(target.c.id)
         )
     )
     limits = list(
         uow.session.execute(
-            select(limit).where(limit.c.portfolio_id.in_(list(row))).order_by(limit.c.id)
+            select(limit)
+            .where(among(limit.c.portfolio_id, list(row), dialect))
+            .order_by(limit.c.id)
         )
     )
     pairs = list(
@@ -347,7 +350,13 @@ def _lots(books: Books, row: dict[int, int], column: dict[str, int]) -> Lots:
     )
 
     def days(values: np.ndarray) -> np.ndarray:
-        return np.array([v if v else "NaT" for v in values], dtype="datetime64[D]")
+        # each distinct date converted once (a few hundred among 300,000 lots: 14 ms
+        # against 0.2 s one by one)
+        distinct = list(set(values.tolist()))
+        converted = np.array([v if v else "NaT" for v in distinct], dtype="datetime64[D]")
+        at = pd.Index(distinct, dtype=object).get_indexer(pd.Index(values, dtype=object))
+        out: np.ndarray = converted[at]
+        return out
 
     def num(values: np.ndarray) -> np.ndarray:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)

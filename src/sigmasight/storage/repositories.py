@@ -41,7 +41,7 @@ from sigmasight.storage.models import (
     Tag,
     User,
 )
-from sigmasight.storage.types import utcnow
+from sigmasight.storage.types import among, utcnow
 
 PRICE_COLUMNS = ("symbol", "date", "open", "high", "low", "close", "adj_close", "volume", "source")
 #: Rows handed to one executemany call (bounds the memory of parameter lists).
@@ -419,7 +419,8 @@ class SecurityRepository:
     def find(self, symbols: Sequence[str] | None = None) -> list[Security]:
         query = select(Security).order_by(Security.symbol)
         if symbols is not None:
-            query = query.where(Security.symbol.in_(list(symbols)))
+            dialect = self.session.get_bind().dialect
+            query = query.where(among(Security.__table__.c.symbol, symbols, dialect))
         return list(self.session.scalars(query))
 
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, DateTime, Float, Numeric, cast, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Float,
+    Numeric,
+    any_,
+    bindparam,
+    cast,
+    type_coerce,
+)
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -69,6 +81,18 @@ def exact_as_float(column: ColumnElement[Any], dialect: Dialect) -> ColumnElemen
     if dialect.name == "sqlite":
         return type_coerce(as_double / float(10**kind.scale), Float(53))
     return type_coerce(as_double, Float(53))
+
+
+def among(
+    column: ColumnElement[Any], values: Sequence[Any], dialect: Dialect
+) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(array)`` with the values as
+    one array parameter. psycopg rewrites a statement's placeholders in Python: a batch
+    run's 10,000 portfolio ids (or 5,000 symbols) as an IN list cost ~0.15 s a query."""
+    if dialect.name == "postgresql":
+        array = bindparam(None, list(values), type_=ARRAY(column.type))
+        return column == any_(array)
+    return column.in_(list(values))
 
 
 class UTCDateTime(TypeDecorator[datetime]):
