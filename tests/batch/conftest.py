@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, MetaData, select
@@ -10,6 +13,8 @@ from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
 from sigmasight.marketdata.demo import DemoProvider
 from sigmasight.services.demo import load_demo
+from sigmasight.storage.db import make_engine, make_session_factory
+from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -29,6 +34,51 @@ def chain() -> ProviderChain:
 
 def load_demo_into(uow_factory: UowFactory, calendar: TradingCalendar) -> None:
     load_demo(uow_factory, calendar=calendar, start=LOAD_START)
+
+
+def load_demo_database(url: str) -> None:
+    """Migrate the database at ``url`` and load the demo into it, leaving no connection
+    open (closing the last one checkpoints a SQLite WAL into the main file, so the file
+    can be copied byte for byte: a second load would differ in the Argon2 salt of the
+    demo user's password hash)."""
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        calendar = TradingCalendar(start=date(2015, 1, 1), end=date(2024, 12, 31))
+        load_demo(lambda: UnitOfWork(factory), calendar=calendar, start=LOAD_START)
+    finally:
+        engine.dispose()
+
+
+def factory_of(engine: Engine) -> UowFactory:
+    """Units of work on ``engine``."""
+    sessions = make_session_factory(engine)
+    return lambda: UnitOfWork(sessions)
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file holding the demo, with no connection left open (one per
+    test module that asks; :func:`sqlite_copies` makes the databases of its tests)."""
+    path = tmp_path_factory.mktemp("demo") / "template.db"
+    load_demo_database(f"sqlite:///{path}")
+    return path
+
+
+@contextmanager
+def sqlite_copies(template: Path, folder: Path, *names: str) -> Iterator[list[Engine]]:
+    """Engines on byte copies of the SQLite file ``template`` (one per name in
+    ``folder``), disposed after."""
+    made = []
+    for name in names:
+        shutil.copyfile(template, folder / name)
+        made.append(make_engine(f"sqlite:///{folder / name}"))
+    try:
+        yield made
+    finally:
+        for engine in made:
+            engine.dispose()
 
 
 @pytest.fixture

@@ -24,20 +24,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from sigmasight.marketdata.calendar import TradingCalendar
-from sigmasight.services.demo import load_demo
 from sigmasight.storage.db import make_engine, make_session_factory
 from sigmasight.storage.history import BatchRun
-from sigmasight.storage.migrate import upgrade
 from sigmasight.storage.uow import UnitOfWork
-from tests.batch.conftest import LOAD_START, table_state
+from tests.batch.conftest import load_demo_database, table_state
 
 pytestmark = pytest.mark.slow
 
@@ -216,18 +213,6 @@ def _assert_converged(reference: str, victim: str, cwd: Path) -> KillLog:
     return log
 
 
-def _load_demo(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        calendar = TradingCalendar(start=date(2015, 1, 1), end=date(2024, 12, 31))
-        load_demo(lambda: UnitOfWork(factory), calendar=calendar, start=LOAD_START)
-    finally:
-        # Closing the last connection checkpoints the WAL into the main file.
-        engine.dispose()
-
-
 def _copy_sqlite(source: Path, target: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{source}{suffix}").exists():
@@ -236,7 +221,7 @@ def _copy_sqlite(source: Path, target: Path) -> None:
 
 def test_sqlite_backfill_killed_anywhere_converges(tmp_path: Path) -> None:
     template = tmp_path / "template.db"
-    _load_demo(f"sqlite:///{template}")
+    load_demo_database(f"sqlite:///{template}")
     for name in ("ref.db", "victim.db"):
         _copy_sqlite(template, tmp_path / name)
     _assert_converged(
@@ -255,7 +240,7 @@ def postgres_pair(postgres_admin_url: str) -> Iterator[tuple[str, str]]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{names[0]}"'))
-        _load_demo(urls[0])
+        load_demo_database(urls[0])
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{names[1]}" TEMPLATE "{names[0]}"'))
         yield urls[0], urls[1]

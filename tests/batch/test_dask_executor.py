@@ -9,7 +9,6 @@ come back out of order.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,13 +22,9 @@ from sigmasight.batch.executor import DaskExecutor
 from sigmasight.batch.runner import BatchOptions, RunReport, run_batch
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
-from sigmasight.services.demo import load_demo
-from sigmasight.storage.db import make_engine, make_session_factory
 from sigmasight.storage.history import BatchRun, PortfolioSnapshot
-from sigmasight.storage.migrate import upgrade
-from sigmasight.storage.uow import UnitOfWork
 from tests._ci import unavailable
-from tests.batch.conftest import LOAD_START, UowFactory, table_state
+from tests.batch.conftest import factory_of, sqlite_copies, table_state
 
 try:
     import distributed
@@ -54,38 +49,11 @@ def client() -> Iterator[object]:
         cluster.close()
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file holding the demo, with no connection left open."""
-    path = tmp_path_factory.mktemp("dask") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        calendar = TradingCalendar(start=date(2015, 1, 1), end=date(2024, 12, 31))
-        load_demo(lambda: UnitOfWork(factory), calendar=calendar, start=LOAD_START)
-    finally:
-        engine.dispose()  # checkpoints the WAL into the main file
-    return path
-
-
 @pytest.fixture
-def engines(template: Path, tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
+def engines(demo_template: Path, tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
     """Two independent copies of the demo database."""
-    made = []
-    for name in ("local.db", "dask.db"):
-        shutil.copyfile(template, tmp_path / name)
-        made.append(make_engine(f"sqlite:///{tmp_path / name}"))
-    try:
-        yield made[0], made[1]
-    finally:
-        for engine in made:
-            engine.dispose()
-
-
-def _factory(engine: Engine) -> UowFactory:
-    sessions = make_session_factory(engine)
-    return lambda: UnitOfWork(sessions)
+    with sqlite_copies(demo_template, tmp_path, "local.db", "dask.db") as (local, dask):
+        yield local, dask
 
 
 def _statuses(engine: Engine) -> list[tuple[str, int, int]]:
@@ -108,10 +76,10 @@ def test_dask_backfill_equals_local(
 ) -> None:
     local_engine, dask_engine = engines
     options = BatchOptions(partition_size=1)
-    local = run_batch(_factory(local_engine), chain, calendar, START, END, options=options)
+    local = run_batch(factory_of(local_engine), chain, calendar, START, END, options=options)
     with distributed.get_task_stream(client) as stream:
         remote = run_batch(
-            _factory(dask_engine),
+            factory_of(dask_engine),
             chain,
             calendar,
             START,
@@ -159,7 +127,7 @@ def test_cli_scheduler_option_equals_local_run(
 ) -> None:
     local_engine, dask_engine = engines
     day = date.fromisoformat(RUN_DAY)
-    report = run_batch(_factory(local_engine), chain, calendar, day, day)
+    report = run_batch(factory_of(local_engine), chain, calendar, day, day)
     assert report.ok, report.errors
     address = client.scheduler.address  # type: ignore[attr-defined]
     assert address.startswith("tcp://")

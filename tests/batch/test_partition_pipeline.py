@@ -4,7 +4,6 @@ while the next ones compute), and the partition size of long runs."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -26,45 +25,15 @@ from sigmasight.batch.runner import (
 )
 from sigmasight.marketdata.calendar import TradingCalendar
 from sigmasight.marketdata.chain import ProviderChain
-from sigmasight.services.demo import load_demo
-from sigmasight.storage.db import make_engine, make_session_factory
-from sigmasight.storage.migrate import upgrade
-from sigmasight.storage.uow import UnitOfWork
-from tests.batch.conftest import LOAD_START, UowFactory, table_state
+from tests.batch.conftest import factory_of, sqlite_copies, table_state
 
 START, END = date(2022, 11, 1), date(2022, 12, 28)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("pipeline") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        upgrade(engine)
-        factory = make_session_factory(engine)
-        calendar = TradingCalendar(start=date(2015, 1, 1), end=date(2024, 12, 31))
-        load_demo(lambda: UnitOfWork(factory), calendar=calendar, start=LOAD_START)
-    finally:
-        engine.dispose()
-    return path
-
-
 @pytest.fixture
-def engines(template: Path, tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
-    made = []
-    for name in ("one.db", "threads.db"):
-        shutil.copyfile(template, tmp_path / name)
-        made.append(make_engine(f"sqlite:///{tmp_path / name}"))
-    try:
-        yield made[0], made[1]
-    finally:
-        for engine in made:
-            engine.dispose()
-
-
-def _factory(engine: Engine) -> UowFactory:
-    sessions = make_session_factory(engine)
-    return lambda: UnitOfWork(sessions)
+def engines(demo_template: Path, tmp_path: Path) -> Iterator[tuple[Engine, Engine]]:
+    with sqlite_copies(demo_template, tmp_path, "one.db", "threads.db") as (one, threaded):
+        yield one, threaded
 
 
 def test_threaded_partitions_write_what_one_thread_writes(
@@ -73,10 +42,16 @@ def test_threaded_partitions_write_what_one_thread_writes(
     one, threaded = engines
     options = BatchOptions(partition_size=1)  # each demo book its own partition
     first = run_batch(
-        _factory(one), chain, calendar, START, END, options=options, executor=LocalExecutor(1)
+        factory_of(one), chain, calendar, START, END, options=options, executor=LocalExecutor(1)
     )
     second = run_batch(
-        _factory(threaded), chain, calendar, START, END, options=options, executor=LocalExecutor(3)
+        factory_of(threaded),
+        chain,
+        calendar,
+        START,
+        END,
+        options=options,
+        executor=LocalExecutor(3),
     )
     sessions = len(calendar.sessions(START, END))
     for report in (first, second):
