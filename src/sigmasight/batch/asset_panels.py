@@ -10,7 +10,7 @@ as the panel, so a daily run and a backfill see the same anchor closes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import numpy as np
@@ -39,16 +39,17 @@ def history_start(calendar: TradingCalendar, start: date, first: date) -> date:
     return min(first, back)
 
 
-def asset_panels(
+def read_asset_panels(
     uow: UnitOfWork,
     calendar: TradingCalendar,
     symbols: Sequence[str],
     sessions: npt.NDArray[np.datetime64],
-    filled: npt.NDArray[np.bool_],
     start: date,
-) -> AssetPanels:
+) -> Callable[[npt.NDArray[np.bool_]], AssetPanels]:
     """High/low/volume on ``sessions`` (NaN where the close was carried forward) and the
-    anchor closes of the horizons longer than the panel, for the rows from ``start``."""
+    anchor closes of the horizons longer than the panel, for the rows from ``start``, in
+    two steps: the reads now, and a function of the carried-forward mask (known once the
+    books' closes are read) that makes the panels."""
     ranges = range_panels(uow.session, symbols, sessions)
     lo = int(np.searchsorted(sessions, np.datetime64(start, "D"), "left"))
     rows = slice(lo, sessions.size)
@@ -56,13 +57,17 @@ def asset_panels(
     for lag in sorted(set(RETURN_HORIZONS.values())):
         if lag >= lo:  # the panel does not reach back that far for every row
             anchors[lag] = _anchor_closes(uow, calendar, symbols, sessions[rows], lag)
-    return AssetPanels(
-        high=np.where(filled, np.nan, ranges.high),
-        low=np.where(filled, np.nan, ranges.low),
-        volume=np.where(filled, np.nan, ranges.volume),
-        anchors=anchors,
-        rows=rows,
-    )
+
+    def made(filled: npt.NDArray[np.bool_]) -> AssetPanels:
+        return AssetPanels(
+            high=np.where(filled, np.nan, ranges.high),
+            low=np.where(filled, np.nan, ranges.low),
+            volume=np.where(filled, np.nan, ranges.volume),
+            anchors=anchors,
+            rows=rows,
+        )
+
+    return made
 
 
 def _anchor_closes(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -187,6 +187,10 @@ def load_start(books: Books, calendar: TradingCalendar, start: date) -> date:
     return earliest.replace(day=1) - timedelta(days=7)
 
 
+#: The books' adjusted and raw close panels (:meth:`PriceRepository.close_panels`).
+Panels = tuple[pd.DataFrame, pd.DataFrame | None]
+
+
 def build_inputs(
     uow: UnitOfWork,
     books: Books,
@@ -194,20 +198,16 @@ def build_inputs(
     first: date,
     end: date,
     start: date | None = None,
+    panels: Callable[[], Panels] | None = None,
 ) -> BatchInputs:
     """The run's inputs; with ``start`` (the first date the run stores) also the panels
-    of the asset-metrics step (:func:`sigmasight.batch.asset_panels.asset_panels`)."""
+    of the asset-metrics step (:func:`sigmasight.batch.asset_panels.read_asset_panels`).
+
+    ``panels`` gives the books' closes when they are read elsewhere (the runner reads
+    them on a second connection, the largest read of a run, while this one reads
+    everything else first); without it they are read here."""
     symbols = books.symbols
     sessions = np.asarray(calendar.sessions(first, end), dtype="datetime64[D]")
-    panel, raw = uow.prices.close_panels(symbols, first, end)
-
-    def on_sessions(frame: pd.DataFrame) -> np.ndarray:
-        frame.index = pd.to_datetime(frame.index)
-        return frame.reindex(pd.DatetimeIndex(sessions)).to_numpy(dtype=np.float64)
-
-    aligned = fill_limited(on_sessions(panel), MAX_FILL_SESSIONS)
-    # Marks are the closes as published on each date; returns use the adjusted series.
-    marks = None if raw is None else fill_limited(on_sessions(raw), MAX_FILL_SESSIONS).prices
     securities = {s.symbol: s for s in uow.securities.find(symbols)}
     column = {s: i for i, s in enumerate(symbols)}
     row = {p.id: i for i, p in enumerate(books.portfolios)}
@@ -220,13 +220,26 @@ def build_inputs(
     snapshots: dict[date, dict[str, float]] = {}
     for w in weights:
         snapshots.setdefault(w.as_of, {})[w.sector] = w.weight
-    assets = episodes = None
+    lots = _lots(books, row, column)
+    targets = _targets(uow, books, row)
+    factor_prices = _closes(uow, FACTOR_SYMBOLS, sessions, first, end)
+    benchmark_prices = _closes(uow, books.benchmark_symbols, sessions, first, end)
+    episodes = assets = None
     if start is not None:
-        from sigmasight.batch.asset_panels import asset_panels
+        from sigmasight.batch.asset_panels import read_asset_panels
         from sigmasight.batch.stress_panels import episode_closes
 
-        assets = asset_panels(uow, calendar, symbols, sessions, aligned.filled, start)
         episodes = episode_closes(uow, symbols, end)
+        assets = read_asset_panels(uow, calendar, symbols, sessions, start)
+    panel, raw = panels() if panels is not None else uow.prices.close_panels(symbols, first, end)
+
+    def on_sessions(frame: pd.DataFrame) -> np.ndarray:
+        frame.index = pd.to_datetime(frame.index)
+        return frame.reindex(pd.DatetimeIndex(sessions)).to_numpy(dtype=np.float64)
+
+    aligned = fill_limited(on_sessions(panel), MAX_FILL_SESSIONS)
+    # Marks are the closes as published on each date; returns use the adjusted series.
+    marks = None if raw is None else fill_limited(on_sessions(raw), MAX_FILL_SESSIONS).prices
     return BatchInputs(
         sessions=sessions,
         symbols=tuple(symbols),
@@ -243,7 +256,7 @@ def build_inputs(
             equity=np.array([float(p.equity_balance) for p in books.portfolios]),
             benchmark=np.array([p.primary_benchmark for p in books.portfolios], dtype=object),
         ),
-        lots=_lots(books, row, column),
+        lots=lots,
         flows=tuple(
             Flow(
                 row[c.portfolio_id],
@@ -255,13 +268,13 @@ def build_inputs(
         benchmark_weights=tuple(sorted(snapshots.items())),
         marks=marks,
         factor_symbols=FACTOR_SYMBOLS,
-        factor_prices=_closes(uow, FACTOR_SYMBOLS, sessions, first, end),
-        assets=assets,
+        factor_prices=factor_prices,
+        assets=None if assets is None else assets(aligned.filled),
         episode_closes=episodes,
         benchmarks=books.benchmark_specs(),
         benchmark_symbols=tuple(books.benchmark_symbols),
-        benchmark_prices=_closes(uow, books.benchmark_symbols, sessions, first, end),
-        targets=_targets(uow, books, row),
+        benchmark_prices=benchmark_prices,
+        targets=targets,
     )
 
 

@@ -13,6 +13,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +28,7 @@ from sigmasight.batch.columns import extend, row_count, take
 from sigmasight.batch.compute import PartitionResult
 from sigmasight.batch.executor import Executor, LocalExecutor
 from sigmasight.batch.inputs import BatchInputs
-from sigmasight.batch.load import build_inputs, load_start, read_books
+from sigmasight.batch.load import Books, Panels, build_inputs, load_start, read_books
 from sigmasight.batch.queue import settle_dead_runs
 from sigmasight.batch.security import aligned_returns, security_metrics
 from sigmasight.batch.skips import skip_reasons
@@ -202,8 +203,8 @@ def _execute(
             ensure_prices(uow_factory, chain, calendar, books.fetch_symbols, since, report.end)
             _store_benchmark_weights(uow_factory, chain, report.start, report.end)
     _refuse_unpriced_end(uow_factory, calendar, report.end)
-    with _timed(report, "load"), uow_factory() as uow:
-        inputs = build_inputs(uow, books, calendar, first, report.end, report.start)
+    with _timed(report, "load"):
+        inputs = _load(uow_factory, books, calendar, first, report)
     rows = inputs.rows_for(report.start, report.end)
     if rows.stop <= rows.start:
         raise ValueError(f"no trading session between {report.start} and {report.end}")
@@ -223,6 +224,26 @@ def _execute(
     failed = [k for k in report.errors if isinstance(k, int)]
     report.skipped = skip_reasons(inputs, written, failed, report.end)
     report.status = "partial" if report.errors else "succeeded"
+
+
+def _load(
+    uow_factory: UowFactory, books: Books, calendar: TradingCalendar, first: date, report: RunReport
+) -> BatchInputs:
+    """The run's inputs. On PostgreSQL the books' closes, the largest read (1.5 s of
+    server time for 5,000 symbols x 5 years), come on a second connection while the
+    first reads the rest; SQLite reads them in this process anyway."""
+    end = report.end
+    with uow_factory() as uow:
+        if uow.session.get_bind().dialect.name != "postgresql":
+            return build_inputs(uow, books, calendar, first, end, report.start)
+
+        def read() -> Panels:
+            with uow_factory() as other:
+                return other.prices.close_panels(books.symbols, first, end)
+
+        with ThreadPoolExecutor(1, thread_name_prefix="closes") as pool:
+            panels = pool.submit(read)
+            return build_inputs(uow, books, calendar, first, end, report.start, panels.result)
 
 
 class UnpricedDateError(ValueError):
