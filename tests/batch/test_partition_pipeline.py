@@ -132,3 +132,10 @@ def test_partition_books_bounds_long_runs() -> None:
     assert partition_books(252) == 126  # a year's backfill: ~32,000 book-dates
     assert partition_books(100_000) == MIN_PARTITION_BOOKS
     assert partition_books(0) == MAX_PARTITION_BOOKS
+
+
+def test_default_workers_follow_the_cores_up_to_a_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cores, expected in ((1, 1), (2, 2), (64, executors.MAX_PARTITION_THREADS)):
+        monkeypatch.setattr(executors, "threads", lambda cores=cores: cores)
+        assert LocalExecutor().workers == expected
+    assert LocalExecutor(0).workers == 1

@@ -32,6 +32,12 @@ class Executor(Protocol):
     ) -> Iterator[PartitionResult]: ...
 
 
+#: Most partitions a local run computes at once by default, whatever the cores: each
+#: holds its books' working arrays and results (hundreds of MB on a long run), and the
+#: steps' Python parts share one interpreter lock (2 threads on 2 cores gave 1.4x).
+MAX_PARTITION_THREADS = 4
+
+
 class LocalExecutor:
     """Partitions on the process's cores: one thread each, at most :attr:`workers`
     computing at once (the steps are numpy, LAPACK and compiled kernels, which release
@@ -42,7 +48,8 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = threads() if workers is None else max(workers, 1)
+        default = min(threads(), MAX_PARTITION_THREADS)
+        self.workers = default if workers is None else max(workers, 1)
 
     def map_partitions(
         self,
