@@ -454,8 +454,10 @@ class PriceRepository:
         return len(rows)
 
     def stored_dates(self, symbols: Sequence[str], start: date, end: date) -> dict[str, set[date]]:
+        dialect = self.session.get_bind().dialect
         query = select(DailyPrice.symbol, DailyPrice.date).where(
-            DailyPrice.symbol.in_(list(symbols)), DailyPrice.date.between(start, end)
+            among(DailyPrice.__table__.c.symbol, symbols, dialect),
+            DailyPrice.date.between(start, end),
         )
         found: dict[str, set[date]] = {symbol: set() for symbol in symbols}
         for symbol, day in self.session.execute(query):
@@ -566,7 +568,8 @@ class PriceRepository:
             DailyPrice.date.between(start, end)
         )
         if symbols is not None:
-            query = query.where(DailyPrice.symbol.in_(list(symbols)))
+            dialect = self.session.get_bind().dialect
+            query = query.where(among(table.c.symbol, symbols, dialect))
         rows = self.session.execute(query.order_by(DailyPrice.symbol, DailyPrice.date)).all()
         frame = pd.DataFrame(rows, columns=list(PRICE_COLUMNS))
         floats = ["open", "high", "low", "close", "adj_close", "volume"]
